@@ -1,0 +1,142 @@
+// Command bench compares DynamoDB client retry strategies under throttling.
+//
+// Usage:
+//
+//	bench run [flags] SCENARIO.yaml   compare strategies on a scenario
+//	bench serve [flags]               run the fake DynamoDB service
+//	bench strategies                  list the retry strategies
+//	bench version                     print tool and SDK versions
+//
+// Exit status: 0 success; 1 the run failed; 2 bad input (a flag, a
+// scenario file, a strategy name); 130 interrupted (partial results are
+// still written).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+)
+
+// Exit statuses.
+const (
+	exitOK          = 0
+	exitFailed      = 1
+	exitBadInput    = 2
+	exitInterrupted = 130
+)
+
+// command is one subcommand: it parses its own arguments and does its work.
+type command struct {
+	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+	summary string
+}
+
+var commands = map[string]command{
+	"run":        {runMain, "compare retry strategies on a scenario"},
+	"serve":      {serveMain, "run the fake DynamoDB service"},
+	"strategies": {strategiesMain, "list the retry strategies with their formulas and defaults"},
+	"version":    {versionMain, "print tool, SDK and Go versions"},
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(bench(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// bench runs the command line args and returns the exit status.
+func bench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stderr)
+		if len(args) == 0 {
+			return exitBadInput
+		}
+		return exitOK
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "bench: unknown command %q (commands: %s)\n", args[0], strings.Join(commandNames(), ", "))
+		return exitBadInput
+	}
+	err := cmd.run(ctx, args[1:], stdout, stderr)
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.Is(err, errInterrupted):
+		fmt.Fprintf(stderr, "bench %s: %v\n", args[0], err)
+		return exitInterrupted
+	case isBadInput(err):
+		fmt.Fprintf(stderr, "bench %s: %v\n", args[0], err)
+		return exitBadInput
+	}
+	fmt.Fprintf(stderr, "bench %s: %v\n", args[0], err)
+	return exitFailed
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: bench COMMAND [flags] [args]")
+	fmt.Fprintln(w, "\ncommands:")
+	for _, name := range commandNames() {
+		fmt.Fprintf(w, "  %-11s %s\n", name, commands[name].summary)
+	}
+	fmt.Fprintln(w, "\nRun 'bench COMMAND -h' for a command's flags.")
+}
+
+func commandNames() []string {
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// errInterrupted marks a run stopped by a signal; its results are written.
+var errInterrupted = errors.New("interrupted")
+
+// badInput wraps errors caused by what the user typed or wrote.
+type badInput struct{ err error }
+
+func (b badInput) Error() string { return b.err.Error() }
+func (b badInput) Unwrap() error { return b.err }
+
+func isBadInput(err error) bool {
+	var b badInput
+	return errors.As(err, &b)
+}
+
+// parseFlags parses args with flags and positional arguments in any order.
+// Errors are one line and mark bad input; -h prints the flags.
+func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) ([]string, error) {
+	fs.SetOutput(io.Discard)
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fs.SetOutput(stderr)
+				fs.Usage()
+				return nil, err
+			}
+			return nil, badInput{err}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		if args[0] == "--" {
+			return append(positional, args[1:]...), nil
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/throttlebench/throttlebench/internal/results"
+)
+
+// runBench runs the command in-process and returns its exit status and output.
+func runBench(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := bench(context.Background(), args, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func writeScenario(t *testing.T, body string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "s.yaml")
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+const tiny = `name: tiny
+table: {read_capacity: 10, write_capacity: 20}
+workload: {rate: 40/s, duration: 1s, keys: 100}
+strategies:
+  - none
+  - {name: exponential, base: 5ms}
+`
+
+func TestBadInputExitsTwoWithOneLine(t *testing.T) {
+	good := writeScenario(t, tiny)
+	bad := writeScenario(t, strings.Replace(tiny, "- none", "- nope", 1))
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no command", nil, "usage: bench"},
+		{"unknown command", []string{"fly"}, `unknown command "fly"`},
+		{"bad flag", []string{"run", "--bogus", good}, "flag provided but not defined: -bogus"},
+		{"bad flag value", []string{"run", "--duration", "soon", good}, `invalid value "soon" for flag -duration`},
+		{"missing scenario", []string{"run", "nope.yaml"}, "open nope.yaml: no such file or directory"},
+		{"no scenario", []string{"run"}, "want one scenario file"},
+		{"unknown strategy in file", []string{"run", bad}, `s.yaml:5: strategies[0]: unknown strategy "nope"`},
+		{"unknown strategy in flag", []string{"run", "--strategies", "none,zigzag", good}, `-strategies: unknown strategy "zigzag"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := runBench(t, tt.args...)
+			if code != exitBadInput {
+				t.Errorf("exit %d, want %d (stderr %q)", code, exitBadInput, stderr)
+			}
+			if !strings.Contains(stderr, tt.want) {
+				t.Errorf("stderr %q, want it to contain %q", stderr, tt.want)
+			}
+			if tt.args != nil && strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+				t.Errorf("stderr is not one line: %q", stderr)
+			}
+			if stdout != "" {
+				t.Errorf("stdout %q, want nothing", stdout)
+			}
+		})
+	}
+}
+
+func TestRunPrintsTableAndWritesResults(t *testing.T) {
+	out := t.TempDir()
+	code, stdout, stderr := runBench(t, "run", "--out", out, writeScenario(t, tiny))
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	for _, want := range []string{"strategy", "goodput/s", "attempts/op", "p99 ms", "none", "exponential", "results: "} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+	files, _ := filepath.Glob(filepath.Join(out, "tiny", "*", "run.json"))
+	if len(files) != 1 {
+		t.Fatalf("found %v, want one run.json", files)
+	}
+	f, err := results.Read(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Tool.AWSSDK == "" || f.Tool.DynamoDB == "" || f.Tool.Go == "" {
+		t.Errorf("versions not recorded: %+v", f.Tool)
+	}
+	if len(f.Strategies) != 2 || f.Strategies[0].Summary.Ops != 40 {
+		t.Fatalf("strategies %+v, want 2 with 40 ops", f.Strategies)
+	}
+	if f.Strategies[1].Params["base"] != "5ms" {
+		t.Errorf("exponential params %v, want base 5ms as resolved", f.Strategies[1].Params)
+	}
+	// The table shows what run.json holds.
+	if !strings.Contains(stdout, f.Strategies[0].Name) {
+		t.Errorf("table lacks %s", f.Strategies[0].Name)
+	}
+}
+
+func TestStrategiesListsEveryStrategy(t *testing.T) {
+	code, stdout, _ := runBench(t, "strategies")
+	if code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	for _, name := range []string{"sdk-default", "none", "exponential", "full-jitter", "equal-jitter", "decorrelated-jitter"} {
+		if !strings.Contains(stdout, name+"\n") {
+			t.Errorf("missing %s in:\n%s", name, stdout)
+		}
+	}
+}

@@ -1,0 +1,65 @@
+package fakeservice
+
+import (
+	"bytes"
+	"hash/crc32"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"testing"
+)
+
+// FuzzHandler drives ServeHTTP with arbitrary targets, content types and
+// bodies. Whatever arrives, the handler must answer (never panic, never 500,
+// which is what a recovered panic becomes) with a request ID and the right
+// x-amz-crc32.
+func FuzzHandler(f *testing.F) {
+	const create = `{"TableName":"fuzz","KeySchema":[{"AttributeName":"id","KeyType":"HASH"},{"AttributeName":"n","KeyType":"RANGE"}],` +
+		`"AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"},{"AttributeName":"n","AttributeType":"N"}],` +
+		`"ProvisionedThroughput":{"ReadCapacityUnits":3,"WriteCapacityUnits":3}}`
+	seeds := []struct{ target, body string }{
+		{"CreateTable", create},
+		{"CreateTable", `{"TableName":"od","BillingMode":"PAY_PER_REQUEST","KeySchema":[{"AttributeName":"b","KeyType":"HASH"}],"AttributeDefinitions":[{"AttributeName":"b","AttributeType":"B"}]}`},
+		{"CreateTable", `{"TableName":"x","KeySchema":[{}],"AttributeDefinitions":[null],"ProvisionedThroughput":{}}`},
+		{"DescribeTable", `{"TableName":"fuzz"}`},
+		{"DeleteTable", `{"TableName":"fuzz"}`},
+		{"ListTables", `{"Limit":1,"ExclusiveStartTableName":"a.b"}`},
+		{"PutItem", `{"TableName":"fuzz","Item":{"id":{"S":"a"},"n":{"N":"-1.5e3"},"l":{"L":[{"M":{"x":{"NS":["1","2"]}}},{"NULL":true}]},"b":{"BS":["AAE="]}},"ReturnConsumedCapacity":"INDEXES","ReturnValues":"ALL_OLD"}`},
+		{"PutItem", `{"TableName":"od","Item":{"b":{"B":"AAE="},"s":{"SS":["a","a"]}}}`},
+		{"GetItem", `{"TableName":"fuzz","Key":{"id":{"S":"a"},"n":{"N":"-1500"}},"ConsistentRead":true,"ProjectionExpression":"#a, l","ExpressionAttributeNames":{"#a":"id"}}`},
+		{"GetItem", `{"TableName":"fuzz","Key":{"id":{"S":"a"},"n":{"N":"1e999"}},"AttributesToGet":["x","x"]}`},
+		{"GetItem", `{"TableName":"fuzz","Key":{"id":{"L":[{"L":[{"L":[]}]}]}}}`},
+		{"Query", `{}`},
+		{"PutItem", `{"TableName":"fuzz","Item":{"id":{"S":5}}}`},
+		{"PutItem", `[`},
+		{"PutItem", ``},
+		{"PutItem", `null`},
+	}
+	for _, s := range seeds {
+		f.Add("DynamoDB_20120810."+s.target, "application/x-amz-json-1.0", []byte(s.body))
+	}
+	f.Add("", "application/json", []byte("{}"))
+	f.Add("DynamoDB_20120810.ListTables", "text/plain", []byte("{}"))
+
+	clock := newFakeClock()
+	s := New(Options{Now: clock.Now})
+	f.Fuzz(func(t *testing.T, target, contentType string, body []byte) {
+		req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
+		req.Header.Set("X-Amz-Target", target)
+		req.Header.Set("Content-Type", contentType)
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		clock.Advance(100e6) // let capacity refill now and then
+
+		if rec.Code < 200 || rec.Code >= 500 {
+			t.Fatalf("status %d for %q %q %q: %s", rec.Code, target, contentType, body, rec.Body)
+		}
+		h := rec.Header()
+		if got, want := h.Get("x-amz-crc32"), strconv.FormatUint(uint64(crc32.ChecksumIEEE(rec.Body.Bytes())), 10); got != want {
+			t.Fatalf("x-amz-crc32 = %q, want %q", got, want)
+		}
+		if !requestIDPattern.MatchString(h.Get("x-amzn-RequestId")) {
+			t.Fatalf("x-amzn-RequestId = %q", h.Get("x-amzn-RequestId"))
+		}
+	})
+}

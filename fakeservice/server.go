@@ -1,0 +1,219 @@
+package fakeservice
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Options configures a Server. The zero value is ready to use.
+type Options struct {
+	// Now returns the current time; nil means time.Now. All throttling
+	// decisions use it (tests inject a fake clock), as do CreationDateTime
+	// values. The HTTP Date header stays on the real clock.
+	Now func() time.Time
+	// Region is used in ARNs. Empty means "us-east-1".
+	Region string
+	// AccountID is used in ARNs. Empty means "000000000000".
+	AccountID string
+	// Model is the throttling model; its zero value is the default model
+	// (see Model).
+	Model Model
+}
+
+// Defaults for Options' zero fields.
+const (
+	DefaultRegion    = "us-east-1"
+	DefaultAccountID = "000000000000"
+)
+
+// MaxRequestSize is the largest request body accepted, in bytes: 16 MiB.
+// Larger bodies are answered 413 with an empty body.
+const MaxRequestSize = 16 << 20
+
+// targetPrefix prefixes every X-Amz-Target the service answers.
+const targetPrefix = "DynamoDB_20120810."
+
+// Server is an in-memory DynamoDB-compatible service speaking the JSON 1.0
+// protocol. It is safe for concurrent use; see the package documentation.
+type Server struct {
+	now       func() time.Time
+	region    string
+	accountID string
+	model     Model
+
+	tables sync.Map // table name -> *table
+
+	mu   sync.Mutex // guards srv and done, for Start and Close
+	srv  *http.Server
+	done chan struct{} // closed when srv.Serve returns
+}
+
+// New returns a Server configured by opts, with no tables.
+func New(opts Options) *Server {
+	s := &Server{
+		now:       opts.Now,
+		region:    opts.Region,
+		accountID: opts.AccountID,
+		model:     opts.Model,
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.region == "" {
+		s.region = DefaultRegion
+	}
+	if s.accountID == "" {
+		s.accountID = DefaultAccountID
+	}
+	return s
+}
+
+// Start listens on addr (for example "127.0.0.1:0") and serves in the
+// background until Close. It returns the base URL, such as
+// "http://127.0.0.1:PORT", to use as the SDK's BaseEndpoint.
+func (s *Server) Start(addr string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.srv != nil {
+		return "", errors.New("fakeservice: start: already started")
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", fmt.Errorf("fakeservice: start: %w", err)
+	}
+	srv := &http.Server{
+		Handler: s,
+		// A client that stalls must not pin a goroutine forever.
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute,
+		IdleTimeout:       2 * time.Minute,
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = srv.Serve(ln) // returns http.ErrServerClosed after Close
+	}()
+	s.srv, s.done = srv, done
+	return "http://" + ln.Addr().String(), nil
+}
+
+// Close stops the listener started by Start, closes its connections and
+// waits for the server to stop. It returns nil when the server was not
+// started. The tables are kept; Start may be called again.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.srv == nil {
+		return nil
+	}
+	err := s.srv.Close()
+	<-s.done
+	s.srv, s.done = nil, nil
+	if err != nil {
+		return fmt.Errorf("fakeservice: close: %w", err)
+	}
+	return nil
+}
+
+// Stats returns the counters of every table that exists, by table name.
+// Counters start at zero when a table is created and go when it is deleted.
+// It is safe to call while requests are being served, and never blocks them.
+func (s *Server) Stats() map[string]TableStats {
+	out := make(map[string]TableStats)
+	s.tables.Range(func(k, v any) bool {
+		out[k.(string)] = v.(*table).snapshot()
+		return true
+	})
+	return out
+}
+
+// ServeHTTP answers one request in DynamoDB's wire format. Checks run in
+// DynamoDB's order: method and content type, JSON syntax, target, empty body,
+// then the operation's own validation, table lookup and capacity.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		// A bug must cost one request, not the process.
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			writeError(w, internalServerError())
+		}
+	}()
+
+	if r.Method == http.MethodGet && r.URL.Path == "/" {
+		writeResponse(w, http.StatusOK, []byte("healthy: dynamodb."+s.region+".amazonaws.com "))
+		return
+	}
+	if r.Method != http.MethodPost {
+		writeResponse(w, http.StatusNotFound, []byte(unknownOperationXML))
+		return
+	}
+	var body []byte
+	if r.Body != nil {
+		var err error
+		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRequestSize))
+		if err != nil {
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				writeResponse(w, http.StatusRequestEntityTooLarge, nil)
+				return
+			}
+			writeError(w, serializationError("could not read request body: "+err.Error()))
+			return
+		}
+	}
+	if len(body) > 0 && !jsonContentType(r.Header.Get("Content-Type")) {
+		writeResponse(w, http.StatusNotFound, []byte(unknownOperationXML))
+		return
+	}
+	if len(body) > 0 && !json.Valid(body) {
+		writeError(w, serializationError(""))
+		return
+	}
+	target := r.Header.Get("X-Amz-Target")
+	name, ok := strings.CutPrefix(target, targetPrefix)
+	op := operations[name]
+	if !ok || op == nil {
+		msg := ""
+		if ok && name != "" {
+			msg = "fakeservice does not implement " + name
+		}
+		writeError(w, unknownOperationError(msg))
+		return
+	}
+	if len(body) == 0 {
+		writeError(w, serializationError(""))
+		return
+	}
+	out, err := op(s, body)
+	if err != nil {
+		var ae *apiError
+		if !errors.As(err, &ae) {
+			ae = internalServerError()
+		}
+		writeError(w, ae)
+		return
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		writeError(w, internalServerError())
+		return
+	}
+	writeResponse(w, http.StatusOK, b)
+}
+
+// jsonContentType reports whether ct is one the service accepts:
+// application/x-amz-json-1.0 or application/json.
+func jsonContentType(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && (mt == "application/x-amz-json-1.0" || mt == "application/json")
+}

@@ -1,0 +1,91 @@
+package metrics
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+)
+
+// Outcome is how an operation ended, after all its attempts.
+type Outcome uint8
+
+// Outcomes, in the order reports list them.
+const (
+	OK             Outcome = iota // succeeded
+	Throttled                     // last attempt throttled and the strategy gave up (max attempts, or no retry)
+	QuotaExhausted                // the client's retry quota refused a retry
+	MaxAttempts                   // attempts ran out on a retryable error that is not a throttle
+	Timeout                       // the operation's deadline passed, backoff included
+	Canceled                      // the run was interrupted while the operation was in flight
+	Error                         // any other error (not retryable)
+	numOutcomes
+)
+
+var outcomeNames = [numOutcomes]string{"ok", "throttled", "retry_quota_exhausted", "max_attempts", "timeout", "canceled", "error"}
+
+func (o Outcome) String() string {
+	if o < numOutcomes {
+		return outcomeNames[o]
+	}
+	return "unknown"
+}
+
+// Record is one operation, from its intended start to its final outcome.
+// Times are offsets from the start of the run, so records are plain data
+// that do not depend on the wall clock.
+type Record struct {
+	// Intended is when the schedule said the operation should start.
+	Intended time.Duration
+	// Started is when the SDK call was made: later than Intended when the
+	// in-flight cap or the scheduler itself made it wait.
+	Started time.Duration
+	// Ended is when the final outcome was known.
+	Ended time.Duration
+	// Attempts counts every attempt sent, the first included.
+	Attempts int
+	// ThrottledAttempts counts attempts answered with a throttling error.
+	ThrottledAttempts int
+	// Sending is the time spent in attempts (the rest of Ended-Started is
+	// backoff and retry-quota waits).
+	Sending time.Duration
+	Outcome Outcome
+}
+
+// Latency is the operation's latency from its intended start: the figure
+// free of coordinated omission.
+func (r Record) Latency() time.Duration { return r.Ended - r.Intended }
+
+var throttles = retry.IsErrorThrottles(retry.DefaultThrottles)
+
+// IsThrottle reports whether err is a throttling error as the SDK's retry
+// package classes it.
+func IsThrottle(err error) bool {
+	return err != nil && throttles.IsErrorThrottle(err) == aws.TrueTernary
+}
+
+// Classify maps an operation's final error to its Outcome. ctxErr is the
+// operation context's error, which tells a timeout from an interrupt even
+// when the SDK wrapped the cause.
+func Classify(err, ctxErr error) Outcome {
+	switch {
+	case err == nil:
+		return OK
+	case errors.As(err, &ratelimit.QuotaExceededError{}):
+		return QuotaExhausted
+	case errors.Is(ctxErr, context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded):
+		return Timeout
+	case ctxErr != nil || errors.Is(err, context.Canceled):
+		return Canceled
+	case IsThrottle(err):
+		return Throttled
+	}
+	var maxErr *retry.MaxAttemptsError
+	if errors.As(err, &maxErr) {
+		return MaxAttempts
+	}
+	return Error
+}

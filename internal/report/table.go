@@ -1,0 +1,59 @@
+// Package report renders results. Reporters only render: every number they
+// print is already in the results file.
+package report
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/throttlebench/throttlebench/internal/results"
+)
+
+// Table writes one row per strategy: operations offered, success, goodput,
+// attempts per operation, throttled attempts and operation latency
+// percentiles (from the intended start, across every attempt and backoff).
+func Table(w io.Writer, f *results.File) error {
+	header := []string{"strategy", "offered", "succeeded", "goodput/s", "attempts/op", "throttled attempts", "p50 ms", "p99 ms", "max ms"}
+	align := make(tw.Alignment, len(header))
+	for i := range align {
+		align[i] = tw.AlignRight
+	}
+	align[0] = tw.AlignLeft
+	t := tablewriter.NewTable(w,
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: align}),
+	)
+	t.Header(header)
+	for _, s := range f.Strategies {
+		m := s.Summary
+		if err := t.Append([]string{
+			s.Name,
+			strconv.FormatInt(s.Offered, 10),
+			fmt.Sprintf("%.1f%%", m.SuccessPct),
+			fmt.Sprintf("%.1f", m.GoodputPerS),
+			fmt.Sprintf("%.2f", m.AttemptsPerOp),
+			strconv.FormatInt(m.ThrottledAttempts, 10),
+			ms(m.LatencyMs.P50),
+			ms(m.LatencyMs.P99),
+			ms(m.LatencyMs.Max),
+		}); err != nil {
+			return err
+		}
+	}
+	return t.Render()
+}
+
+// ms formats milliseconds with precision that suits their size.
+func ms(v float64) string {
+	switch {
+	case v >= 100:
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	case v >= 10:
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	}
+	return strconv.FormatFloat(v, 'f', 2, 64)
+}

@@ -1,0 +1,139 @@
+// Package results defines the run.json file: versioned, self-describing
+// (scenario, strategy parameters as resolved, tool, SDK and Go versions,
+// machine, seed), and holding each strategy's encoded latency histogram so
+// runs from several processes can be merged.
+package results
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"time"
+
+	"github.com/throttlebench/throttlebench/internal/runner"
+	"github.com/throttlebench/throttlebench/internal/scenario"
+)
+
+// SchemaVersion is the version of the run.json layout; readers reject
+// versions they do not know.
+const SchemaVersion = 1
+
+// File is the content of run.json.
+type File struct {
+	SchemaVersion int                `json:"schema_version"`
+	Tool          Versions           `json:"tool"`
+	Machine       Machine            `json:"machine"`
+	Target        string             `json:"target"`
+	Scenario      *scenario.Scenario `json:"scenario"`
+	Started       time.Time          `json:"started"`
+	Interrupted   bool               `json:"interrupted"`
+	// Strategies hold each strategy's resolved parameters and results;
+	// latencies are operation latencies from the intended start, in ms.
+	Strategies []runner.StrategyResult `json:"strategies"`
+}
+
+// Versions of the tool and of the libraries whose behaviour is measured.
+type Versions struct {
+	Throttlebench string `json:"throttlebench"`
+	Go            string `json:"go"`
+	AWSSDK        string `json:"aws_sdk_go_v2"`
+	DynamoDB      string `json:"aws_sdk_go_v2_dynamodb"`
+	SmithyGo      string `json:"smithy_go"`
+}
+
+// Machine describes where the run happened.
+type Machine struct {
+	OS       string `json:"os"`
+	Arch     string `json:"arch"`
+	CPUs     int    `json:"cpus"`
+	Hostname string `json:"hostname"`
+}
+
+// CurrentVersions reads the versions compiled into this binary.
+func CurrentVersions() Versions {
+	v := Versions{Go: runtime.Version(), Throttlebench: "devel"}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return v
+	}
+	if bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		v.Throttlebench = bi.Main.Version
+	}
+	for _, s := range bi.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			v.Throttlebench += "+" + s.Value[:12]
+		}
+	}
+	for _, d := range bi.Deps {
+		switch d.Path {
+		case "github.com/aws/aws-sdk-go-v2":
+			v.AWSSDK = d.Version
+		case "github.com/aws/aws-sdk-go-v2/service/dynamodb":
+			v.DynamoDB = d.Version
+		case "github.com/aws/smithy-go":
+			v.SmithyGo = d.Version
+		}
+	}
+	return v
+}
+
+// CurrentMachine describes this machine.
+func CurrentMachine() Machine {
+	host, _ := os.Hostname()
+	return Machine{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), Hostname: host}
+}
+
+// New assembles a results file for a finished (or interrupted) run.
+func New(sc *scenario.Scenario, target string, r *runner.Result) *File {
+	return &File{
+		SchemaVersion: SchemaVersion,
+		Tool:          CurrentVersions(),
+		Machine:       CurrentMachine(),
+		Target:        target,
+		Scenario:      sc,
+		Started:       r.Started,
+		Interrupted:   r.Interrupted,
+		Strategies:    r.Strategies,
+	}
+}
+
+// Dir is where a run's files go: root/<scenario>/<UTC timestamp>.
+func Dir(root string, f *File) string {
+	return filepath.Join(root, f.Scenario.Name, f.Started.UTC().Format("20060102T150405Z"))
+}
+
+// Write writes f as dir/run.json, creating dir, and returns the file's path.
+func Write(dir string, f *File) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	data, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "run.json")
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(data, '\n'), 0o644); err != nil {
+		return "", err
+	}
+	return path, os.Rename(tmp, path)
+}
+
+// Read loads a run.json file.
+func Read(path string) (*File, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var f File
+	if err := json.Unmarshal(data, &f); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if f.SchemaVersion != SchemaVersion {
+		return nil, fmt.Errorf("%s: schema_version %d, this bench reads %d", path, f.SchemaVersion, SchemaVersion)
+	}
+	return &f, nil
+}

@@ -1,0 +1,92 @@
+package runner
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/throttlebench/throttlebench/internal/metrics"
+)
+
+// Target is where a run sends its requests.
+type Target struct {
+	// Endpoint is the base URL of a DynamoDB-compatible endpoint.
+	Endpoint string
+	// Config is the AWS configuration to start from: region and credentials.
+	// For the embedded fake it carries anonymous credentials (nothing to
+	// sign, nothing secret); otherwise the SDK's default chain resolves them.
+	Config aws.Config
+}
+
+// newClient builds one simulated application's DynamoDB client. retryer
+// nil keeps the retryer the DynamoDB client resolves by itself, so the
+// sdk-default strategy is the SDK's own code, not a copy of it.
+func newClient(t Target, retryer aws.RetryerV2, maxInFlight int) *dynamodb.Client {
+	cfg := t.Config.Copy()
+	// A fresh transport per client, sized so connections are reused rather
+	// than churned at the in-flight cap (the SDK's default keeps 10 idle).
+	cfg.HTTPClient = awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+		tr.MaxIdleConns = maxInFlight
+		tr.MaxIdleConnsPerHost = maxInFlight
+	})
+	// Environment settings (AWS_MAX_ATTEMPTS, AWS_RETRY_MODE) must not
+	// change the strategy under test.
+	cfg.RetryMaxAttempts = 0
+	cfg.RetryMode = ""
+	cfg.Retryer = nil
+	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
+		if t.Endpoint != "" {
+			o.BaseEndpoint = aws.String(t.Endpoint)
+		}
+		if retryer != nil {
+			o.Retryer = retryer
+		}
+		o.APIOptions = append(o.APIOptions, addAttemptCounter)
+	})
+}
+
+// opState is what one operation learns about its attempts. Attempts of one
+// operation run one after another, so it needs no lock.
+type opState struct {
+	attempts, throttled int
+	sending             time.Duration
+}
+
+type opStateKey struct{}
+
+func withOpState(ctx context.Context, st *opState) context.Context {
+	return context.WithValue(ctx, opStateKey{}, st)
+}
+
+// addAttemptCounter puts a Finalize middleware after the SDK's Retry step:
+// it runs once per attempt, sees that attempt's error, and its timing
+// excludes backoff sleeps.
+func addAttemptCounter(s *middleware.Stack) error {
+	return s.Finalize.Insert(attemptCounter{}, "Retry", middleware.After)
+}
+
+type attemptCounter struct{}
+
+func (attemptCounter) ID() string { return "throttlebench.AttemptCounter" }
+
+func (attemptCounter) HandleFinalize(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (
+	middleware.FinalizeOutput, middleware.Metadata, error,
+) {
+	st, _ := ctx.Value(opStateKey{}).(*opState)
+	if st == nil {
+		return next.HandleFinalize(ctx, in)
+	}
+	start := time.Now()
+	out, md, err := next.HandleFinalize(ctx, in)
+	st.sending += time.Since(start)
+	st.attempts++
+	if metrics.IsThrottle(err) {
+		st.throttled++
+	}
+	return out, md, err
+}

@@ -1,0 +1,346 @@
+package scenario
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+)
+
+// Defaults applied by Load to fields left out of a scenario file.
+const (
+	DefaultItemSize    = Size(1 << 10)
+	DefaultKeys        = 10000
+	DefaultMaxInFlight = 1024
+	DefaultTimeout     = Duration(30 * time.Second)
+	DefaultSeed        = 1
+)
+
+// Billing modes of the target table.
+const (
+	Provisioned   = "provisioned"
+	PayPerRequest = "on_demand"
+)
+
+// Operations the workload can issue.
+const (
+	OpPut = "PutItem"
+	OpGet = "GetItem"
+)
+
+// Scenario is one experiment: a table, a workload offered to it, and the
+// retry strategies to compare under that same workload.
+type Scenario struct {
+	// Name identifies the scenario in results paths; default: the file name
+	// without extension.
+	Name string `yaml:"name" json:"name"`
+	// Description says what question the scenario answers.
+	Description string `yaml:"description" json:"description,omitempty"`
+	// Seed makes key choice and strategy jitter repeatable; default 1.
+	Seed       int64          `yaml:"seed" json:"seed"`
+	Table      Table          `yaml:"table" json:"table"`
+	Workload   Workload       `yaml:"workload" json:"workload"`
+	Strategies []StrategySpec `yaml:"strategies" json:"strategies"`
+
+	file string    // path it was read from
+	ast  *ast.File // for locating fields in errors
+}
+
+// Errorf returns an *Error located at field (a dotted path such as
+// "strategies[1].name") in the file the scenario came from. Callers that
+// check a scenario further (strategy names, say) report through it.
+func (sc *Scenario) Errorf(field, format string, args ...any) error {
+	e := &Error{File: sc.file, Field: field, Msg: fmt.Sprintf(format, args...)}
+	if sc.ast != nil {
+		e.Line = lineOf(sc.ast, field)
+	}
+	return e
+}
+
+// Table describes the table each strategy runs against (a fresh one each).
+type Table struct {
+	// BillingMode is "provisioned" (default) or "on_demand".
+	BillingMode string `yaml:"billing_mode" json:"billing_mode"`
+	// ReadCapacity and WriteCapacity are provisioned units per second;
+	// required in provisioned mode.
+	ReadCapacity  int64 `yaml:"read_capacity" json:"read_capacity"`
+	WriteCapacity int64 `yaml:"write_capacity" json:"write_capacity"`
+}
+
+// Workload is the load offered: an open-loop constant arrival rate for a
+// duration, of one operation type, on keys chosen uniformly from a key space.
+type Workload struct {
+	// Operation is "PutItem" (default) or "GetItem".
+	Operation string `yaml:"operation" json:"operation"`
+	// Rate is the arrival rate, operations per second; required.
+	Rate Rate `yaml:"rate" json:"rate"`
+	// Duration is how long operations keep arriving; required.
+	Duration Duration `yaml:"duration" json:"duration"`
+	// ItemSize is the size of each written item, attribute names included;
+	// default 1KB.
+	ItemSize Size `yaml:"item_size" json:"item_size"`
+	// Keys is the size of the key space; default 10000.
+	Keys int64 `yaml:"keys" json:"keys"`
+	// ConsistentRead makes GetItem strongly consistent (full read units).
+	ConsistentRead bool `yaml:"consistent_read" json:"consistent_read"`
+	// MaxInFlight caps operations in flight per strategy; an arrival that
+	// finds the cap reached waits, and its wait counts in its latency;
+	// default 1024.
+	MaxInFlight int `yaml:"max_in_flight" json:"max_in_flight"`
+	// Timeout bounds one operation, all attempts and backoff included;
+	// default 30s.
+	Timeout Duration `yaml:"timeout" json:"timeout"`
+}
+
+// StrategySpec names a retry strategy and overrides its parameters. In a
+// file it is either a bare name ("full-jitter") or a mapping with a name.
+type StrategySpec struct {
+	Name string `yaml:"name" json:"name"`
+	// MaxAttempts counts the first attempt; 0 keeps the strategy's default.
+	MaxAttempts int `yaml:"max_attempts" json:"max_attempts,omitempty"`
+	// Base and Cap shape the backoff; 0 keeps the strategy's default.
+	Base Duration `yaml:"base" json:"base,omitempty"`
+	Cap  Duration `yaml:"cap" json:"cap,omitempty"`
+}
+
+// UnmarshalYAML accepts a bare strategy name or a mapping.
+func (s *StrategySpec) UnmarshalYAML(unmarshal func(any) error) error {
+	var name string
+	if err := unmarshal(&name); err == nil {
+		*s = StrategySpec{Name: strings.TrimSpace(name)}
+		return nil
+	}
+	type plain StrategySpec
+	return unmarshal((*plain)(s))
+}
+
+// Error is a problem in a scenario file, located by file, line and field.
+type Error struct {
+	File  string
+	Line  int    // 0 when unknown
+	Field string // dotted path, e.g. "workload.rate"
+	Msg   string
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d", e.Line)
+	}
+	b.WriteString(": ")
+	if e.Field != "" {
+		b.WriteString(e.Field + ": ")
+	}
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// Load reads, decodes, defaults and validates the scenario file at path.
+// Unknown fields, wrong types and impossible values are *Error values
+// naming the file, line and field.
+func Load(path string) (*Scenario, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, data)
+}
+
+// Parse is Load for bytes already read; name is used in error messages and
+// as the default scenario name.
+func Parse(name string, data []byte) (*Scenario, error) {
+	var sc Scenario
+	file, err := decode(data, &sc)
+	if err != nil {
+		return nil, decodeError(name, data, err)
+	}
+	if sc.Name == "" {
+		base := name[strings.LastIndex(name, "/")+1:]
+		sc.Name = strings.TrimSuffix(strings.TrimSuffix(base, ".yaml"), ".yml")
+	}
+	sc.file, sc.ast = name, file
+	sc.applyDefaults()
+	if err := sc.validate(); err != nil {
+		return nil, err
+	}
+	return &sc, nil
+}
+
+// decode parses data into sc, strictly. go-yaml v1.19.2 panics on some
+// malformed input (found by FuzzParse, e.g. a sequence item that is a bare
+// tag); such a file is reported as malformed instead of crashing bench.
+func decode(data []byte, sc *Scenario) (file *ast.File, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			file, err = nil, fmt.Errorf("malformed YAML (the parser failed: %v)", r)
+		}
+	}()
+	if err := yaml.UnmarshalWithOptions(data, sc, yaml.DisallowUnknownField()); err != nil {
+		return nil, err
+	}
+	return parser.ParseBytes(data, 0)
+}
+
+func (sc *Scenario) applyDefaults() {
+	if sc.Seed == 0 {
+		sc.Seed = DefaultSeed
+	}
+	if sc.Table.BillingMode == "" {
+		sc.Table.BillingMode = Provisioned
+	}
+	w := &sc.Workload
+	if w.Operation == "" {
+		w.Operation = OpPut
+	}
+	if w.ItemSize == 0 {
+		w.ItemSize = DefaultItemSize
+	}
+	if w.Keys == 0 {
+		w.Keys = DefaultKeys
+	}
+	if w.MaxInFlight == 0 {
+		w.MaxInFlight = DefaultMaxInFlight
+	}
+	if w.Timeout == 0 {
+		w.Timeout = DefaultTimeout
+	}
+}
+
+// maxItemSize is DynamoDB's item size limit.
+const maxItemSize = 400 << 10
+
+func (sc *Scenario) validate() error {
+	bad := sc.Errorf
+	switch sc.Table.BillingMode {
+	case Provisioned:
+		if sc.Table.ReadCapacity <= 0 {
+			return bad("table.read_capacity", "must be > 0 for a provisioned table, got %d", sc.Table.ReadCapacity)
+		}
+		if sc.Table.WriteCapacity <= 0 {
+			return bad("table.write_capacity", "must be > 0 for a provisioned table, got %d", sc.Table.WriteCapacity)
+		}
+	case PayPerRequest:
+	default:
+		return bad("table.billing_mode", "must be %q or %q, got %q", Provisioned, PayPerRequest, sc.Table.BillingMode)
+	}
+	w := sc.Workload
+	switch w.Operation {
+	case OpPut, OpGet:
+	default:
+		return bad("workload.operation", "must be %s or %s, got %q", OpPut, OpGet, w.Operation)
+	}
+	if w.Rate <= 0 {
+		return bad("workload.rate", "must be > 0, got %g", float64(w.Rate))
+	}
+	if w.Duration <= 0 {
+		return bad("workload.duration", "must be > 0, got %s", time.Duration(w.Duration))
+	}
+	if w.ItemSize < 1 || w.ItemSize > maxItemSize {
+		return bad("workload.item_size", "must be between 1B and 400KB, got %d bytes", int64(w.ItemSize))
+	}
+	if w.Keys < 1 {
+		return bad("workload.keys", "must be >= 1, got %d", w.Keys)
+	}
+	if w.MaxInFlight < 1 {
+		return bad("workload.max_in_flight", "must be >= 1, got %d", w.MaxInFlight)
+	}
+	if w.Timeout <= 0 {
+		return bad("workload.timeout", "must be > 0, got %s", time.Duration(w.Timeout))
+	}
+	if len(sc.Strategies) == 0 {
+		return bad("strategies", "list at least one strategy")
+	}
+	seen := map[string]bool{}
+	for i, s := range sc.Strategies {
+		field := fmt.Sprintf("strategies[%d]", i)
+		if s.Name == "" {
+			return bad(field+".name", "missing strategy name")
+		}
+		if seen[s.Name] {
+			return bad(field+".name", "strategy %q listed twice", s.Name)
+		}
+		seen[s.Name] = true
+		if s.MaxAttempts < 0 {
+			return bad(field+".max_attempts", "must be >= 1, got %d", s.MaxAttempts)
+		}
+		if s.Base < 0 || s.Cap < 0 {
+			return bad(field, "base and cap must be >= 0")
+		}
+	}
+	return nil
+}
+
+// lineOf finds the line of the YAML node at a dotted field path such as
+// "workload.rate" or "strategies[2].name"; 0 if absent. Missing leaves
+// fall back to their parent's line.
+func lineOf(file *ast.File, field string) int {
+	for field != "" {
+		p, err := yaml.PathString("$." + field)
+		if err == nil {
+			if n, err := p.FilterFile(file); err == nil && n != nil {
+				return n.GetToken().Position.Line
+			}
+		}
+		i := strings.LastIndexAny(field, ".[")
+		if i < 0 {
+			break
+		}
+		field = field[:i]
+	}
+	return 0
+}
+
+// decodeError turns a go-yaml error into an *Error with the line it names.
+func decodeError(name string, data []byte, err error) error {
+	var ye yaml.Error
+	if errors.As(err, &ye) {
+		line := 0
+		if tk := ye.GetToken(); tk != nil {
+			line = tk.Position.Line
+		}
+		return &Error{File: name, Line: line, Msg: ye.GetMessage()}
+	}
+	var ve *valueError
+	if errors.As(err, &ve) {
+		if file, perr := parser.ParseBytes(data, 0); perr == nil {
+			if n := findScalar(file, ve.value); n != nil {
+				return &Error{File: name, Line: n.GetToken().Position.Line,
+					Field: strings.TrimPrefix(n.GetPath(), "$."), Msg: ve.Error()}
+			}
+		}
+	}
+	return &Error{File: name, Msg: err.Error()}
+}
+
+// findScalar returns the first scalar node in file whose value is v.
+func findScalar(file *ast.File, v string) ast.Node {
+	var found ast.Node
+	for _, doc := range file.Docs {
+		ast.Walk(visitFunc(func(n ast.Node) bool {
+			if found != nil {
+				return false
+			}
+			if _, ok := n.(ast.ScalarNode); ok && n.GetToken() != nil && strings.TrimSpace(n.GetToken().Value) == v {
+				found = n
+				return false
+			}
+			return true
+		}), doc)
+	}
+	return found
+}
+
+type visitFunc func(ast.Node) bool
+
+func (f visitFunc) Visit(n ast.Node) ast.Visitor {
+	if f(n) {
+		return f
+	}
+	return nil
+}

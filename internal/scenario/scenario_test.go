@@ -1,0 +1,149 @@
+package scenario
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+const valid = `name: t
+table:
+  read_capacity: 10
+  write_capacity: 20
+workload:
+  rate: 200/s
+  duration: 2s
+strategies:
+  - none
+  - {name: full-jitter, max_attempts: 6, base: 50ms, cap: 5s}
+`
+
+func TestParseValidAppliesDefaults(t *testing.T) {
+	sc, err := Parse("t.yaml", []byte(valid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := sc.Workload
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"billing mode", sc.Table.BillingMode, Provisioned},
+		{"operation", w.Operation, OpPut},
+		{"rate", w.Rate, Rate(200)},
+		{"duration", w.Duration, Duration(2 * time.Second)},
+		{"item size", w.ItemSize, DefaultItemSize},
+		{"keys", w.Keys, int64(DefaultKeys)},
+		{"max in flight", w.MaxInFlight, DefaultMaxInFlight},
+		{"timeout", w.Timeout, DefaultTimeout},
+		{"seed", sc.Seed, int64(DefaultSeed)},
+		{"strategies", len(sc.Strategies), 2},
+		{"bare strategy", sc.Strategies[0], StrategySpec{Name: "none"}},
+		{"strategy mapping", sc.Strategies[1], StrategySpec{Name: "full-jitter", MaxAttempts: 6, Base: Duration(50 * time.Millisecond), Cap: Duration(5 * time.Second)}},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
+		}
+	}
+}
+
+func TestParseErrorsNameFileLineAndField(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(string) string
+		want string
+	}{
+		{"negative rate", repl("rate: 200/s", "rate: -5/s"), "t.yaml:6: workload.rate: must be > 0, got -5"},
+		{"bad rate unit", repl("rate: 200/s", "rate: 5/h"), "t.yaml:6: workload.rate: invalid rate \"5/h\""},
+		{"bad duration", repl("duration: 2s", "duration: ten"), "t.yaml:7: workload.duration: invalid duration \"ten\""},
+		{"unknown field", repl("duration: 2s", "duration: 2s\n  burst: 3"), "t.yaml:8: unknown field \"burst\""},
+		{"unknown strategy field", repl("cap: 5s", "cap: 5s, jitter: 1"), "t.yaml:10: unknown field \"jitter\""},
+		{"wrong type", repl("write_capacity: 20", "write_capacity: lots"), "t.yaml:4:"},
+		{"missing capacity", repl("  write_capacity: 20\n", ""), "t.yaml:3: table.write_capacity: must be > 0 for a provisioned table, got 0"},
+		{"bad billing mode", repl("table:\n", "table:\n  billing_mode: free\n"), "t.yaml:3: table.billing_mode: must be \"provisioned\" or \"on_demand\", got \"free\""},
+		{"bad operation", repl("rate: 200/s", "rate: 200/s\n  operation: Scan"), "t.yaml:7: workload.operation: must be PutItem or GetItem, got \"Scan\""},
+		{"no strategies", func(s string) string { return s[:strings.Index(s, "strategies:")] }, "t.yaml: strategies: list at least one strategy"},
+		{"duplicate strategy", repl("  - none\n", "  - none\n  - none\n"), "t.yaml:10: strategies[1].name: strategy \"none\" listed twice"},
+		{"item too large", repl("duration: 2s", "duration: 2s\n  item_size: 500KB"), "t.yaml:8: workload.item_size: must be between 1B and 400KB"},
+		{"syntax error", func(string) string { return "workload: [" }, "t.yaml:1:"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("t.yaml", []byte(tt.edit(valid)))
+			if err == nil {
+				t.Fatalf("got no error, want %q", tt.want)
+			}
+			if !strings.HasPrefix(err.Error(), tt.want) {
+				t.Errorf("got %q, want prefix %q", err, tt.want)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Errorf("error is not one line: %q", err)
+			}
+		})
+	}
+}
+
+func repl(old, new string) func(string) string {
+	return func(s string) string {
+		if !strings.Contains(s, old) {
+			panic("test edit does not apply: " + old)
+		}
+		return strings.Replace(s, old, new, 1)
+	}
+}
+
+func TestUnits(t *testing.T) {
+	sizes := map[string]Size{"1KB": 1024, "512B": 512, "2MB": 2 << 20, "100": 100, "1.5KB": 1536}
+	for in, want := range sizes {
+		var got Size
+		if err := got.UnmarshalText([]byte(in)); err != nil || got != want {
+			t.Errorf("Size(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	rates := map[string]Rate{"500/s": 500, "60/m": 1, "2/ms": 2000, "7": 7}
+	for in, want := range rates {
+		var got Rate
+		if err := got.UnmarshalText([]byte(in)); err != nil || got != want {
+			t.Errorf("Rate(%q) = %g, %v; want %g", in, got, err, want)
+		}
+	}
+	var d Duration
+	if err := d.UnmarshalText([]byte("10")); err == nil {
+		t.Errorf("Duration(\"10\") accepted a number without unit")
+	}
+}
+
+// TestReadyScenariosLoad keeps every shipped scenario valid.
+func TestReadyScenariosLoad(t *testing.T) {
+	files, _ := filepath.Glob("../../scenarios/*.yaml")
+	if len(files) == 0 {
+		t.Fatal("no scenarios found")
+	}
+	for _, f := range files {
+		if _, err := Load(f); err != nil {
+			t.Errorf("%v", err)
+		}
+	}
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	_, err := Load(filepath.Join(t.TempDir(), "nope.yaml"))
+	if !os.IsNotExist(err) {
+		t.Errorf("got %v, want a not-exist error", err)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(valid))
+	f.Add([]byte("workload: {rate: 1/s}"))
+	f.Add([]byte("strategies: [{name: x, base: -1s}]"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		sc, err := Parse("f.yaml", data)
+		if err == nil && (sc.Workload.Rate <= 0 || len(sc.Strategies) == 0) {
+			t.Errorf("accepted an invalid scenario: %+v", sc)
+		}
+	})
+}
