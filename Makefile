@@ -9,7 +9,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 all: build
 
 build:
-	$(GO) build -o $(BIN) ./cmd/bench
+	$(GO) build -buildvcs=auto -o $(BIN) ./cmd/bench
 
 run: build
 	./$(BIN) run scenarios/quickstart.yaml

@@ -26,6 +26,7 @@ type runOptions struct {
 	out          string
 	sequential   bool
 	grace        time.Duration
+	quiet        bool
 }
 
 func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -36,6 +37,7 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.StringVar(&o.out, "out", "results", "results directory: files go to OUT/SCENARIO/TIMESTAMP/")
 	fs.BoolVar(&o.sequential, "sequential", false, "run strategies one after another instead of side by side")
 	fs.DurationVar(&o.grace, "grace", runner.DefaultGrace, "after Ctrl-C, how long in-flight operations may finish")
+	fs.BoolVar(&o.quiet, "quiet", false, "no progress line (there is none when stderr is not a terminal)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: bench run [flags] SCENARIO.yaml")
 		fs.PrintDefaults()
@@ -62,7 +64,14 @@ func run(ctx context.Context, o runOptions, stdout, stderr io.Writer) error {
 		return badInput{fmt.Errorf("-duration must be > 0, got %s", o.duration)}
 	}
 	if o.duration > 0 {
+		if len(sc.Workload.Stages) > 0 {
+			return badInput{fmt.Errorf("-duration: %s sets its length with workload.stages", o.scenarioPath)}
+		}
 		sc.Workload.Duration = scenario.Duration(o.duration)
+		if sp := sc.Workload.Spike; sp != nil && time.Duration(sp.At+sp.Width) > o.duration {
+			sc.Workload.Spike = nil
+			fmt.Fprintf(stderr, "bench run: -duration %s leaves no room for the scenario's spike; running without it\n", o.duration)
+		}
 	}
 	strategies, err := resolveStrategies(sc, o.strategies)
 	if err != nil {
@@ -80,14 +89,30 @@ func run(ctx context.Context, o runOptions, stdout, stderr io.Writer) error {
 		// The embedded fake checks no signature: send none, so no
 		// credentials are looked up, let alone handled.
 		Config: aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}},
+		Stats: func(table string) (runner.TableStats, bool) {
+			st, ok := fake.Stats()[table]
+			if !ok {
+				return runner.TableStats{}, false
+			}
+			return runner.TableStats{
+				ConsumedReadUnits:  float64(st.ConsumedReadUnits) / float64(fakeservice.Unit),
+				ConsumedWriteUnits: float64(st.ConsumedWriteUnits) / float64(fakeservice.Unit),
+				ThrottledRequests:  st.ThrottledReads + st.ThrottledWrites,
+			}, true
+		},
 	}
-	fmt.Fprintf(stderr, "bench run: %s: %d strategies against the embedded fake (%s), %s %g/s for %s, table %d RCU / %d WCU\n",
-		sc.Name, len(strategies), url, sc.Workload.Operation, float64(sc.Workload.Rate),
-		time.Duration(sc.Workload.Duration), sc.Table.ReadCapacity, sc.Table.WriteCapacity)
+	fmt.Fprintf(stderr, "bench run: %s: %d strategies against the embedded fake (%s): %s, %d client(s) each; table %s %d RCU / %d WCU\n",
+		sc.Name, len(strategies), url, sc.Workload.Describe(), sc.Workload.Fleet,
+		sc.Table.BillingMode, sc.Table.ReadCapacity, sc.Table.WriteCapacity)
 
+	live := &runner.Live{}
+	if !o.quiet && isTerminal(stderr) {
+		stop := showProgress(stderr, live, sc.Workload.TotalDuration())
+		defer stop()
+	}
 	res, err := runner.Run(ctx, runner.Options{
 		Scenario: sc, Target: target, Strategies: strategies,
-		Sequential: o.sequential, Grace: o.grace,
+		Sequential: o.sequential, Grace: o.grace, Live: live,
 	})
 	if err != nil {
 		return err

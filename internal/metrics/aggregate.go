@@ -14,50 +14,114 @@ const (
 	histSigFigs = 3
 )
 
-// Aggregator folds records into counts and a latency histogram. Memory is
-// bounded whatever the number of records. Not safe for concurrent use: own
-// one per goroutine and Merge.
-type Aggregator struct {
-	ops, attempts, throttledAttempts int64
-	outcomes                         [numOutcomes]int64
-	late                             int64 // started more than LateThreshold after intended
-	latency                          *hdrhistogram.Histogram
-	first, last                      time.Duration
-	sending                          time.Duration
+func newHist() *hdrhistogram.Histogram { return hdrhistogram.New(histMin, histMax, histSigFigs) }
+
+func record(h *hdrhistogram.Histogram, d time.Duration) {
+	us := max(int64(d/time.Microsecond), histMin)
+	_ = h.RecordValue(min(us, histMax)) // clamped into range: cannot fail
 }
 
 // LateThreshold is how far behind schedule a start may be before the
 // operation counts as started late.
 const LateThreshold = time.Millisecond
 
+// Aggregator folds records into counts and latency histograms. Memory is
+// bounded whatever the number of records (per-client counts grow with the
+// fleet, not with time). Not safe for concurrent use: own one per goroutine
+// and Merge.
+type Aggregator struct {
+	ops, started, attempts, throttledAttempts int64
+	outcomes                                  [numOutcomes]int64
+	late                                      int64
+	sending, backoff                          time.Duration
+	first, last                               time.Duration
+
+	latency  *hdrhistogram.Histogram // intended start -> outcome
+	fromSend *hdrhistogram.Histogram // first send -> outcome
+	attempt  *hdrhistogram.Histogram // one attempt, no backoff
+	lag      *hdrhistogram.Histogram // intended start -> actual start
+
+	byOp     map[string]*OpCounts
+	byClient []ClientCounts
+	reasons  map[string]int64
+	statuses map[int]int64
+}
+
+// OpCounts are per-operation-type counts.
+type OpCounts struct {
+	Ops       int64 `json:"ops"`
+	Succeeded int64 `json:"succeeded"`
+	Attempts  int64 `json:"attempts"`
+}
+
+// ClientCounts are one fleet member's counts.
+type ClientCounts struct {
+	Ops       int64 `json:"ops"`
+	Succeeded int64 `json:"succeeded"`
+	Attempts  int64 `json:"attempts"`
+}
+
 // NewAggregator returns an empty aggregator.
 func NewAggregator() *Aggregator {
-	return &Aggregator{latency: hdrhistogram.New(histMin, histMax, histSigFigs), first: -1}
+	return &Aggregator{
+		latency: newHist(), fromSend: newHist(), attempt: newHist(), lag: newHist(),
+		byOp: map[string]*OpCounts{}, reasons: map[string]int64{}, statuses: map[int]int64{},
+		first: -1,
+	}
 }
 
 // Add folds one record in.
 func (a *Aggregator) Add(r Record) {
 	a.ops++
+	a.outcomes[r.Outcome]++
 	a.attempts += int64(r.Attempts)
 	a.throttledAttempts += int64(r.ThrottledAttempts)
-	a.outcomes[r.Outcome]++
-	a.sending += r.Sending
-	if r.Started-r.Intended > LateThreshold {
-		a.late++
-	}
 	if a.first < 0 || r.Intended < a.first {
 		a.first = r.Intended
 	}
-	if r.Ended > a.last {
-		a.last = r.Ended
+	a.last = max(a.last, r.Ended, r.Intended)
+	op := a.byOp[r.Op]
+	if op == nil {
+		op = &OpCounts{}
+		a.byOp[r.Op] = op
 	}
-	us := max(int64(r.Latency()/time.Microsecond), histMin)
-	_ = a.latency.RecordValue(min(us, histMax)) // clamped, cannot fail
+	op.Ops++
+	op.Attempts += int64(r.Attempts)
+	for len(a.byClient) <= r.Client {
+		a.byClient = append(a.byClient, ClientCounts{})
+	}
+	c := &a.byClient[r.Client]
+	c.Ops++
+	c.Attempts += int64(r.Attempts)
+	if r.Outcome == OK {
+		op.Succeeded++
+		c.Succeeded++
+	}
+	if r.Outcome == Dropped {
+		return // never started: no latency to speak of
+	}
+	a.started++
+	a.sending += r.Sending
+	a.backoff += r.Backoff()
+	if r.Started-r.Intended > LateThreshold {
+		a.late++
+	}
+	record(a.latency, r.Latency())
+	record(a.fromSend, r.FromFirstSend())
+	record(a.lag, r.Started-r.Intended)
+	for _, at := range r.AttemptLog {
+		record(a.attempt, at.Duration)
+		a.statuses[at.Status]++
+		if at.Reason != "" {
+			a.reasons[at.Reason]++
+		}
+	}
 }
 
 // Merge adds b's records into a.
 func (a *Aggregator) Merge(b *Aggregator) {
 	a.ops += b.ops
+	a.started += b.started
 	a.attempts += b.attempts
 	a.throttledAttempts += b.throttledAttempts
 	for i := range a.outcomes {
@@ -65,35 +129,90 @@ func (a *Aggregator) Merge(b *Aggregator) {
 	}
 	a.late += b.late
 	a.sending += b.sending
+	a.backoff += b.backoff
 	if b.first >= 0 && (a.first < 0 || b.first < a.first) {
 		a.first = b.first
 	}
 	a.last = max(a.last, b.last)
 	a.latency.Merge(b.latency)
+	a.fromSend.Merge(b.fromSend)
+	a.attempt.Merge(b.attempt)
+	a.lag.Merge(b.lag)
+	for k, v := range b.byOp {
+		op := a.byOp[k]
+		if op == nil {
+			op = &OpCounts{}
+			a.byOp[k] = op
+		}
+		op.Ops += v.Ops
+		op.Succeeded += v.Succeeded
+		op.Attempts += v.Attempts
+	}
+	for len(a.byClient) < len(b.byClient) {
+		a.byClient = append(a.byClient, ClientCounts{})
+	}
+	for i, c := range b.byClient {
+		a.byClient[i].Ops += c.Ops
+		a.byClient[i].Succeeded += c.Succeeded
+		a.byClient[i].Attempts += c.Attempts
+	}
+	for k, v := range b.reasons {
+		a.reasons[k] += v
+	}
+	for k, v := range b.statuses {
+		a.statuses[k] += v
+	}
 }
 
 // Summary is what an aggregator knows, in the units reports use.
 type Summary struct {
-	Ops               int64            `json:"ops"`
-	Succeeded         int64            `json:"succeeded"`
-	Failed            map[string]int64 `json:"failed"`
-	Attempts          int64            `json:"attempts"`
-	ThrottledAttempts int64            `json:"throttled_attempts"`
-	StartedLate       int64            `json:"started_late"`
+	// Ops counts operations offered by the schedule (dropped ones too).
+	Ops       int64            `json:"ops"`
+	Succeeded int64            `json:"succeeded"`
+	Failed    map[string]int64 `json:"failed"`
+	// Attempts counts attempts sent; ThrottledAttempts those answered
+	// with a throttle (or, for batches, with unprocessed items).
+	Attempts          int64 `json:"attempts"`
+	ThrottledAttempts int64 `json:"throttled_attempts"`
+	// StartedLate counts operations that started more than LateThreshold
+	// after their intended start.
+	StartedLate int64 `json:"started_late"`
 	// SuccessPct is 100 * Succeeded / Ops.
 	SuccessPct float64 `json:"success_pct"`
 	// GoodputPerS is successful operations per second of the run's span,
 	// from the first intended start to the last outcome.
 	GoodputPerS float64 `json:"goodput_per_s"`
-	// AttemptsPerOp is the retry amplification: attempts sent per operation.
+	// AttemptsPerOp is the retry amplification: attempts sent per
+	// operation started.
 	AttemptsPerOp float64 `json:"attempts_per_op"`
+	// RetryShare is the share of attempts that were retries (0 to 1).
+	RetryShare float64 `json:"retry_share"`
+	// BackoffMsPerOp is the mean time an operation spent backing off or
+	// waiting inside the client, milliseconds.
+	BackoffMsPerOp float64 `json:"backoff_ms_per_op"`
 	// SpanS is the run's span in seconds (see GoodputPerS).
 	SpanS float64 `json:"span_s"`
-	// LatencyMs holds percentiles of operation latency from intended start
-	// to final outcome, in milliseconds: p50, p90, p99, p999, max.
-	LatencyMs Percentiles `json:"latency_ms"`
-	// Histogram is the latency histogram (microseconds), HdrHistogram's
-	// compressed V2 encoding, base64 in JSON: decode and Merge across runs.
+	// LatencyMs: operation latency from intended start to final outcome
+	// (free of coordinated omission). FromSendMs: from the first send.
+	// AttemptMs: one attempt, no backoff. StartLagMs: intended to actual
+	// start. All in milliseconds.
+	LatencyMs  Percentiles `json:"latency_ms"`
+	FromSendMs Percentiles `json:"from_send_ms"`
+	AttemptMs  Percentiles `json:"attempt_ms"`
+	StartLagMs Percentiles `json:"start_lag_ms"`
+	// ByOperation and ByClient break the counts down; Fairness is Jain's
+	// index of the clients' success counts (1 = perfectly fair, 1/n = one
+	// client got everything).
+	ByOperation map[string]OpCounts `json:"by_operation"`
+	ByClient    []ClientCounts      `json:"by_client,omitempty"`
+	Fairness    float64             `json:"fairness"`
+	// ThrottleReasons counts attempts by ThrottlingReasons reason;
+	// Statuses counts attempts by HTTP status (0: no response).
+	ThrottleReasons map[string]int64 `json:"throttle_reasons"`
+	Statuses        map[int]int64    `json:"statuses"`
+	// Histogram is the operation latency histogram (microseconds, from
+	// intended start) in HdrHistogram's compressed V2 encoding, base64 in
+	// JSON: decode and Merge across runs.
 	Histogram []byte `json:"histogram"`
 }
 
@@ -106,6 +225,20 @@ type Percentiles struct {
 	Max  float64 `json:"max"`
 }
 
+func percentiles(h *hdrhistogram.Histogram) Percentiles {
+	if h.TotalCount() == 0 {
+		return Percentiles{}
+	}
+	ms := func(us int64) float64 { return float64(us) / 1000 }
+	return Percentiles{
+		P50:  ms(h.ValueAtQuantile(50)),
+		P90:  ms(h.ValueAtQuantile(90)),
+		P99:  ms(h.ValueAtQuantile(99)),
+		P999: ms(h.ValueAtQuantile(99.9)),
+		Max:  ms(h.Max()),
+	}
+}
+
 // Summary computes the summary; it does not change the aggregator.
 func (a *Aggregator) Summary() Summary {
 	s := Summary{
@@ -115,6 +248,20 @@ func (a *Aggregator) Summary() Summary {
 		Attempts:          a.attempts,
 		ThrottledAttempts: a.throttledAttempts,
 		StartedLate:       a.late,
+		LatencyMs:         percentiles(a.latency),
+		FromSendMs:        percentiles(a.fromSend),
+		AttemptMs:         percentiles(a.attempt),
+		StartLagMs:        percentiles(a.lag),
+		ByOperation:       map[string]OpCounts{},
+		ThrottleReasons:   a.reasons,
+		Statuses:          a.statuses,
+		Fairness:          Jain(a.byClient),
+	}
+	if len(a.byClient) > 1 {
+		s.ByClient = a.byClient
+	}
+	for k, v := range a.byOp {
+		s.ByOperation[k] = *v
 	}
 	for o := OK + 1; o < numOutcomes; o++ {
 		if n := a.outcomes[o]; n > 0 {
@@ -123,23 +270,41 @@ func (a *Aggregator) Summary() Summary {
 	}
 	if a.ops > 0 {
 		s.SuccessPct = 100 * float64(s.Succeeded) / float64(a.ops)
-		s.AttemptsPerOp = float64(a.attempts) / float64(a.ops)
+	}
+	if a.started > 0 {
+		s.AttemptsPerOp = float64(a.attempts) / float64(a.started)
+		s.BackoffMsPerOp = float64(a.backoff) / float64(time.Millisecond) / float64(a.started)
+	}
+	if a.attempts > 0 {
+		s.RetryShare = float64(a.attempts-a.started) / float64(a.attempts)
+	}
+	if a.first >= 0 {
 		span := a.last - a.first
 		s.SpanS = span.Seconds()
 		if span > 0 {
 			s.GoodputPerS = float64(s.Succeeded) / span.Seconds()
-		}
-		ms := func(us int64) float64 { return float64(us) / 1000 }
-		s.LatencyMs = Percentiles{
-			P50:  ms(a.latency.ValueAtQuantile(50)),
-			P90:  ms(a.latency.ValueAtQuantile(90)),
-			P99:  ms(a.latency.ValueAtQuantile(99)),
-			P999: ms(a.latency.ValueAtQuantile(99.9)),
-			Max:  ms(a.latency.Max()),
 		}
 	}
 	if enc, err := a.latency.Encode(hdrhistogram.V2CompressedEncodingCookieBase); err == nil {
 		s.Histogram = enc
 	}
 	return s
+}
+
+// Jain returns Jain's fairness index of the clients' success counts:
+// (Σx)² / (n·Σx²); 1 when there are fewer than two clients or no successes.
+func Jain(clients []ClientCounts) float64 {
+	if len(clients) < 2 {
+		return 1
+	}
+	var sum, sq float64
+	for _, c := range clients {
+		x := float64(c.Succeeded)
+		sum += x
+		sq += x * x
+	}
+	if sq == 0 {
+		return 1
+	}
+	return sum * sum / (float64(len(clients)) * sq)
 }

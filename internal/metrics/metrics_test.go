@@ -104,3 +104,68 @@ func TestAggregatorMergeEqualsOne(t *testing.T) {
 		t.Errorf("merged summary %+v differs from single %+v", got, want)
 	}
 }
+
+func TestSeries(t *testing.T) {
+	s := NewSeries()
+	sec := time.Second
+	// Op A: intended 0.5s, started 0.5s, two attempts (1.0s throttled, 2.2s ok), ends 2.3s.
+	s.Add(Record{Intended: sec / 2, Started: sec / 2, Ended: 2300 * time.Millisecond, Outcome: OK,
+		AttemptLog: []Attempt{{Start: sec, Throttled: true}, {Start: 2200 * time.Millisecond}}})
+	// Op B: dropped at 1.5s.
+	s.Add(Record{Intended: 1500 * time.Millisecond, Outcome: Dropped})
+	// Op C: 0.1s..0.2s, failed.
+	s.Add(Record{Intended: 100 * time.Millisecond, Started: 100 * time.Millisecond, Ended: 200 * time.Millisecond, Outcome: Throttled,
+		AttemptLog: []Attempt{{Start: 100 * time.Millisecond, Throttled: true}}})
+	got := s.Seconds()
+	want := []Second{
+		{T: 0, Offered: 2, Started: 2, Attempts: 1, Throttled: 1, Failed: 1, InFlight: 2, P50Ms: 100, P99Ms: 100},
+		{T: 1, Offered: 1, Attempts: 1, Throttled: 1, Failed: 1, InFlight: 1},
+		{T: 2, Attempts: 1, Succeeded: 1, InFlight: 1, P50Ms: 1800, P99Ms: 1800},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %d seconds %+v, want %d", len(got), got, len(want))
+	}
+	for i := range want {
+		g := got[i]
+		g.P50Ms, g.P99Ms = math.Round(g.P50Ms/10)*10, math.Round(g.P99Ms/10)*10 // 2 significant digits per second
+		if g != want[i] {
+			t.Errorf("second %d: got %+v, want %+v", i, g, want[i])
+		}
+	}
+}
+
+func TestRecoveryTime(t *testing.T) {
+	succ := []int64{100, 100, 100, 10, 10, 40, 95, 100}
+	secs := make([]Second, len(succ))
+	for i, n := range succ {
+		secs[i] = Second{T: i, Succeeded: n}
+	}
+	// Drop from 3s to 5s; back to >= 90% at second 6.
+	if d, ok := RecoveryTime(secs, 3*time.Second, 5*time.Second, 0.9); !ok || d != time.Second {
+		t.Errorf("got %v, %v; want 1s, true", d, ok)
+	}
+	if _, ok := RecoveryTime(secs[:6], 3*time.Second, 5*time.Second, 0.9); ok {
+		t.Errorf("recovered in a series that never recovers")
+	}
+}
+
+func TestJain(t *testing.T) {
+	tests := []struct {
+		x    []int64
+		want float64
+	}{
+		{[]int64{5, 5, 5, 5}, 1},
+		{[]int64{10, 0, 0, 0}, 0.25},
+		{[]int64{1, 3}, 16.0 / 20},
+		{[]int64{7}, 1},
+	}
+	for _, tt := range tests {
+		cs := make([]ClientCounts, len(tt.x))
+		for i, v := range tt.x {
+			cs[i].Succeeded = v
+		}
+		if got := Jain(cs); math.Abs(got-tt.want) > 1e-12 {
+			t.Errorf("Jain(%v) = %g, want %g", tt.x, got, tt.want)
+		}
+	}
+}

@@ -22,10 +22,11 @@ const (
 	Timeout                       // the operation's deadline passed, backoff included
 	Canceled                      // the run was interrupted while the operation was in flight
 	Error                         // any other error (not retryable)
+	Dropped                       // never started: the client's in-flight cap was reached at its arrival
 	numOutcomes
 )
 
-var outcomeNames = [numOutcomes]string{"ok", "throttled", "retry_quota_exhausted", "max_attempts", "timeout", "canceled", "error"}
+var outcomeNames = [numOutcomes]string{"ok", "throttled", "retry_quota_exhausted", "max_attempts", "timeout", "canceled", "error", "dropped"}
 
 func (o Outcome) String() string {
 	if o < numOutcomes {
@@ -38,6 +39,10 @@ func (o Outcome) String() string {
 // Times are offsets from the start of the run, so records are plain data
 // that do not depend on the wall clock.
 type Record struct {
+	// Client is the fleet member (0-based) that ran the operation.
+	Client int
+	// Op is the operation's name, e.g. "PutItem".
+	Op string
 	// Intended is when the schedule said the operation should start.
 	Intended time.Duration
 	// Started is when the SDK call was made: later than Intended when the
@@ -53,7 +58,32 @@ type Record struct {
 	// backoff and retry-quota waits).
 	Sending time.Duration
 	Outcome Outcome
+	// AttemptLog lists each attempt: when it was sent and how it ended.
+	AttemptLog []Attempt
 }
+
+// Attempt is one try of an operation, timed by a middleware after the
+// SDK's Retry step: its duration excludes backoff.
+type Attempt struct {
+	// Start is an offset from the start of the run.
+	Start    time.Duration
+	Duration time.Duration
+	// Status is the HTTP status, 0 when no response arrived.
+	Status int
+	// Throttled is set for throttling errors and for batch calls that
+	// came back with unprocessed items; Reason is the first
+	// ThrottlingReasons entry's reason, when the service gave one.
+	Throttled bool
+	Reason    string
+}
+
+// FromFirstSend is the operation's latency from its first send, the figure
+// tools that ignore coordinated omission report.
+func (r Record) FromFirstSend() time.Duration { return r.Ended - r.Started }
+
+// Backoff is the time the operation spent neither sending nor waiting to
+// start: retry sleeps and client-side waits.
+func (r Record) Backoff() time.Duration { return max(r.Ended-r.Started-r.Sending, 0) }
 
 // Latency is the operation's latency from its intended start: the figure
 // free of coordinated omission.

@@ -5,7 +5,9 @@ package report
 import (
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/tw"
@@ -17,12 +19,13 @@ import (
 // attempts per operation, throttled attempts and operation latency
 // percentiles (from the intended start, across every attempt and backoff).
 func Table(w io.Writer, f *results.File) error {
-	header := []string{"strategy", "offered", "succeeded", "goodput/s", "attempts/op", "throttled attempts", "p50 ms", "p99 ms", "max ms"}
+	header := []string{"strategy", "offered", "succeeded", "goodput/s", "attempts/op", "throttled attempts", "p50 ms", "p99 ms", "max ms", "failures"}
 	align := make(tw.Alignment, len(header))
 	for i := range align {
 		align[i] = tw.AlignRight
 	}
 	align[0] = tw.AlignLeft
+	align[len(align)-1] = tw.AlignLeft
 	t := tablewriter.NewTable(w,
 		tablewriter.WithHeaderAutoFormat(tw.Off),
 		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: align}),
@@ -40,6 +43,7 @@ func Table(w io.Writer, f *results.File) error {
 			ms(m.LatencyMs.P50),
 			ms(m.LatencyMs.P99),
 			ms(m.LatencyMs.Max),
+			failures(m.Failed),
 		}); err != nil {
 			return err
 		}
@@ -57,3 +61,31 @@ func ms(v float64) string {
 	}
 	return strconv.FormatFloat(v, 'f', 2, 64)
 }
+
+// failures lists failure counts by outcome, largest first.
+func failures(f map[string]int64) string {
+	type kv struct {
+		k string
+		v int64
+	}
+	var all []kv
+	for k, v := range f {
+		all = append(all, kv{k, v})
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].v > all[j].v || all[i].v == all[j].v && all[i].k < all[j].k })
+	parts := make([]string, len(all))
+	for i, e := range all {
+		name := e.k
+		if short, ok := shortOutcome[name]; ok {
+			name = short
+		}
+		parts[i] = fmt.Sprintf("%s %d", strings.ReplaceAll(name, "_", " "), e.v)
+	}
+	if len(parts) == 0 {
+		return "-"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// shortOutcome abbreviates long outcome names for the table.
+var shortOutcome = map[string]string{"retry_quota_exhausted": "quota"}

@@ -20,6 +20,7 @@ func sampleFile() *results.File {
 		Strategies: []runner.StrategyResult{
 			{Name: "sdk-default", Offered: 2000, Summary: metrics.Summary{
 				SuccessPct: 71.04, GoodputPerS: 85.52, AttemptsPerOp: 1.294, ThrottledAttempts: 346,
+				Failed:    map[string]int64{"retry_quota_exhausted": 560, "throttled": 19},
 				LatencyMs: metrics.Percentiles{P50: 1.871, P99: 2302.4, Max: 3774.9},
 			}},
 			{Name: "none", Offered: 2000, Summary: metrics.Summary{

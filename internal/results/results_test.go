@@ -42,7 +42,7 @@ strategies: [none, {name: full-jitter, base: 10ms}]
 	if !reflect.DeepEqual(out.Strategies, in.Strategies) {
 		t.Errorf("strategies: got %+v, want %+v", out.Strategies, in.Strategies)
 	}
-	if out.Scenario.Workload != in.Scenario.Workload || !reflect.DeepEqual(out.Scenario.Strategies, in.Scenario.Strategies) {
+	if !reflect.DeepEqual(out.Scenario.Workload, in.Scenario.Workload) || !reflect.DeepEqual(out.Scenario.Strategies, in.Scenario.Strategies) {
 		t.Errorf("scenario: got %+v, want %+v", out.Scenario, in.Scenario)
 	}
 	if out.Tool.Go == "" || out.Machine.CPUs == 0 {

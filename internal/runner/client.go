@@ -2,13 +2,17 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/throttlebench/throttlebench/internal/metrics"
 )
@@ -21,6 +25,9 @@ type Target struct {
 	// For the embedded fake it carries anonymous credentials (nothing to
 	// sign, nothing secret); otherwise the SDK's default chain resolves them.
 	Config aws.Config
+	// Stats, when set, reports the endpoint's own view of a table after a
+	// run (the embedded fake offers it).
+	Stats func(table string) (TableStats, bool)
 }
 
 // newClient builds one simulated application's DynamoDB client. retryer
@@ -53,8 +60,10 @@ func newClient(t Target, retryer aws.RetryerV2, maxInFlight int) *dynamodb.Clien
 // opState is what one operation learns about its attempts. Attempts of one
 // operation run one after another, so it needs no lock.
 type opState struct {
+	runStart            time.Time
 	attempts, throttled int
 	sending             time.Duration
+	log                 []metrics.Attempt
 }
 
 type opStateKey struct{}
@@ -83,10 +92,38 @@ func (attemptCounter) HandleFinalize(ctx context.Context, in middleware.Finalize
 	}
 	start := time.Now()
 	out, md, err := next.HandleFinalize(ctx, in)
-	st.sending += time.Since(start)
+	d := time.Since(start)
+	st.sending += d
 	st.attempts++
+	a := metrics.Attempt{Start: start.Sub(st.runStart), Duration: d}
+	if resp, ok := awsmiddleware.GetRawResponse(md).(*smithyhttp.Response); ok && resp != nil {
+		a.Status = resp.StatusCode
+	}
 	if metrics.IsThrottle(err) {
 		st.throttled++
+		a.Throttled = true
+		a.Reason = throttleReason(err)
 	}
+	st.log = append(st.log, a)
 	return out, md, err
+}
+
+// throttleReason is the first ThrottlingReasons entry of a DynamoDB throttle.
+func throttleReason(err error) string {
+	var reasons []types.ThrottlingReason
+	var pt *types.ProvisionedThroughputExceededException
+	var rl *types.RequestLimitExceeded
+	var te *types.ThrottlingException
+	switch {
+	case errors.As(err, &pt):
+		reasons = pt.ThrottlingReasons
+	case errors.As(err, &rl):
+		reasons = rl.ThrottlingReasons
+	case errors.As(err, &te):
+		reasons = te.ThrottlingReasons
+	}
+	if len(reasons) > 0 && reasons[0].Reason != nil {
+		return *reasons[0].Reason
+	}
+	return ""
 }

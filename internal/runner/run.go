@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -38,15 +39,36 @@ type Options struct {
 	Grace time.Duration
 	// TablePrefix names the tables the run creates; default "throttlebench".
 	TablePrefix string
+	// Live, when set, is updated as operations start and end, for a
+	// progress display.
+	Live *Live
+}
+
+// Live counts a run's progress across all its strategies. Read its fields
+// with their Load methods while the run goes on.
+type Live struct {
+	Offered, Done, Succeeded, InFlight atomic.Int64
 }
 
 // StrategyResult is one strategy's outcome.
 type StrategyResult struct {
-	Name    string          `json:"name"`
-	Params  map[string]any  `json:"params"`
-	Table   string          `json:"table"`
-	Offered int64           `json:"offered"`
-	Summary metrics.Summary `json:"summary"`
+	Name    string           `json:"name"`
+	Params  map[string]any   `json:"params"`
+	Table   string           `json:"table"`
+	Offered int64            `json:"offered"`
+	Summary metrics.Summary  `json:"summary"`
+	Series  []metrics.Second `json:"series"`
+	// Server is the endpoint's own view of the table, when it offers one.
+	Server *TableStats `json:"server,omitempty"`
+}
+
+// TableStats is what the endpoint reports about a table after the run.
+type TableStats struct {
+	ConsumedReadUnits  float64 `json:"consumed_read_units"`
+	ConsumedWriteUnits float64 `json:"consumed_write_units"`
+	ThrottledRequests  int64   `json:"throttled_requests"`
+	// UnitsPerSuccess is the capacity consumed per successful operation.
+	UnitsPerSuccess float64 `json:"units_per_success"`
 }
 
 // Result is a whole comparison.
@@ -67,6 +89,13 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if o.TablePrefix == "" {
 		o.TablePrefix = "throttlebench"
 	}
+	if o.Live == nil {
+		o.Live = &Live{}
+	}
+	wl, err := newWorkload(o.Scenario)
+	if err != nil {
+		return nil, err
+	}
 	res := &Result{Started: time.Now().UTC(), Strategies: make([]StrategyResult, len(o.Strategies))}
 	stamp := strconv.FormatInt(res.Started.UnixMilli(), 36)
 	for i, st := range o.Strategies {
@@ -78,13 +107,26 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	// Tables first, so every strategy starts offering load at the same time.
 	for i := range o.Strategies {
-		if err := createTable(ctx, o.Target, o.Scenario.Table, res.Strategies[i].Table); err != nil {
+		if err := createTable(ctx, o.Target, o.Scenario, res.Strategies[i].Table); err != nil {
 			return nil, err
+		}
+		if o.Scenario.Workload.Preload {
+			if err := preload(ctx, o.Target, o.Scenario, wl, res.Strategies[i].Table); err != nil {
+				return nil, err
+			}
 		}
 	}
 	runOne := func(i int) {
 		sr := &res.Strategies[i]
-		sr.Offered, sr.Summary = drive(ctx, o, o.Strategies[i], sr.Table)
+		sr.Offered, sr.Summary, sr.Series = drive(ctx, o, wl, o.Strategies[i], sr.Table)
+		if o.Target.Stats != nil {
+			if ts, ok := o.Target.Stats(sr.Table); ok {
+				if sr.Summary.Succeeded > 0 {
+					ts.UnitsPerSuccess = (ts.ConsumedReadUnits + ts.ConsumedWriteUnits) / float64(sr.Summary.Succeeded)
+				}
+				sr.Server = &ts
+			}
+		}
 	}
 	if o.Sequential {
 		for i := range o.Strategies {
@@ -104,16 +146,33 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	return res, nil
 }
 
-// drive offers the workload to one strategy's client and aggregates the
-// records. It returns the number of operations offered and their summary.
-func drive(ctx context.Context, o Options, st strategy.Strategy, table string) (int64, metrics.Summary) {
+// member is one client of the fleet: an application instance with its own
+// SDK client, retryer (retry quota, limiter) and in-flight cap.
+type member struct {
+	id      int
+	client  *dynamodb.Client
+	retryer aws.Retryer
+	scoped  strategy.OperationScoped
+	slots   chan struct{}
+}
+
+// drive offers the workload to one strategy's fleet and aggregates the
+// records. It returns the number of operations offered, their summary and
+// the per-second series.
+func drive(ctx context.Context, o Options, wl *workload, st strategy.Strategy, table string) (int64, metrics.Summary, []metrics.Second) {
 	sc := o.Scenario
 	w := sc.Workload
-	arrivals := load.Constant{Rate: float64(w.Rate), Duration: time.Duration(w.Duration)}
-	retryer := st.NewRetryer(sc.Seed)
-	client := newClient(o.Target, retryer, w.MaxInFlight)
-	scoped, _ := retryer.(strategy.OperationScoped)
-	op := newOperation(client, table, sc, scoped)
+	fleet := make([]*member, w.Fleet)
+	for i := range fleet {
+		r := st.NewRetryer(sc.Seed + int64(i))
+		m := &member{id: i, client: newClient(o.Target, r, w.MaxInFlight), slots: make(chan struct{}, w.MaxInFlight)}
+		m.scoped, _ = r.(strategy.OperationScoped)
+		m.retryer = r
+		if r == nil {
+			m.retryer = m.client.Options().Retryer // the one the client resolved
+		}
+		fleet[i] = m
+	}
 
 	// In-flight operations get their own context: an interrupt stops new
 	// arrivals at once but cancels what is in flight only after the grace.
@@ -130,25 +189,71 @@ func drive(ctx context.Context, o Options, st strategy.Strategy, table string) (
 	})
 	defer stopGrace()
 
-	records := make(chan metrics.Record, 1024)
-	agg := metrics.NewAggregator()
+	records := make(chan metrics.Record, 4096)
+	agg, series := metrics.NewAggregator(), metrics.NewSeries()
+	warmup := time.Duration(w.Warmup)
 	collected := make(chan struct{})
 	go func() {
 		for r := range records {
-			agg.Add(r)
+			series.Add(r)
+			if r.Intended >= warmup {
+				agg.Add(r)
+			}
 		}
 		close(collected)
 	}()
 
-	slots := make(chan struct{}, w.MaxInFlight)
-	var wg sync.WaitGroup
 	start := time.Now()
-	timer := time.NewTimer(0)
-	<-timer.C
 	var offered int64
-schedule:
-	for n := int64(0); ; n++ {
-		off, ok := arrivals.Offset(n)
+	if w.Workers > 0 {
+		offered = closedLoop(ctx, opsCtx, o.Live, wl, fleet, table, start, records)
+	} else {
+		offered = openLoop(ctx, opsCtx, o.Live, wl, fleet, table, start, records)
+	}
+	close(records)
+	<-collected
+	stopGrace()
+	return offered, agg.Summary(), series.Seconds()
+}
+
+// profile is the workload's open-loop rate profile.
+func profile(w scenario.Workload) load.Profile {
+	if len(w.Stages) == 0 {
+		p := load.Constant(float64(w.Rate), time.Duration(w.Duration))
+		if sp := w.Spike; sp != nil {
+			p = load.Spike(float64(w.Rate), float64(sp.Rate), time.Duration(w.Duration), time.Duration(sp.At), time.Duration(sp.Width))
+		}
+		return p
+	}
+	p := make(load.Profile, 0, len(w.Stages))
+	for _, s := range w.Stages {
+		st := load.Stage{Duration: time.Duration(s.Duration)}
+		if s.Rate != nil {
+			st.From, st.To = float64(*s.Rate), float64(*s.Rate)
+		} else {
+			st.From, st.To = float64(*s.From), float64(*s.To)
+		}
+		p = append(p, st)
+	}
+	return p
+}
+
+// openLoop starts operations at the schedule's intended times, whatever
+// happens to earlier ones. An arrival whose client is at its in-flight cap
+// is dropped and recorded as such, so the schedule is never silently slowed.
+func openLoop(ctx, opsCtx context.Context, live *Live, wl *workload, fleet []*member, table string, start time.Time, records chan<- metrics.Record) int64 {
+	w := wl.w
+	process := load.Uniform
+	if w.Process == scenario.ProcessPoisson {
+		process = load.Poisson
+	}
+	arrivals := load.NewArrivals(profile(w), process, wl.seed)
+	var wg sync.WaitGroup
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	var n int64
+	for ; ; n++ {
+		off, ok := arrivals.Next()
 		if !ok {
 			break
 		}
@@ -158,96 +263,96 @@ schedule:
 			case <-timer.C:
 			case <-ctx.Done():
 				timer.Stop()
-				break schedule
+				wg.Wait()
+				return n
 			}
+		} else if ctx.Err() != nil {
+			break
 		}
+		n := n // the goroutine below keeps this operation's index
+		m := fleet[n%int64(len(fleet))]
+		live.Offered.Add(1)
 		select {
-		case slots <- struct{}{}:
-		case <-ctx.Done():
-			break schedule
+		case m.slots <- struct{}{}:
+		default:
+			records <- metrics.Record{Client: m.id, Op: wl.op(n), Intended: off, Started: off, Ended: off, Outcome: metrics.Dropped}
+			live.Done.Add(1)
+			continue
 		}
-		offered++
 		wg.Go(func() {
-			defer func() { <-slots }()
-			records <- op.do(opsCtx, start, off, n, time.Duration(w.Timeout))
+			defer func() { <-m.slots }()
+			records <- wl.measure(opsCtx, live, m, table, start, off, n)
 		})
 	}
 	wg.Wait()
-	close(records)
-	<-collected
-	stopGrace()
-	return offered, agg.Summary()
+	return n
 }
 
-// operation issues one kind of request against one table.
-type operation struct {
-	client  *dynamodb.Client
-	table   string
-	kind    string
-	seed    int64
-	keys    int64
-	payload []byte
-	consist bool
-	scoped  strategy.OperationScoped
-}
-
-func newOperation(c *dynamodb.Client, table string, sc *scenario.Scenario, scoped strategy.OperationScoped) *operation {
-	w := sc.Workload
-	return &operation{
-		client: c, table: table, kind: w.Operation, seed: sc.Seed, keys: w.Keys,
-		payload: make([]byte, payloadSize(int64(w.ItemSize))), consist: w.ConsistentRead, scoped: scoped,
+// closedLoop runs the workload's workers: each issues an operation, waits
+// for its outcome, thinks, and repeats until the duration is over.
+func closedLoop(ctx, opsCtx context.Context, live *Live, wl *workload, fleet []*member, table string, start time.Time, records chan<- metrics.Record) int64 {
+	w := wl.w
+	end := start.Add(time.Duration(w.Duration))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for i := 0; i < w.Workers; i++ {
+		m := fleet[i%len(fleet)]
+		wg.Go(func() {
+			t := time.NewTimer(time.Hour)
+			t.Stop()
+			for ctx.Err() == nil && time.Now().Before(end) {
+				n := next.Add(1) - 1
+				live.Offered.Add(1)
+				records <- wl.measure(opsCtx, live, m, table, start, time.Since(start), n)
+				if w.Think > 0 {
+					t.Reset(time.Duration(w.Think))
+					select {
+					case <-t.C:
+					case <-ctx.Done():
+						t.Stop()
+					}
+				}
+			}
+		})
 	}
+	wg.Wait()
+	return next.Load()
 }
 
-// Item layout: "pk" (S, "k" + decimal key index, padded to keyDigits) and
-// "data" (B). payloadSize makes the whole item the workload's item size as
-// DynamoDB counts it (attribute names included).
-const keyDigits = 12
-
-func payloadSize(itemSize int64) int64 {
-	fixed := int64(len("pk") + 1 + keyDigits + len("data"))
-	return max(itemSize-fixed, 0)
-}
-
-func keyString(k int64) string {
-	s := strconv.FormatInt(k, 10)
-	return "k" + strings.Repeat("0", max(keyDigits-len(s), 0)) + s
-}
-
-// do runs operation n, intended to start at start+intended, and returns its
-// record.
-func (op *operation) do(ctx context.Context, start time.Time, intended time.Duration, n int64, timeout time.Duration) metrics.Record {
-	st := &opState{}
-	ctx, cancel := context.WithTimeout(withOpState(ctx, st), timeout)
+// measure runs operation n, intended to start at start+intended, on
+// member m and returns its record.
+func (wl *workload) measure(ctx context.Context, live *Live, m *member, table string, start time.Time, intended time.Duration, n int64) metrics.Record {
+	live.InFlight.Add(1)
+	st := &opState{runStart: start}
+	ctx, cancel := context.WithTimeout(withOpState(ctx, st), time.Duration(wl.w.Timeout))
 	defer cancel()
-	var optFns []func(*dynamodb.Options)
-	if op.scoped != nil {
-		r := op.scoped.ForOperation()
-		optFns = append(optFns, func(o *dynamodb.Options) { o.Retryer = r })
+	c := call{client: m.client, retryer: m.retryer, st: st}
+	if m.scoped != nil {
+		r := m.scoped.ForOperation()
+		c.retryer = r
+		c.optFns = []func(*dynamodb.Options){func(o *dynamodb.Options) { o.Retryer = r }}
 	}
-	key := map[string]types.AttributeValue{
-		"pk": &types.AttributeValueMemberS{Value: keyString(load.Key(op.seed, n, op.keys))},
-	}
+	op := wl.op(n)
 	started := time.Since(start)
-	var err error
-	switch op.kind {
-	case scenario.OpGet:
-		_, err = op.client.GetItem(ctx, &dynamodb.GetItemInput{
-			TableName: &op.table, Key: key, ConsistentRead: aws.Bool(op.consist),
-		}, optFns...)
-	default:
-		key["data"] = &types.AttributeValueMemberB{Value: op.payload}
-		_, err = op.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &op.table, Item: key}, optFns...)
-	}
-	return metrics.Record{
+	err := wl.run(ctx, c, table, op, n)
+	rec := metrics.Record{
+		Client:            m.id,
+		Op:                op,
 		Intended:          intended,
 		Started:           started,
 		Ended:             time.Since(start),
 		Attempts:          st.attempts,
 		ThrottledAttempts: st.throttled,
 		Sending:           st.sending,
+		AttemptLog:        st.log,
 		Outcome:           metrics.Classify(err, ctx.Err()),
 	}
+	live.InFlight.Add(-1)
+	live.Done.Add(1)
+	if rec.Outcome == metrics.OK {
+		live.Succeeded.Add(1)
+	}
+	return rec
 }
 
 // tableName builds a valid, unique DynamoDB table name.
@@ -269,13 +374,18 @@ func tableName(prefix, scenarioName, strategyName, stamp string) string {
 }
 
 // createTable creates a table for one strategy and waits until it is ACTIVE.
-func createTable(ctx context.Context, t Target, spec scenario.Table, name string) error {
+func createTable(ctx context.Context, t Target, sc *scenario.Scenario, name string) error {
+	spec := sc.Table
 	c := newClient(t, nil, 4)
 	in := &dynamodb.CreateTableInput{
 		TableName:            &name,
 		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS}},
 		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}},
 		Tags:                 []types.Tag{{Key: aws.String("created-by"), Value: aws.String("throttlebench")}},
+	}
+	if sc.Workload.SortKeys > 0 {
+		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{AttributeName: aws.String("sk"), AttributeType: types.ScalarAttributeTypeN})
+		in.KeySchema = append(in.KeySchema, types.KeySchemaElement{AttributeName: aws.String("sk"), KeyType: types.KeyTypeRange})
 	}
 	if spec.BillingMode == scenario.PayPerRequest {
 		in.BillingMode = types.BillingModePayPerRequest

@@ -31,6 +31,7 @@ func testScenario(wcu int64, rate float64, d time.Duration) *scenario.Scenario {
 		Workload: scenario.Workload{
 			Operation: scenario.OpPut, Rate: scenario.Rate(rate), Duration: scenario.Duration(d),
 			ItemSize: 1024, Keys: 1000, MaxInFlight: 256, Timeout: scenario.Duration(10 * time.Second),
+			Fleet: 1, BatchSize: 25, QueryLimit: 100, Process: scenario.ProcessUniform, KeyDistribution: scenario.KeysUniform,
 		},
 	}
 }

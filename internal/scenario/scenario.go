@@ -5,32 +5,19 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
 )
 
-// Defaults applied by Load to fields left out of a scenario file.
-const (
-	DefaultItemSize    = Size(1 << 10)
-	DefaultKeys        = 10000
-	DefaultMaxInFlight = 1024
-	DefaultTimeout     = Duration(30 * time.Second)
-	DefaultSeed        = 1
-)
+// DefaultSeed is the seed of a scenario that names none.
+const DefaultSeed = 1
 
 // Billing modes of the target table.
 const (
 	Provisioned   = "provisioned"
 	PayPerRequest = "on_demand"
-)
-
-// Operations the workload can issue.
-const (
-	OpPut = "PutItem"
-	OpGet = "GetItem"
 )
 
 // Scenario is one experiment: a table, a workload offered to it, and the
@@ -70,31 +57,6 @@ type Table struct {
 	// required in provisioned mode.
 	ReadCapacity  int64 `yaml:"read_capacity" json:"read_capacity"`
 	WriteCapacity int64 `yaml:"write_capacity" json:"write_capacity"`
-}
-
-// Workload is the load offered: an open-loop constant arrival rate for a
-// duration, of one operation type, on keys chosen uniformly from a key space.
-type Workload struct {
-	// Operation is "PutItem" (default) or "GetItem".
-	Operation string `yaml:"operation" json:"operation"`
-	// Rate is the arrival rate, operations per second; required.
-	Rate Rate `yaml:"rate" json:"rate"`
-	// Duration is how long operations keep arriving; required.
-	Duration Duration `yaml:"duration" json:"duration"`
-	// ItemSize is the size of each written item, attribute names included;
-	// default 1KB.
-	ItemSize Size `yaml:"item_size" json:"item_size"`
-	// Keys is the size of the key space; default 10000.
-	Keys int64 `yaml:"keys" json:"keys"`
-	// ConsistentRead makes GetItem strongly consistent (full read units).
-	ConsistentRead bool `yaml:"consistent_read" json:"consistent_read"`
-	// MaxInFlight caps operations in flight per strategy; an arrival that
-	// finds the cap reached waits, and its wait counts in its latency;
-	// default 1024.
-	MaxInFlight int `yaml:"max_in_flight" json:"max_in_flight"`
-	// Timeout bounds one operation, all attempts and backoff included;
-	// default 30s.
-	Timeout Duration `yaml:"timeout" json:"timeout"`
 }
 
 // StrategySpec names a retry strategy and overrides its parameters. In a
@@ -194,26 +156,8 @@ func (sc *Scenario) applyDefaults() {
 	if sc.Table.BillingMode == "" {
 		sc.Table.BillingMode = Provisioned
 	}
-	w := &sc.Workload
-	if w.Operation == "" {
-		w.Operation = OpPut
-	}
-	if w.ItemSize == 0 {
-		w.ItemSize = DefaultItemSize
-	}
-	if w.Keys == 0 {
-		w.Keys = DefaultKeys
-	}
-	if w.MaxInFlight == 0 {
-		w.MaxInFlight = DefaultMaxInFlight
-	}
-	if w.Timeout == 0 {
-		w.Timeout = DefaultTimeout
-	}
+	sc.Workload.applyDefaults()
 }
-
-// maxItemSize is DynamoDB's item size limit.
-const maxItemSize = 400 << 10
 
 func (sc *Scenario) validate() error {
 	bad := sc.Errorf
@@ -229,29 +173,8 @@ func (sc *Scenario) validate() error {
 	default:
 		return bad("table.billing_mode", "must be %q or %q, got %q", Provisioned, PayPerRequest, sc.Table.BillingMode)
 	}
-	w := sc.Workload
-	switch w.Operation {
-	case OpPut, OpGet:
-	default:
-		return bad("workload.operation", "must be %s or %s, got %q", OpPut, OpGet, w.Operation)
-	}
-	if w.Rate <= 0 {
-		return bad("workload.rate", "must be > 0, got %g", float64(w.Rate))
-	}
-	if w.Duration <= 0 {
-		return bad("workload.duration", "must be > 0, got %s", time.Duration(w.Duration))
-	}
-	if w.ItemSize < 1 || w.ItemSize > maxItemSize {
-		return bad("workload.item_size", "must be between 1B and 400KB, got %d bytes", int64(w.ItemSize))
-	}
-	if w.Keys < 1 {
-		return bad("workload.keys", "must be >= 1, got %d", w.Keys)
-	}
-	if w.MaxInFlight < 1 {
-		return bad("workload.max_in_flight", "must be >= 1, got %d", w.MaxInFlight)
-	}
-	if w.Timeout <= 0 {
-		return bad("workload.timeout", "must be > 0, got %s", time.Duration(w.Timeout))
+	if err := sc.Workload.validate(sc.Errorf); err != nil {
+		return err
 	}
 	if len(sc.Strategies) == 0 {
 		return bad("strategies", "list at least one strategy")

@@ -64,10 +64,17 @@ func TestParseErrorsNameFileLineAndField(t *testing.T) {
 		{"wrong type", repl("write_capacity: 20", "write_capacity: lots"), "t.yaml:4:"},
 		{"missing capacity", repl("  write_capacity: 20\n", ""), "t.yaml:3: table.write_capacity: must be > 0 for a provisioned table, got 0"},
 		{"bad billing mode", repl("table:\n", "table:\n  billing_mode: free\n"), "t.yaml:3: table.billing_mode: must be \"provisioned\" or \"on_demand\", got \"free\""},
-		{"bad operation", repl("rate: 200/s", "rate: 200/s\n  operation: Scan"), "t.yaml:7: workload.operation: must be PutItem or GetItem, got \"Scan\""},
+		{"bad operation", repl("rate: 200/s", "rate: 200/s\n  operation: Scan"), "t.yaml:7: workload.operation: unknown operation \"Scan\" (one of GetItem, PutItem"},
 		{"no strategies", func(s string) string { return s[:strings.Index(s, "strategies:")] }, "t.yaml: strategies: list at least one strategy"},
 		{"duplicate strategy", repl("  - none\n", "  - none\n  - none\n"), "t.yaml:10: strategies[1].name: strategy \"none\" listed twice"},
 		{"item too large", repl("duration: 2s", "duration: 2s\n  item_size: 500KB"), "t.yaml:8: workload.item_size: must be between 1B and 400KB"},
+		{"rate and stages", repl("duration: 2s", "duration: 2s\n  stages: [{duration: 1s, rate: 5/s}]"), "t.yaml:8: workload.stages: give either rate and duration, or stages, not both"},
+		{"closed loop with rate", repl("rate: 200/s", "rate: 200/s\n  workers: 4"), "t.yaml:7: workload.workers: a closed-loop workload (workers) takes no rate"},
+		{"unknown mix op", repl("duration: 2s", "duration: 2s\n  operation: ''\n  mix: {GetItem: 1, Scan: 2}"), "t.yaml:9: workload.mix.Scan: unknown operation \"Scan\""},
+		{"bad zipf", repl("duration: 2s", "duration: 2s\n  key_distribution: zipf\n  zipf_theta: 1.5"), "t.yaml:9: workload.zipf_theta: must be in (0, 1), got 1.5"},
+		{"spike outside", repl("duration: 2s", "duration: 2s\n  spike: {at: 1900ms, width: 1s, rate: 9/s}"), "t.yaml:8: workload.spike.at: the spike must fit"},
+		{"bad batch", repl("duration: 2s", "duration: 2s\n  operation: BatchWriteItem\n  batch_size: 30"), "t.yaml:9: workload.batch_size: must be 1 to 25 with BatchWriteItem"},
+		{"bad process", repl("duration: 2s", "duration: 2s\n  process: bursty"), "t.yaml:8: workload.process: must be \"uniform\" or \"poisson\", got \"bursty\""},
 		{"syntax error", func(string) string { return "workload: [" }, "t.yaml:1:"},
 	}
 	for _, tt := range tests {
@@ -146,4 +153,31 @@ func FuzzParse(f *testing.F) {
 			t.Errorf("accepted an invalid scenario: %+v", sc)
 		}
 	})
+}
+
+func TestParseWorkloadForms(t *testing.T) {
+	const head = "table: {read_capacity: 1, write_capacity: 1}\nstrategies: [none]\nworkload:\n"
+	sc, err := Parse("w.yaml", []byte(head+`  stages:
+    - {duration: 5s, from: 10/s, to: 100/s}
+    - {duration: 10s, rate: 100/s}
+  process: poisson
+  fleet: 5
+  mix: {GetItem: 80, PutItem: 20}
+  key_distribution: zipf
+  workers: 0
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := sc.Workload
+	if w.TotalDuration() != 15*time.Second || w.Fleet != 5 || w.ZipfTheta != DefaultZipfTheta || w.Weights()[OpGet] != 80 || w.Operation != "" {
+		t.Errorf("got %+v", w)
+	}
+	sc, err = Parse("w.yaml", []byte(head+"  workers: 8\n  think: 10ms\n  duration: 3s\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc.Workload.Workers != 8 || sc.Workload.Weights()[OpPut] != 1 {
+		t.Errorf("got %+v", sc.Workload)
+	}
 }

@@ -1,0 +1,279 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/throttlebench/throttlebench/internal/load"
+	"github.com/throttlebench/throttlebench/internal/scenario"
+)
+
+// Streams of load.Uniform64 per operation, so each decision about an
+// operation is independent of the others.
+const (
+	streamOp   = 10
+	streamSize = 11
+	streamSort = 12
+	streamKeys = 13 // + i for the i-th key of a batch
+)
+
+// workload turns an operation index into a request: which operation, which
+// key, how large an item. Every decision is a function of (seed, n), so
+// every strategy sees the same sequence. Immutable; safe for concurrent use.
+type workload struct {
+	seed     int64
+	w        scenario.Workload
+	keys     load.Keys
+	ops      []string
+	cum      []int // cumulative weights, same order as ops
+	payload  []byte
+	sortKeys int
+}
+
+func newWorkload(sc *scenario.Scenario) (*workload, error) {
+	w := sc.Workload
+	wl := &workload{seed: sc.Seed, w: w, sortKeys: w.SortKeys}
+	switch w.KeyDistribution {
+	case scenario.KeysZipf:
+		z, err := load.NewZipf(w.Keys, w.ZipfTheta)
+		if err != nil {
+			return nil, err
+		}
+		wl.keys = z
+	case scenario.KeysHot:
+		wl.keys = load.HotKeys{N: w.Keys, Hot: w.HotKeys, Fraction: w.HotFraction}
+	default:
+		wl.keys = load.UniformKeys{N: w.Keys}
+	}
+	total := 0
+	for _, op := range scenario.Operations { // fixed order: deterministic mix
+		if weight := w.Weights()[op]; weight > 0 {
+			total += weight
+			wl.ops = append(wl.ops, op)
+			wl.cum = append(wl.cum, total)
+		}
+	}
+	wl.payload = make([]byte, max(int64(w.ItemSize), int64(w.ItemSizeMax)))
+	return wl, nil
+}
+
+// op is the operation of index n.
+func (wl *workload) op(n int64) string {
+	if len(wl.ops) == 1 {
+		return wl.ops[0]
+	}
+	x := int(load.Uniform64(wl.seed, n, streamOp) % uint64(wl.cum[len(wl.cum)-1]))
+	for i, c := range wl.cum {
+		if x < c {
+			return wl.ops[i]
+		}
+	}
+	return wl.ops[len(wl.ops)-1]
+}
+
+// itemKey is the primary key of key index k (and sort key sk when the
+// table has one).
+func (wl *workload) itemKey(k int64, sk int) map[string]types.AttributeValue {
+	key := map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: keyString(k)}}
+	if wl.sortKeys > 0 {
+		key["sk"] = &types.AttributeValueMemberN{Value: strconv.Itoa(sk)}
+	}
+	return key
+}
+
+// key returns the primary key of operation n's i-th item.
+func (wl *workload) key(n int64, i int) (int64, int) {
+	stream := uint64(streamKeys + i)
+	k := wl.keys.Key(wl.seed^int64(stream)<<32, n)
+	sk := 0
+	if wl.sortKeys > 0 {
+		sk = int(load.Uniform64(wl.seed, n, streamSort+uint64(i)<<8) % uint64(wl.sortKeys))
+	}
+	return k, sk
+}
+
+// item returns a whole item for key (k, sk) of the workload's size for n.
+func (wl *workload) item(n int64, k int64, sk int) map[string]types.AttributeValue {
+	size := int64(wl.w.ItemSize)
+	if mx := int64(wl.w.ItemSizeMax); mx > size {
+		size += int64(load.Uniform64(wl.seed, n, streamSize) % uint64(mx-size+1))
+	}
+	it := wl.itemKey(k, sk)
+	it["data"] = &types.AttributeValueMemberB{Value: wl.payload[:payloadSize(size, wl.sortKeys > 0, sk)]}
+	return it
+}
+
+// Item layout: "pk" (S, "k" + the key index padded to keyDigits), "sk" (N)
+// when the table has a sort key, and "data" (B). payloadSize makes the
+// whole item the wanted size as DynamoDB counts it, attribute names
+// included (a number's size is about one byte per two digits plus one).
+const keyDigits = 12
+
+func payloadSize(itemSize int64, hasSort bool, sk int) int64 {
+	fixed := int64(len("pk") + 1 + keyDigits + len("data"))
+	if hasSort {
+		fixed += int64(len("sk") + (len(strconv.Itoa(sk))+1)/2 + 1)
+	}
+	return max(itemSize-fixed, 0)
+}
+
+func keyString(k int64) string {
+	s := strconv.FormatInt(k, 10)
+	if pad := keyDigits - len(s); pad > 0 {
+		return "k" + "000000000000"[:pad] + s
+	}
+	return "k" + s
+}
+
+// errUnprocessed is a batch's outcome when items stayed unprocessed after
+// every resubmission: DynamoDB throttled them, so it classes as a throttle.
+var errUnprocessed = &types.ProvisionedThroughputExceededException{
+	Message: aws.String("throttlebench: batch items still unprocessed after every resubmission"),
+}
+
+// call is one client's way of running an operation.
+type call struct {
+	client  *dynamodb.Client
+	retryer aws.Retryer // for batch resubmission delays; the client's own when the strategy installs none
+	optFns  []func(*dynamodb.Options)
+	st      *opState
+}
+
+// run issues operation n (of kind op) against table through c.
+func (wl *workload) run(ctx context.Context, c call, tableName, op string, n int64) error {
+	table := aws.String(tableName)
+	consistent := aws.Bool(wl.w.ConsistentRead)
+	switch op {
+	case scenario.OpGet:
+		k, sk := wl.key(n, 0)
+		_, err := c.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: table, Key: wl.itemKey(k, sk), ConsistentRead: consistent}, c.optFns...)
+		return err
+	case scenario.OpPut:
+		k, sk := wl.key(n, 0)
+		_, err := c.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: table, Item: wl.item(n, k, sk)}, c.optFns...)
+		return err
+	case scenario.OpUpdate:
+		k, sk := wl.key(n, 0)
+		data := wl.item(n, k, sk)["data"]
+		_, err := c.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: table, Key: wl.itemKey(k, sk),
+			UpdateExpression:          aws.String("SET #d = :d ADD #v :one"),
+			ExpressionAttributeNames:  map[string]string{"#d": "data", "#v": "v"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":d": data, ":one": &types.AttributeValueMemberN{Value: "1"}},
+		}, c.optFns...)
+		return err
+	case scenario.OpDelete:
+		k, sk := wl.key(n, 0)
+		_, err := c.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: table, Key: wl.itemKey(k, sk)}, c.optFns...)
+		return err
+	case scenario.OpQuery:
+		k, _ := wl.key(n, 0)
+		_, err := c.client.Query(ctx, &dynamodb.QueryInput{
+			TableName: table, ConsistentRead: consistent, Limit: aws.Int32(int32(wl.w.QueryLimit)),
+			KeyConditionExpression:    aws.String("pk = :pk"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: keyString(k)}},
+		}, c.optFns...)
+		return err
+	case scenario.OpBatchWrite:
+		reqs := make([]types.WriteRequest, 0, wl.w.BatchSize)
+		for _, ks := range wl.batchKeys(n) {
+			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: wl.item(n, ks.k, ks.sk)}})
+		}
+		pending := map[string][]types.WriteRequest{tableName: reqs}
+		return resubmit(ctx, c, func() (int, error) {
+			out, err := c.client.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending}, c.optFns...)
+			if err != nil {
+				return 0, err
+			}
+			pending = out.UnprocessedItems
+			return len(pending[tableName]), nil
+		})
+	case scenario.OpBatchGet:
+		keys := make([]map[string]types.AttributeValue, 0, wl.w.BatchSize)
+		for _, ks := range wl.batchKeys(n) {
+			keys = append(keys, wl.itemKey(ks.k, ks.sk))
+		}
+		pending := map[string]types.KeysAndAttributes{tableName: {Keys: keys, ConsistentRead: consistent}}
+		return resubmit(ctx, c, func() (int, error) {
+			out, err := c.client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: pending}, c.optFns...)
+			if err != nil {
+				return 0, err
+			}
+			pending = out.UnprocessedKeys
+			return len(pending[tableName].Keys), nil
+		})
+	}
+	return fmt.Errorf("unknown operation %q", op)
+}
+
+type keyPair struct {
+	k  int64
+	sk int
+}
+
+// batchKeys returns BatchSize distinct keys for operation n (DynamoDB
+// refuses a batch that names a key twice), or all keys when the key space
+// is smaller.
+func (wl *workload) batchKeys(n int64) []keyPair {
+	size := wl.w.BatchSize
+	space := wl.w.Keys * int64(max(wl.sortKeys, 1))
+	if int64(size) > space {
+		size = int(space)
+	}
+	seen := make(map[keyPair]bool, size)
+	out := make([]keyPair, 0, size)
+	for i := 0; len(out) < size; i++ {
+		k, sk := wl.key(n, i)
+		p := keyPair{k, sk}
+		if i >= 64*size { // a very skewed distribution: fill deterministically
+			p = keyPair{int64(i) % wl.w.Keys, 0}
+		}
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// resubmit calls send until nothing is left unprocessed, sleeping the
+// strategy's backoff between calls as an application must, for at most the
+// strategy's attempt limit. A call that leaves items unprocessed counts as
+// a throttled attempt (CloudWatch counts such a request as throttled too).
+func resubmit(ctx context.Context, c call, send func() (left int, err error)) error {
+	limit := c.retryer.MaxAttempts()
+	if limit <= 0 {
+		limit = 10
+	}
+	for attempt := 1; ; attempt++ {
+		left, err := send()
+		if err != nil || left == 0 {
+			return err
+		}
+		if n := len(c.st.log); n > 0 {
+			c.st.log[n-1].Throttled = true
+			c.st.throttled++
+		}
+		if attempt >= limit {
+			return errUnprocessed
+		}
+		d, err := c.retryer.RetryDelay(attempt, errUnprocessed)
+		if err != nil {
+			return errors.Join(errUnprocessed, err)
+		}
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		}
+	}
+}
