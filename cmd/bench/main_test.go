@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/throttlebench/throttlebench/internal/results"
 )
@@ -114,6 +115,39 @@ func TestStrategiesListsEveryStrategy(t *testing.T) {
 	for _, name := range []string{"sdk-default", "none", "exponential", "full-jitter", "equal-jitter", "decorrelated-jitter"} {
 		if !strings.Contains(stdout, name+"\n") {
 			t.Errorf("missing %s in:\n%s", name, stdout)
+		}
+	}
+}
+
+// Ctrl-C stops the run, keeps what was measured and says so.
+func TestInterruptWritesPartialResults(t *testing.T) {
+	out := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 800*time.Millisecond)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	path := writeScenario(t, strings.Replace(tiny, "duration: 1s", "duration: 30s", 1))
+	code := bench(ctx, []string{"run", "--out", out, "--grace", "1s", path}, &stdout, &stderr)
+	if code != exitInterrupted {
+		t.Fatalf("exit %d, want %d; stderr %q", code, exitInterrupted, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "interrupted: partial results written to") {
+		t.Errorf("stderr %q does not say where the partial results are", stderr.String())
+	}
+	files, _ := filepath.Glob(filepath.Join(out, "tiny", "*", "run.json"))
+	if len(files) != 1 {
+		t.Fatalf("found %v, want one run.json", files)
+	}
+	f, err := results.Read(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !f.Interrupted {
+		t.Errorf("interrupted = false in run.json")
+	}
+	for _, s := range f.Strategies {
+		// 40/s for about 0.8 s: some operations, far fewer than 30 s worth.
+		if s.Summary.Ops < 10 || s.Summary.Ops > 60 || s.Summary.Ops != s.Offered {
+			t.Errorf("%s: %d ops recorded of %d offered, want the 20-40 offered before the interrupt", s.Name, s.Summary.Ops, s.Offered)
 		}
 	}
 }

@@ -2,12 +2,17 @@ package runner
 
 import (
 	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/throttlebench/throttlebench/fakeservice"
+	"github.com/throttlebench/throttlebench/internal/metrics"
 	"github.com/throttlebench/throttlebench/internal/scenario"
 	"github.com/throttlebench/throttlebench/internal/strategy"
 )
@@ -139,5 +144,133 @@ func TestRunInterruptKeepsPartialResults(t *testing.T) {
 	}
 	if s.Summary.Ops != s.Offered || s.Summary.Succeeded != s.Offered {
 		t.Errorf("ops %d, succeeded %d, want all %d offered recorded and succeeded", s.Summary.Ops, s.Summary.Succeeded, s.Offered)
+	}
+}
+
+// stallOnce wraps h so that the first request after at makes every request
+// wait until one second later: a one-off server pause, like a long GC.
+func stallOnce(h http.Handler, at time.Duration) http.Handler {
+	start := time.Now()
+	var mu sync.Mutex
+	var until time.Time
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		if until.IsZero() && time.Since(start) >= at {
+			until = time.Now().Add(time.Second)
+		}
+		wait := time.Until(until)
+		mu.Unlock()
+		if wait > 0 {
+			time.Sleep(wait)
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// TestCoordinatedOmission checks what wrk2 shows: a server that stalls once
+// for 1 s shows in the open-loop p99 (every operation scheduled during the
+// stall waits), while a closed loop hides it (its one worker just waits).
+func TestCoordinatedOmission(t *testing.T) {
+	run := func(w scenario.Workload) metrics.Summary {
+		srv := httptest.NewServer(stallOnce(fakeservice.New(fakeservice.Options{}), 1500*time.Millisecond))
+		defer srv.Close()
+		sc := testScenario(10000, 0, 0)
+		sc.Workload.Rate, sc.Workload.Duration, sc.Workload.Workers = w.Rate, w.Duration, w.Workers
+		res, err := Run(context.Background(), Options{
+			Scenario: sc, Strategies: strategies(t, "none"),
+			Target: Target{Endpoint: srv.URL, Config: aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}}},
+		})
+		if err != nil {
+			t.Error(err) // not Fatal: this runs on its own goroutine
+			return metrics.Summary{}
+		}
+		return res.Strategies[0].Summary
+	}
+	var open, closed metrics.Summary
+	var wg sync.WaitGroup
+	wg.Go(func() { open = run(scenario.Workload{Rate: 100, Duration: scenario.Duration(3 * time.Second)}) })
+	wg.Go(func() { closed = run(scenario.Workload{Workers: 1, Duration: scenario.Duration(3 * time.Second)}) })
+	wg.Wait()
+	// Open loop: ~100 of 300 operations were scheduled in the stalled
+	// second, waiting 0 to 1000 ms: p99 near 1 s, p90 several hundred ms.
+	t.Logf("open loop p90 %.0f ms p99 %.0f ms; closed loop p99 %.0f ms max %.0f ms", open.LatencyMs.P90, open.LatencyMs.P99, closed.LatencyMs.P99, closed.LatencyMs.Max)
+	if open.LatencyMs.P99 < 800 || open.LatencyMs.P90 < 200 {
+		t.Errorf("open loop p90 %.0f ms, p99 %.0f ms: the stall should show (want p90 >= 200, p99 >= 800)", open.LatencyMs.P90, open.LatencyMs.P99)
+	}
+	// Closed loop: one operation took the whole second, the rest were fast.
+	if closed.LatencyMs.Max < 900 || closed.LatencyMs.P99 > 100 {
+		t.Errorf("closed loop p99 %.0f ms, max %.0f ms: want the stall only in max", closed.LatencyMs.P99, closed.LatencyMs.Max)
+	}
+}
+
+// quotaStrategy gives each client a retryer whose quota allows 3 retries.
+type quotaStrategy struct{}
+
+func (quotaStrategy) Name() string             { return "quota3" }
+func (quotaStrategy) Describe() string         { return "three retries per client, then none" }
+func (quotaStrategy) Resolved() map[string]any { return nil }
+func (quotaStrategy) NewRetryer(int64) aws.RetryerV2 {
+	return &quotaRetryer{left: 3}
+}
+
+type quotaRetryer struct {
+	aws.RetryerV2
+	mu   sync.Mutex
+	left int
+}
+
+func (q *quotaRetryer) IsErrorRetryable(err error) bool { return metrics.IsThrottle(err) }
+func (q *quotaRetryer) MaxAttempts() int                { return 10 }
+func (q *quotaRetryer) RetryDelay(int, error) (time.Duration, error) {
+	return time.Millisecond, nil
+}
+func (q *quotaRetryer) GetAttemptToken(context.Context) (func(error) error, error) {
+	return func(error) error { return nil }, nil
+}
+func (q *quotaRetryer) GetRetryToken(context.Context, error) (func(error) error, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.left == 0 {
+		return nil, errors.New("no quota")
+	}
+	q.left--
+	return func(error) error { return nil }, nil
+}
+
+// Each client of a fleet has its own retryer, hence its own quota.
+func TestFleetIsolatesRetryQuotas(t *testing.T) {
+	for _, fleet := range []int{1, 4} {
+		sc := testScenario(1, 20, time.Second) // one write unit: nearly everything throttles
+		sc.Workload.Fleet = fleet
+		res, err := Run(context.Background(), Options{Scenario: sc, Target: startFake(t), Strategies: []strategy.Strategy{quotaStrategy{}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := res.Strategies[0].Summary
+		if retries := m.Attempts - m.Ops; retries != int64(3*fleet) {
+			t.Errorf("fleet of %d: %d retries, want %d (3 per client)", fleet, retries, 3*fleet)
+		}
+		if fleet > 1 && len(m.ByClient) != fleet {
+			t.Errorf("fleet of %d: %d clients in the summary", fleet, len(m.ByClient))
+		}
+	}
+}
+
+func TestWorkloadMixAndBatches(t *testing.T) {
+	sc := testScenario(10000, 200, time.Second)
+	sc.Workload.Operation = ""
+	sc.Workload.Mix = map[string]int{scenario.OpPut: 3, scenario.OpGet: 1, scenario.OpBatchWrite: 1}
+	sc.Workload.BatchSize = 5
+	res, err := Run(context.Background(), Options{Scenario: sc, Target: startFake(t), Strategies: strategies(t, "none")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := res.Strategies[0].Summary
+	if m.Succeeded != m.Ops {
+		t.Errorf("succeeded %d of %d: %v", m.Succeeded, m.Ops, m.Failed)
+	}
+	put, get, batch := m.ByOperation[scenario.OpPut].Ops, m.ByOperation[scenario.OpGet].Ops, m.ByOperation[scenario.OpBatchWrite].Ops
+	if put < 90 || put > 150 || get < 20 || get > 60 || batch < 20 || batch > 60 || put+get+batch != 200 {
+		t.Errorf("mix put %d, get %d, batch %d of 200; want about 120, 40, 40", put, get, batch)
 	}
 }

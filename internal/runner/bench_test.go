@@ -1,0 +1,122 @@
+package runner
+
+import (
+	"context"
+	"hash/crc32"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/throttlebench/throttlebench/fakeservice"
+	"github.com/throttlebench/throttlebench/internal/scenario"
+	"github.com/throttlebench/throttlebench/internal/strategy"
+)
+
+// Run these with -benchtime=1x (make bench does): each iteration is a
+// whole timed run, and the figures that matter are the reported metrics.
+
+// BenchmarkPacing offers 5,000 PutItem/s for 5 s to an unthrottled embedded
+// fake and reports how well the schedule was kept: the achieved start rate
+// as a ratio of the target (goal: within 1 %) and the p99 lag between
+// intended and actual start (goal: under 1 ms).
+func BenchmarkPacing(b *testing.B) {
+	const rate, secs = 5000, 5
+	for b.Loop() {
+		srv := fakeservice.New(fakeservice.Options{})
+		url, err := srv.Start("127.0.0.1:0")
+		if err != nil {
+			b.Fatal(err)
+		}
+		sc := testScenario(20000, rate, secs*time.Second)
+		none, _ := strategy.New("none", strategy.Params{})
+		res, err := Run(context.Background(), Options{
+			Scenario: sc, Strategies: []strategy.Strategy{none},
+			Target: Target{Endpoint: url, Config: aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}}},
+		})
+		srv.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		m := res.Strategies[0].Summary
+		started := m.Ops - m.Failed["dropped"]
+		b.ReportMetric(float64(started)/(rate*secs), "start-rate-ratio")
+		b.ReportMetric(m.StartLagMs.P99, "p99-lag-ms")
+		b.ReportMetric(m.StartLagMs.P50, "p50-lag-ms")
+		b.ReportMetric(100*float64(m.StartedLate)/float64(max(m.Ops, 1)), "late-%")
+	}
+}
+
+// BenchmarkOverhead compares the runner's throughput (strategy none, closed
+// loop, against the unthrottled embedded fake) with a bare loop of SDK
+// PutItem calls against a handler that answers {} (goal: ratio >= 0.8).
+func BenchmarkOverhead(b *testing.B) {
+	const workers, d = 32, 3 * time.Second
+	for b.Loop() {
+		bare := bareSDKLoop(b, workers, d)
+
+		srv := fakeservice.New(fakeservice.Options{})
+		url, err := srv.Start("127.0.0.1:0")
+		if err != nil {
+			b.Fatal(err)
+		}
+		sc := testScenario(40000, 0, 0)
+		sc.Workload.Workers, sc.Workload.Duration = workers, scenario.Duration(d)
+		none, _ := strategy.New("none", strategy.Params{})
+		res, err := Run(context.Background(), Options{
+			Scenario: sc, Strategies: []strategy.Strategy{none},
+			Target: Target{Endpoint: url, Config: aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}}},
+		})
+		srv.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		m := res.Strategies[0].Summary
+		runner := float64(m.Succeeded) / d.Seconds()
+		b.ReportMetric(bare, "bare-calls/s")
+		b.ReportMetric(runner, "runner-ops/s")
+		b.ReportMetric(runner/bare, "ratio")
+	}
+}
+
+// bareSDKLoop runs workers goroutines calling PutItem (1 KB) for d against
+// a handler that answers {} and returns calls per second.
+func bareSDKLoop(b *testing.B, workers int, d time.Duration) float64 {
+	body := []byte("{}")
+	sum := strconv.FormatUint(uint64(crc32.ChecksumIEEE(body)), 10)
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		w.Header().Set("X-Amz-Crc32", sum)
+		w.Header().Set("X-Amzn-Requestid", "BARE")
+		_, _ = w.Write(body)
+	}))
+	defer hs.Close()
+	client := newClient(Target{Endpoint: hs.URL, Config: aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}}}, aws.NopRetryer{}, workers)
+	item := map[string]types.AttributeValue{
+		"pk":   &types.AttributeValueMemberS{Value: keyString(1)},
+		"data": &types.AttributeValueMemberB{Value: make([]byte, payloadSize(1024, false, 0))},
+	}
+	var calls atomic.Int64
+	end := time.Now().Add(d)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for time.Now().Before(end) {
+				if _, err := client.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String("t"), Item: item}); err != nil {
+					b.Error(err)
+					return
+				}
+				calls.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	return float64(calls.Load()) / d.Seconds()
+}
