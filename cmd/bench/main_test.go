@@ -151,3 +151,20 @@ func TestInterruptWritesPartialResults(t *testing.T) {
 		}
 	}
 }
+
+func TestTrialsKeepEachTrial(t *testing.T) {
+	out := t.TempDir()
+	code, _, stderr := runBench(t, "run", "--out", out, "--trials", "2", "--strategies", "none", writeScenario(t, tiny))
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	files, _ := filepath.Glob(filepath.Join(out, "tiny", "*", "run.json"))
+	f, err := results.Read(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := f.Strategies[0]
+	if len(s.Trials) != 2 || s.Trials[0].Ops != 40 || s.Trials[1].Ops != 40 || s.Summary.Ops != 80 || s.Offered != 80 {
+		t.Errorf("got %d trials, summary ops %d, offered %d; want 2 trials of 40 ops merged into 80", len(s.Trials), s.Summary.Ops, s.Offered)
+	}
+}

@@ -27,6 +27,7 @@ type runOptions struct {
 	sequential   bool
 	grace        time.Duration
 	quiet        bool
+	trials       int
 }
 
 func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -37,6 +38,7 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.StringVar(&o.out, "out", "results", "results directory: files go to OUT/SCENARIO/TIMESTAMP/")
 	fs.BoolVar(&o.sequential, "sequential", false, "run strategies one after another instead of side by side")
 	fs.DurationVar(&o.grace, "grace", runner.DefaultGrace, "after Ctrl-C, how long in-flight operations may finish")
+	fs.IntVar(&o.trials, "trials", 1, "repeat each strategy's run N times (fresh table each) for medians and significance tests")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress line (there is none when stderr is not a terminal)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: bench run [flags] SCENARIO.yaml")
@@ -59,6 +61,9 @@ func run(ctx context.Context, o runOptions, stdout, stderr io.Writer) error {
 	sc, err := scenario.Load(o.scenarioPath)
 	if err != nil {
 		return badInput{err}
+	}
+	if o.trials < 1 {
+		return badInput{fmt.Errorf("-trials must be >= 1, got %d", o.trials)}
 	}
 	if o.duration < 0 {
 		return badInput{fmt.Errorf("-duration must be > 0, got %s", o.duration)}
@@ -107,12 +112,12 @@ func run(ctx context.Context, o runOptions, stdout, stderr io.Writer) error {
 
 	live := &runner.Live{}
 	if !o.quiet && isTerminal(stderr) {
-		stop := showProgress(stderr, live, sc.Workload.TotalDuration())
+		stop := showProgress(stderr, live, time.Duration(o.trials)*sc.Workload.TotalDuration())
 		defer stop()
 	}
 	res, err := runner.Run(ctx, runner.Options{
 		Scenario: sc, Target: target, Strategies: strategies,
-		Sequential: o.sequential, Grace: o.grace, Live: live,
+		Sequential: o.sequential, Grace: o.grace, Live: live, Trials: o.trials,
 	})
 	if err != nil {
 		return err

@@ -42,6 +42,11 @@ type Options struct {
 	// Live, when set, is updated as operations start and end, for a
 	// progress display.
 	Live *Live
+	// Trials repeats each strategy's run that many times, each against a
+	// fresh table with the same arrivals and keys; 0 means 1. The summary
+	// merges all trials; Trials in the result keeps each one, so a
+	// comparison can tell a real difference from run-to-run noise.
+	Trials int
 }
 
 // Live counts a run's progress across all its strategies. Read its fields
@@ -52,12 +57,16 @@ type Live struct {
 
 // StrategyResult is one strategy's outcome.
 type StrategyResult struct {
-	Name    string           `json:"name"`
-	Params  map[string]any   `json:"params"`
-	Table   string           `json:"table"`
-	Offered int64            `json:"offered"`
-	Summary metrics.Summary  `json:"summary"`
-	Series  []metrics.Second `json:"series"`
+	Name    string          `json:"name"`
+	Params  map[string]any  `json:"params"`
+	Table   string          `json:"table"`
+	Offered int64           `json:"offered"`
+	Summary metrics.Summary `json:"summary"`
+	// Trials holds each trial's own summary when there was more than one;
+	// Summary then merges them all.
+	Trials []metrics.Summary `json:"trials,omitempty"`
+	// Series is the first trial's per-second series.
+	Series []metrics.Second `json:"series"`
 	// Server is the endpoint's own view of the table, when it offers one.
 	Server *TableStats `json:"server,omitempty"`
 }
@@ -92,40 +101,68 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if o.Live == nil {
 		o.Live = &Live{}
 	}
+	if o.Trials < 1 {
+		o.Trials = 1
+	}
 	wl, err := newWorkload(o.Scenario)
 	if err != nil {
 		return nil, err
 	}
 	res := &Result{Started: time.Now().UTC(), Strategies: make([]StrategyResult, len(o.Strategies))}
 	stamp := strconv.FormatInt(res.Started.UnixMilli(), 36)
+	tables := make([][]string, len(o.Strategies)) // [strategy][trial]
 	for i, st := range o.Strategies {
-		res.Strategies[i] = StrategyResult{
-			Name:   st.Name(),
-			Params: st.Resolved(),
-			Table:  tableName(o.TablePrefix, o.Scenario.Name, st.Name(), stamp),
+		for trial := range o.Trials {
+			name := tableName(o.TablePrefix, o.Scenario.Name, st.Name(), stamp)
+			if o.Trials > 1 {
+				name = tableName(o.TablePrefix, o.Scenario.Name, st.Name(), stamp+"-t"+strconv.Itoa(trial+1))
+			}
+			tables[i] = append(tables[i], name)
 		}
+		res.Strategies[i] = StrategyResult{Name: st.Name(), Params: st.Resolved(), Table: tables[i][0]}
 	}
 	// Tables first, so every strategy starts offering load at the same time.
 	for i := range o.Strategies {
-		if err := createTable(ctx, o.Target, o.Scenario, res.Strategies[i].Table); err != nil {
-			return nil, err
-		}
-		if o.Scenario.Workload.Preload {
-			if err := preload(ctx, o.Target, o.Scenario, wl, res.Strategies[i].Table); err != nil {
+		for _, table := range tables[i] {
+			if err := createTable(ctx, o.Target, o.Scenario, table); err != nil {
 				return nil, err
+			}
+			if o.Scenario.Workload.Preload {
+				if err := preload(ctx, o.Target, o.Scenario, wl, table); err != nil {
+					return nil, err
+				}
 			}
 		}
 	}
 	runOne := func(i int) {
 		sr := &res.Strategies[i]
-		sr.Offered, sr.Summary, sr.Series = drive(ctx, o, wl, o.Strategies[i], sr.Table)
-		if o.Target.Stats != nil {
-			if ts, ok := o.Target.Stats(sr.Table); ok {
-				if sr.Summary.Succeeded > 0 {
-					ts.UnitsPerSuccess = (ts.ConsumedReadUnits + ts.ConsumedWriteUnits) / float64(sr.Summary.Succeeded)
-				}
-				sr.Server = &ts
+		all := metrics.NewAggregator()
+		var consumed TableStats
+		for trial, table := range tables[i] {
+			if ctx.Err() != nil {
+				break
 			}
+			offered, agg, series := drive(ctx, o, wl, o.Strategies[i], table)
+			sr.Offered += offered
+			all.Merge(agg)
+			if trial == 0 {
+				sr.Series = series
+			}
+			if o.Trials > 1 {
+				sr.Trials = append(sr.Trials, agg.Summary())
+			}
+			if o.Target.Stats != nil {
+				if ts, ok := o.Target.Stats(table); ok {
+					consumed.ConsumedReadUnits += ts.ConsumedReadUnits
+					consumed.ConsumedWriteUnits += ts.ConsumedWriteUnits
+					consumed.ThrottledRequests += ts.ThrottledRequests
+					sr.Server = &consumed
+				}
+			}
+		}
+		sr.Summary = all.Summary()
+		if sr.Server != nil && sr.Summary.Succeeded > 0 {
+			sr.Server.UnitsPerSuccess = (consumed.ConsumedReadUnits + consumed.ConsumedWriteUnits) / float64(sr.Summary.Succeeded)
 		}
 	}
 	if o.Sequential {
@@ -157,9 +194,9 @@ type member struct {
 }
 
 // drive offers the workload to one strategy's fleet and aggregates the
-// records. It returns the number of operations offered, their summary and
-// the per-second series.
-func drive(ctx context.Context, o Options, wl *workload, st strategy.Strategy, table string) (int64, metrics.Summary, []metrics.Second) {
+// records. It returns the number of operations offered, their aggregate
+// and the per-second series.
+func drive(ctx context.Context, o Options, wl *workload, st strategy.Strategy, table string) (int64, *metrics.Aggregator, []metrics.Second) {
 	sc := o.Scenario
 	w := sc.Workload
 	fleet := make([]*member, w.Fleet)
@@ -213,7 +250,7 @@ func drive(ctx context.Context, o Options, wl *workload, st strategy.Strategy, t
 	close(records)
 	<-collected
 	stopGrace()
-	return offered, agg.Summary(), series.Seconds()
+	return offered, agg, series.Seconds()
 }
 
 // profile is the workload's open-loop rate profile.
