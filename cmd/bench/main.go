@@ -4,12 +4,13 @@
 //
 //	bench run [flags] SCENARIO.yaml   compare strategies on a scenario
 //	bench serve [flags]               run the fake DynamoDB service
+//	bench validate SCENARIO.yaml...   check scenario files without running
 //	bench strategies                  list the retry strategies
 //	bench version                     print tool and SDK versions
 //
 // Exit status: 0 success; 1 the run failed; 2 bad input (a flag, a
-// scenario file, a strategy name); 130 interrupted (partial results are
-// still written).
+// scenario file, a strategy name); 3 a scenario SLO was missed (results
+// are written); 130 interrupted (partial results are still written).
 package main
 
 import (
@@ -30,6 +31,7 @@ const (
 	exitOK          = 0
 	exitFailed      = 1
 	exitBadInput    = 2
+	exitSLOMissed   = 3
 	exitInterrupted = 130
 )
 
@@ -43,6 +45,7 @@ var commands = map[string]command{
 	"run":        {runMain, "compare retry strategies on a scenario"},
 	"serve":      {serveMain, "run the fake DynamoDB service"},
 	"strategies": {strategiesMain, "list the retry strategies with their formulas and defaults"},
+	"validate":   {validateMain, "check scenario files without running them"},
 	"version":    {versionMain, "print tool, SDK and Go versions"},
 }
 
@@ -75,6 +78,9 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case errors.Is(err, errInterrupted):
 		fmt.Fprintf(stderr, "bench %s: %v\n", args[0], err)
 		return exitInterrupted
+	case errors.Is(err, errSLOMissed):
+		fmt.Fprintf(stderr, "bench %s: %v\n", args[0], err)
+		return exitSLOMissed
 	case isBadInput(err):
 		fmt.Fprintf(stderr, "bench %s: %v\n", args[0], err)
 		return exitBadInput
@@ -103,6 +109,9 @@ func commandNames() []string {
 
 // errInterrupted marks a run stopped by a signal; its results are written.
 var errInterrupted = errors.New("interrupted")
+
+// errSLOMissed marks a run whose results miss a scenario SLO.
+var errSLOMissed = errors.New("SLO missed")
 
 // badInput wraps errors caused by what the user typed or wrote.
 type badInput struct{ err error }

@@ -130,9 +130,19 @@ func run(ctx context.Context, o runOptions, stdout, stderr io.Writer) error {
 	if err := report.Table(stdout, file); err != nil {
 		return err
 	}
+	missed := 0
+	for _, c := range file.SLOs {
+		if !c.Met {
+			missed++
+			fmt.Fprintf(stdout, "SLO missed: %s: %s (measured %.4g)\n", c.Strategy, c.SLO, c.Value)
+		}
+	}
 	fmt.Fprintf(stdout, "results: %s\n", path)
 	if res.Interrupted {
 		return fmt.Errorf("%w: partial results written to %s", errInterrupted, path)
+	}
+	if missed > 0 {
+		return fmt.Errorf("%w: %d of %d checks", errSLOMissed, missed, len(file.SLOs))
 	}
 	return nil
 }

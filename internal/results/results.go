@@ -13,8 +13,10 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/throttlebench/throttlebench/internal/metrics"
 	"github.com/throttlebench/throttlebench/internal/runner"
 	"github.com/throttlebench/throttlebench/internal/scenario"
+	"github.com/throttlebench/throttlebench/internal/slo"
 )
 
 // SchemaVersion is the version of the run.json layout; readers reject
@@ -33,6 +35,8 @@ type File struct {
 	// Strategies hold each strategy's resolved parameters and results;
 	// latencies are operation latencies from the intended start, in ms.
 	Strategies []runner.StrategyResult `json:"strategies"`
+	// SLOs holds the scenario's objectives checked against each strategy.
+	SLOs []slo.Check `json:"slos,omitempty"`
 }
 
 // Versions of the tool and of the libraries whose behaviour is measured.
@@ -97,7 +101,19 @@ func New(sc *scenario.Scenario, target string, r *runner.Result) *File {
 		Started:       r.Started,
 		Interrupted:   r.Interrupted,
 		Strategies:    r.Strategies,
+		SLOs:          CheckSLOs(sc, r.Strategies),
 	}
+}
+
+// CheckSLOs checks the scenario's SLOs against each strategy's summary.
+func CheckSLOs(sc *scenario.Scenario, strategies []runner.StrategyResult) []slo.Check {
+	byName := map[string]metrics.Summary{}
+	order := make([]string, 0, len(strategies))
+	for _, s := range strategies {
+		byName[s.Name] = s.Summary
+		order = append(order, s.Name)
+	}
+	return slo.Evaluate(sc.ParsedSLOs(), byName, order)
 }
 
 // Dir is where a run's files go: root/<scenario>/<UTC timestamp>.

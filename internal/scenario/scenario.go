@@ -9,6 +9,8 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
+
+	"github.com/throttlebench/throttlebench/internal/slo"
 )
 
 // DefaultSeed is the seed of a scenario that names none.
@@ -33,6 +35,10 @@ type Scenario struct {
 	Table      Table          `yaml:"table" json:"table"`
 	Workload   Workload       `yaml:"workload" json:"workload"`
 	Strategies []StrategySpec `yaml:"strategies" json:"strategies"`
+	// SLOs are objectives each strategy's results are checked against,
+	// e.g. "p99 < 100ms", "success >= 99.9%" or "full-jitter: p99 < 50ms";
+	// bench run exits with status 3 when one is missed.
+	SLOs []string `yaml:"slos" json:"slos,omitempty"`
 
 	file string    // path it was read from
 	ast  *ast.File // for locating fields in errors
@@ -179,6 +185,15 @@ func (sc *Scenario) validate() error {
 	if len(sc.Strategies) == 0 {
 		return bad("strategies", "list at least one strategy")
 	}
+	for i, text := range sc.SLOs {
+		s, err := slo.Parse(text)
+		if err != nil {
+			return bad(fmt.Sprintf("slos[%d]", i), "%v", err)
+		}
+		if s.Strategy != "" && !sc.lists(s.Strategy) {
+			return bad(fmt.Sprintf("slos[%d]", i), "slo %q names strategy %q, which the scenario does not run", text, s.Strategy)
+		}
+	}
 	seen := map[string]bool{}
 	for i, s := range sc.Strategies {
 		field := fmt.Sprintf("strategies[%d]", i)
@@ -197,6 +212,27 @@ func (sc *Scenario) validate() error {
 		}
 	}
 	return nil
+}
+
+// lists reports whether the scenario runs the named strategy.
+func (sc *Scenario) lists(name string) bool {
+	for _, s := range sc.Strategies {
+		if s.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// ParsedSLOs returns the scenario's SLOs, parsed (Load has checked them).
+func (sc *Scenario) ParsedSLOs() []slo.SLO {
+	out := make([]slo.SLO, 0, len(sc.SLOs))
+	for _, text := range sc.SLOs {
+		if s, err := slo.Parse(text); err == nil {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // lineOf finds the line of the YAML node at a dotted field path such as
