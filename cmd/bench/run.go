@@ -2,15 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-
-	"github.com/throttlebench/throttlebench/fakeservice"
 	"github.com/throttlebench/throttlebench/internal/report"
 	"github.com/throttlebench/throttlebench/internal/results"
 	"github.com/throttlebench/throttlebench/internal/runner"
@@ -28,6 +27,11 @@ type runOptions struct {
 	grace        time.Duration
 	quiet        bool
 	trials       int
+	target       targetOptions
+	keepTables   bool
+	table        string // an existing table to use instead of fresh ones
+	useExisting  bool
+	yes          bool
 }
 
 func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -39,6 +43,14 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.BoolVar(&o.sequential, "sequential", false, "run strategies one after another instead of side by side")
 	fs.DurationVar(&o.grace, "grace", runner.DefaultGrace, "after Ctrl-C, how long in-flight operations may finish")
 	fs.IntVar(&o.trials, "trials", 1, "repeat each strategy's run N times (fresh table each) for medians and significance tests")
+	fs.StringVar(&o.target.endpoint, "endpoint", "", "a DynamoDB-compatible endpoint URL instead of the embedded fake (credentials from the default chain)")
+	fs.BoolVar(&o.target.aws, "aws", false, "real DynamoDB (region and credentials from the default chain; us-east-1 when no region is configured)")
+	fs.StringVar(&o.target.profile, "profile", "", "shared config profile for -aws or -endpoint")
+	fs.StringVar(&o.target.region, "region", "", "region for -aws or -endpoint")
+	fs.BoolVar(&o.keepTables, "keep-table", false, "keep the tables the run creates (deleted by default)")
+	fs.StringVar(&o.table, "table", "", "run on this existing table instead of fresh ones (strategies then run one after another)")
+	fs.BoolVar(&o.useExisting, "use-existing-table", false, "allow -table to name a table throttlebench did not create")
+	fs.BoolVar(&o.yes, "yes", false, "with -aws: accept the estimated cost without asking")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress line (there is none when stderr is not a terminal)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: bench run [flags] SCENARIO.yaml")
@@ -83,31 +95,29 @@ func run(ctx context.Context, o runOptions, stdout, stderr io.Writer) error {
 		return badInput{err}
 	}
 
-	fake := fakeservice.New(fakeservice.Options{})
-	url, err := fake.Start("127.0.0.1:0")
+	if err := o.target.validate(); err != nil {
+		return badInput{err}
+	}
+	if o.useExisting && o.table == "" {
+		return badInput{errors.New("-use-existing-table goes with -table NAME")}
+	}
+	var tg *target
+	if o.target.aws || o.target.endpoint != "" {
+		tg, err = remoteTarget(ctx, o.target, stderr)
+	} else {
+		tg, err = embeddedTarget()
+	}
 	if err != nil {
-		return fmt.Errorf("start embedded fake: %w", err)
+		return err
 	}
-	defer fake.Close()
-	target := runner.Target{
-		Endpoint: url,
-		// The embedded fake checks no signature: send none, so no
-		// credentials are looked up, let alone handled.
-		Config: aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}},
-		Stats: func(table string) (runner.TableStats, bool) {
-			st, ok := fake.Stats()[table]
-			if !ok {
-				return runner.TableStats{}, false
-			}
-			return runner.TableStats{
-				ConsumedReadUnits:  float64(st.ConsumedReadUnits) / float64(fakeservice.Unit),
-				ConsumedWriteUnits: float64(st.ConsumedWriteUnits) / float64(fakeservice.Unit),
-				ThrottledRequests:  st.ThrottledReads + st.ThrottledWrites,
-			}, true
-		},
+	defer tg.close()
+	if tg.Real {
+		if err := confirmCost(sc, len(strategies), o.trials, o.yes, os.Stdin, stderr); err != nil {
+			return err
+		}
 	}
-	fmt.Fprintf(stderr, "bench run: %s: %d strategies against the embedded fake (%s): %s, %d client(s) each; table %s %d RCU / %d WCU\n",
-		sc.Name, len(strategies), url, sc.Workload.Describe(), sc.Workload.Fleet,
+	fmt.Fprintf(stderr, "bench run: %s: %d strategies against the %s: %s, %d client(s) each; table %s %d RCU / %d WCU\n",
+		sc.Name, len(strategies), tg.Description, sc.Workload.Describe(), sc.Workload.Fleet,
 		sc.Table.BillingMode, sc.Table.ReadCapacity, sc.Table.WriteCapacity)
 
 	live := &runner.Live{}
@@ -116,13 +126,18 @@ func run(ctx context.Context, o runOptions, stdout, stderr io.Writer) error {
 		defer stop()
 	}
 	res, err := runner.Run(ctx, runner.Options{
-		Scenario: sc, Target: target, Strategies: strategies,
+		Scenario: sc, Target: tg.Target, Strategies: strategies,
 		Sequential: o.sequential, Grace: o.grace, Live: live, Trials: o.trials,
+		KeepTables: o.keepTables, ExistingTable: o.table, UseExistingTable: o.useExisting,
 	})
 	if err != nil {
 		return err
 	}
-	file := results.New(sc, "embedded fake", res)
+	if res.CleanupError != "" {
+		fmt.Fprintf(stderr, "bench run: warning: %s\n", res.CleanupError)
+	}
+	file := results.New(sc, tg.Description, res)
+	file.Credentials = tg.Credentials
 	path, err := results.Write(results.Dir(o.out, file), file)
 	if err != nil {
 		return fmt.Errorf("write results: %w", err)

@@ -29,6 +29,9 @@ type File struct {
 	Tool          Versions           `json:"tool"`
 	Machine       Machine            `json:"machine"`
 	Target        string             `json:"target"`
+	// Credentials says where the run's credentials came from (for example
+	// "EC2 instance role bench"), never what they were.
+	Credentials string `json:"credentials"`
 	Scenario      *scenario.Scenario `json:"scenario"`
 	Started       time.Time          `json:"started"`
 	Interrupted   bool               `json:"interrupted"`

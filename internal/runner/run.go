@@ -42,6 +42,14 @@ type Options struct {
 	// Live, when set, is updated as operations start and end, for a
 	// progress display.
 	Live *Live
+	// KeepTables keeps the tables the run creates; by default they are
+	// deleted at the end, interrupted or not.
+	KeepTables bool
+	// ExistingTable runs every strategy and trial, one after another, on
+	// this table instead of fresh ones. It must carry the created-by
+	// throttlebench tag unless UseExistingTable is set.
+	ExistingTable    string
+	UseExistingTable bool
 	// Trials repeats each strategy's run that many times, each against a
 	// fresh table with the same arrivals and keys; 0 means 1. The summary
 	// merges all trials; Trials in the result keeps each one, so a
@@ -85,6 +93,8 @@ type Result struct {
 	Started     time.Time        `json:"started"`
 	Interrupted bool             `json:"interrupted"`
 	Strategies  []StrategyResult `json:"strategies"`
+	// CleanupError says which created tables could not be deleted.
+	CleanupError string `json:"cleanup_error,omitempty"`
 }
 
 // Run drives the scenario's workload under each strategy and returns what
@@ -121,15 +131,42 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 		res.Strategies[i] = StrategyResult{Name: st.Name(), Params: st.Resolved(), Table: tables[i][0]}
 	}
-	// Tables first, so every strategy starts offering load at the same time.
-	for i := range o.Strategies {
-		for _, table := range tables[i] {
-			if err := createTable(ctx, o.Target, o.Scenario, table); err != nil {
-				return nil, err
+	if o.ExistingTable != "" {
+		if err := checkExisting(ctx, o.Target, o.ExistingTable, o.UseExistingTable); err != nil {
+			return nil, err
+		}
+		for i := range tables {
+			for t := range tables[i] {
+				tables[i][t] = o.ExistingTable
 			}
-			if o.Scenario.Workload.Preload {
-				if err := preload(ctx, o.Target, o.Scenario, wl, table); err != nil {
+			res.Strategies[i].Table = o.ExistingTable
+		}
+		o.Sequential = true // one table: strategies must not share it at once
+	} else {
+		if !o.KeepTables {
+			defer func() {
+				// Clean up even after an interrupt, within bounds.
+				dctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+				defer cancel()
+				var errs []error
+				for _, ts := range tables {
+					errs = append(errs, deleteTables(dctx, o.Target, ts))
+				}
+				if err := errors.Join(errs...); err != nil {
+					res.CleanupError = err.Error()
+				}
+			}()
+		}
+		// Tables first, so every strategy starts offering load at the same time.
+		for i := range o.Strategies {
+			for _, table := range tables[i] {
+				if err := createTable(ctx, o.Target, o.Scenario, table); err != nil {
 					return nil, err
+				}
+				if o.Scenario.Workload.Preload {
+					if err := preload(ctx, o.Target, o.Scenario, wl, table); err != nil {
+						return nil, err
+					}
 				}
 			}
 		}
@@ -418,7 +455,7 @@ func createTable(ctx context.Context, t Target, sc *scenario.Scenario, name stri
 		TableName:            &name,
 		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS}},
 		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}},
-		Tags:                 []types.Tag{{Key: aws.String("created-by"), Value: aws.String("throttlebench")}},
+		Tags:                 []types.Tag{createdByTag},
 	}
 	if sc.Workload.SortKeys > 0 {
 		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{AttributeName: aws.String("sk"), AttributeType: types.ScalarAttributeTypeN})
@@ -446,13 +483,42 @@ func createTable(ctx context.Context, t Target, sc *scenario.Scenario, name stri
 	return nil
 }
 
-// DeleteTables removes the tables a run created; errors are joined.
-func DeleteTables(ctx context.Context, t Target, res *Result) error {
+// createdByTag marks the tables throttlebench creates.
+var createdByTag = types.Tag{Key: aws.String("created-by"), Value: aws.String("throttlebench")}
+
+// checkExisting refuses a table throttlebench did not create unless allowed.
+func checkExisting(ctx context.Context, t Target, table string, allow bool) error {
+	c := newClient(t, nil, 4)
+	out, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
+	if err != nil {
+		return fmt.Errorf("table %s: %w", table, err)
+	}
+	if allow {
+		return nil
+	}
+	tags, err := c.ListTagsOfResource(ctx, &dynamodb.ListTagsOfResourceInput{ResourceArn: out.Table.TableArn})
+	if err != nil {
+		return fmt.Errorf("table %s: cannot read its tags to see who created it (%w); pass -use-existing-table to write to it anyway", table, err)
+	}
+	for _, tag := range tags.Tags {
+		if aws.ToString(tag.Key) == *createdByTag.Key && aws.ToString(tag.Value) == *createdByTag.Value {
+			return nil
+		}
+	}
+	return fmt.Errorf("table %s was not created by throttlebench (no created-by=throttlebench tag); pass -use-existing-table to write to it anyway", table)
+}
+
+// deleteTables removes tables a run created. A table already gone is fine;
+// other errors are reported once on the table list, not fatal: the results
+// matter more than the clean-up.
+func deleteTables(ctx context.Context, t Target, tables []string) error {
 	c := newClient(t, nil, 4)
 	var errs []error
-	for _, s := range res.Strategies {
-		if _, err := c.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(s.Table)}); err != nil {
-			errs = append(errs, fmt.Errorf("delete table %s: %w", s.Table, err))
+	for _, name := range tables {
+		_, err := c.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(name)})
+		var nf *types.ResourceNotFoundException
+		if err != nil && !errors.As(err, &nf) {
+			errs = append(errs, fmt.Errorf("delete table %s: %w", name, err))
 		}
 	}
 	return errors.Join(errs...)

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
+
+	"github.com/throttlebench/throttlebench/fakeservice"
+	"github.com/throttlebench/throttlebench/internal/runner"
+)
+
+// targetOptions are the flags that say where requests go. No flag takes a
+// credential: those come from the SDK's default provider chain only.
+type targetOptions struct {
+	endpoint string // any DynamoDB-compatible endpoint
+	aws      bool   // real DynamoDB
+	profile  string // shared config profile
+	region   string
+}
+
+func (o *targetOptions) validate() error {
+	if o.aws && o.endpoint != "" {
+		return errors.New("give -aws or -endpoint, not both")
+	}
+	if o.endpoint != "" {
+		u, err := url.Parse(o.endpoint)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("-endpoint %q: want a URL like http://127.0.0.1:8000", o.endpoint)
+		}
+	}
+	if (o.profile != "" || o.region != "") && !o.aws && o.endpoint == "" {
+		return errors.New("-profile and -region apply to -aws or -endpoint; the embedded fake needs neither")
+	}
+	return nil
+}
+
+// target is a resolved destination: where requests go, what the results
+// may say about it, and how to stop it.
+type target struct {
+	runner.Target
+	// Description names the target in results, e.g. "embedded fake".
+	Description string
+	// Credentials says where credentials came from, never what they are.
+	Credentials string
+	Real        bool // real AWS: costs money
+	close       func()
+}
+
+// embeddedTarget starts the embedded fake on a free loopback port.
+func embeddedTarget() (*target, error) {
+	fake := fakeservice.New(fakeservice.Options{})
+	url, err := fake.Start("127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("start embedded fake: %w", err)
+	}
+	return &target{
+		Target: runner.Target{
+			Endpoint: url,
+			// The embedded fake checks no signature: send none, so no
+			// credentials are looked up, let alone handled.
+			Config: aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}},
+			Stats: func(table string) (runner.TableStats, bool) {
+				st, ok := fake.Stats()[table]
+				if !ok {
+					return runner.TableStats{}, false
+				}
+				return runner.TableStats{
+					ConsumedReadUnits:  float64(st.ConsumedReadUnits) / float64(fakeservice.Unit),
+					ConsumedWriteUnits: float64(st.ConsumedWriteUnits) / float64(fakeservice.Unit),
+					ThrottledRequests:  st.ThrottledReads + st.ThrottledWrites,
+				}, true
+			},
+		},
+		Description: "embedded fake " + url,
+		Credentials: "none (the embedded fake is not signed)",
+		close:       func() { fake.Close() },
+	}, nil
+}
+
+// remoteTarget resolves an endpoint or real AWS with the SDK's default
+// configuration chain, and checks credentials can be had before any load.
+func remoteTarget(ctx context.Context, o targetOptions, stderr io.Writer) (*target, error) {
+	var opts []func(*config.LoadOptions) error
+	if o.profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(o.profile))
+	}
+	if o.region != "" {
+		opts = append(opts, config.WithRegion(o.region))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+		fmt.Fprintln(stderr, "bench run: no region configured (AWS_REGION, profile or -region); using us-east-1")
+	}
+	t := &target{Target: runner.Target{Endpoint: o.endpoint, Config: cfg}, close: func() {}}
+	if o.aws {
+		t.Description, t.Real = "AWS DynamoDB "+cfg.Region, true
+	} else {
+		t.Description = "endpoint " + o.endpoint
+	}
+	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	creds, err := cfg.Credentials.Retrieve(cctx)
+	if err != nil {
+		return nil, fmt.Errorf("no AWS credentials from the default chain (environment, shared config and profiles, SSO, web identity, container, EC2 instance role): %w", err)
+	}
+	t.Credentials = describeSource(ctx, cfg, creds)
+	if strings.HasPrefix(creds.Source, "SharedConfigCredentials") && creds.SessionToken == "" && onEC2(ctx, cfg) {
+		fmt.Fprintln(stderr, "bench run: warning: long-term access keys from a shared credentials file on an EC2 instance; use an instance role instead")
+	}
+	return t, nil
+}
+
+// describeSource says where credentials came from, in words, without a
+// word of the credentials themselves.
+func describeSource(ctx context.Context, cfg aws.Config, c aws.Credentials) string {
+	src := c.Source
+	switch {
+	case src == "EnvConfigCredentials":
+		return "environment variables"
+	case strings.HasPrefix(src, "SharedConfigCredentials"):
+		return "shared credentials file" + strings.TrimPrefix(src, "SharedConfigCredentials")
+	case src == "EC2RoleProvider":
+		if role, err := instanceRole(ctx, cfg); err == nil {
+			return "EC2 instance role " + role
+		}
+		return "EC2 instance role"
+	case src == "":
+		return "unknown provider"
+	}
+	return src
+}
+
+// imdsTimeout bounds every instance-metadata question: off EC2 nothing
+// answers, and the answer must not hold up the run.
+const imdsTimeout = time.Second
+
+func instanceRole(ctx context.Context, cfg aws.Config) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, imdsTimeout)
+	defer cancel()
+	out, err := imds.NewFromConfig(cfg).GetMetadata(ctx, &imds.GetMetadataInput{Path: "iam/security-credentials/"})
+	if err != nil {
+		return "", err
+	}
+	defer out.Content.Close()
+	b, err := io.ReadAll(io.LimitReader(out.Content, 1024))
+	if err != nil {
+		return "", err
+	}
+	role, _, _ := strings.Cut(strings.TrimSpace(string(b)), "\n")
+	return role, nil
+}
+
+// onEC2 reports whether instance metadata answers (honouring
+// AWS_EC2_METADATA_DISABLED and AWS_EC2_METADATA_SERVICE_ENDPOINT).
+func onEC2(ctx context.Context, cfg aws.Config) bool {
+	ctx, cancel := context.WithTimeout(ctx, imdsTimeout)
+	defer cancel()
+	out, err := imds.NewFromConfig(cfg, func(o *imds.Options) { o.Retryer = aws.NopRetryer{} }).
+		GetMetadata(ctx, &imds.GetMetadataInput{Path: "instance-id"})
+	if err != nil {
+		return false
+	}
+	out.Content.Close()
+	return true
+}
