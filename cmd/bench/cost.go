@@ -60,4 +60,3 @@ func confirmCost(sc *scenario.Scenario, strategies, trials int, yes bool, in *os
 	}
 	return nil
 }
-

@@ -4,6 +4,7 @@
 //
 //	bench run [flags] SCENARIO.yaml   compare strategies on a scenario
 //	bench serve [flags]               run the fake DynamoDB service
+//	bench policy SCENARIO.yaml        print the IAM policy a scenario needs
 //	bench validate SCENARIO.yaml...   check scenario files without running
 //	bench strategies                  list the retry strategies
 //	bench version                     print tool and SDK versions
@@ -43,6 +44,7 @@ type command struct {
 
 var commands = map[string]command{
 	"run":        {runMain, "compare retry strategies on a scenario"},
+	"policy":     {policyMain, "print the least-privilege IAM policy a scenario needs"},
 	"serve":      {serveMain, "run the fake DynamoDB service"},
 	"strategies": {strategiesMain, "list the retry strategies with their formulas and defaults"},
 	"validate":   {validateMain, "check scenario files without running them"},
