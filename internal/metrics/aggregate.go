@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"maps"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -45,6 +46,7 @@ type Aggregator struct {
 	byClient []ClientCounts
 	reasons  map[string]int64
 	statuses map[int]int64
+	byTries  map[int]int64 // started operations by attempts sent
 }
 
 // OpCounts are per-operation-type counts.
@@ -66,7 +68,7 @@ func NewAggregator() *Aggregator {
 	return &Aggregator{
 		latency: newHist(), fromSend: newHist(), attempt: newHist(), lag: newHist(),
 		byOp: map[string]*OpCounts{}, reasons: map[string]int64{}, statuses: map[int]int64{},
-		first: -1,
+		byTries: map[int]int64{}, first: -1,
 	}
 }
 
@@ -101,6 +103,7 @@ func (a *Aggregator) Add(r Record) {
 		return // never started: no latency to speak of
 	}
 	a.started++
+	a.byTries[r.Attempts]++
 	a.sending += r.Sending
 	a.backoff += r.Backoff()
 	if r.Started-r.Intended > LateThreshold {
@@ -162,6 +165,9 @@ func (a *Aggregator) Merge(b *Aggregator) {
 	for k, v := range b.statuses {
 		a.statuses[k] += v
 	}
+	for k, v := range b.byTries {
+		a.byTries[k] += v
+	}
 }
 
 // Summary is what an aggregator knows, in the units reports use.
@@ -210,6 +216,11 @@ type Summary struct {
 	// Statuses counts attempts by HTTP status (0: no response).
 	ThrottleReasons map[string]int64 `json:"throttle_reasons"`
 	Statuses        map[int]int64    `json:"statuses"`
+	// AttemptsHist counts started operations by the number of attempts
+	// they sent (1: no retry), the distribution behind AttemptsPerOp.
+	// Bounded by the strategies' max attempts. Absent from files written
+	// before it existed.
+	AttemptsHist map[int]int64 `json:"attempts_hist,omitempty"`
 	// Histogram is the operation latency histogram (microseconds, from
 	// intended start) in HdrHistogram's compressed V2 encoding, base64 in
 	// JSON: decode and Merge across runs.
@@ -256,6 +267,7 @@ func (a *Aggregator) Summary() Summary {
 		ThrottleReasons:   a.reasons,
 		Statuses:          a.statuses,
 		Fairness:          Jain(a.byClient),
+		AttemptsHist:      maps.Clone(a.byTries),
 	}
 	if len(a.byClient) > 1 {
 		s.ByClient = a.byClient

@@ -4,14 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"testing"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/throttlebench/throttlebench/internal/strategy"
 )
 
 func TestClassify(t *testing.T) {
@@ -30,6 +33,9 @@ func TestClassify(t *testing.T) {
 		{"deadline", fmt.Errorf("x: %w", context.DeadlineExceeded), context.DeadlineExceeded, Timeout},
 		{"interrupt", errors.New("request canceled"), context.Canceled, Canceled},
 		{"conditional check", &types.ConditionalCheckFailedException{}, nil, Error},
+		{"budget refused a throttle retry", errors.Join(throttle, fmt.Errorf("failed to get rate limit token, %w", &strategy.RetryBudgetExhaustedError{})), nil, BudgetExhausted},
+		{"rejected locally", fmt.Errorf("failed to get retry Send token, %w", &strategy.RejectedLocallyError{}), nil, RejectedLocally},
+		{"circuit open after throttles", errors.Join(throttle, &strategy.CircuitOpenError{}), nil, CircuitOpen},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -85,6 +91,9 @@ func TestAggregatorSummary(t *testing.T) {
 	if h.TotalCount() != 100 {
 		t.Errorf("histogram count: got %d, want 100", h.TotalCount())
 	}
+	if got, want := s.AttemptsHist, map[int]int64{1: 75, 4: 25}; !maps.Equal(got, want) {
+		t.Errorf("attempts histogram: got %v, want %v", got, want)
+	}
 }
 
 func TestAggregatorMergeEqualsOne(t *testing.T) {
@@ -102,6 +111,9 @@ func TestAggregatorMergeEqualsOne(t *testing.T) {
 	got, want := a.Summary(), one.Summary()
 	if got.Ops != want.Ops || got.Attempts != want.Attempts || got.LatencyMs != want.LatencyMs || got.SpanS != want.SpanS {
 		t.Errorf("merged summary %+v differs from single %+v", got, want)
+	}
+	if !maps.Equal(got.AttemptsHist, want.AttemptsHist) {
+		t.Errorf("merged attempts histogram %v, want %v", got.AttemptsHist, want.AttemptsHist)
 	}
 }
 

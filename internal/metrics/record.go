@@ -8,6 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+
+	"github.com/throttlebench/throttlebench/internal/strategy"
 )
 
 // Outcome is how an operation ended, after all its attempts.
@@ -15,18 +17,22 @@ type Outcome uint8
 
 // Outcomes, in the order reports list them.
 const (
-	OK             Outcome = iota // succeeded
-	Throttled                     // last attempt throttled and the strategy gave up (max attempts, or no retry)
-	QuotaExhausted                // the client's retry quota refused a retry
-	MaxAttempts                   // attempts ran out on a retryable error that is not a throttle
-	Timeout                       // the operation's deadline passed, backoff included
-	Canceled                      // the run was interrupted while the operation was in flight
-	Error                         // any other error (not retryable)
-	Dropped                       // never started: the client's in-flight cap was reached at its arrival
+	OK              Outcome = iota // succeeded
+	Throttled                      // last attempt throttled and the strategy gave up (max attempts, or no retry)
+	QuotaExhausted                 // the client's retry quota refused a retry
+	MaxAttempts                    // attempts ran out on a retryable error that is not a throttle
+	Timeout                        // the operation's deadline passed, backoff included
+	Canceled                       // the run was interrupted while the operation was in flight
+	Error                          // any other error (not retryable)
+	Dropped                        // never started: the client's in-flight cap was reached at its arrival
+	BudgetExhausted                // the client's retry budget refused a retry (retry-budget)
+	RejectedLocally                // the client refused to send (adaptive-throttle)
+	CircuitOpen                    // the client's circuit breaker was open (circuit-breaker)
 	numOutcomes
 )
 
-var outcomeNames = [numOutcomes]string{"ok", "throttled", "retry_quota_exhausted", "max_attempts", "timeout", "canceled", "error", "dropped"}
+var outcomeNames = [numOutcomes]string{"ok", "throttled", "retry_quota_exhausted", "max_attempts", "timeout", "canceled", "error", "dropped",
+	"retry_budget_exhausted", "rejected_locally", "circuit_open"}
 
 func (o Outcome) String() string {
 	if o < numOutcomes {
@@ -106,6 +112,14 @@ func Classify(err, ctxErr error) Outcome {
 		return OK
 	case errors.As(err, &ratelimit.QuotaExceededError{}):
 		return QuotaExhausted
+	// The client-side refusals come before IsThrottle: the SDK joins them
+	// with the throttle that made the client want to retry.
+	case errors.As(err, new(*strategy.RetryBudgetExhaustedError)):
+		return BudgetExhausted
+	case errors.As(err, new(*strategy.RejectedLocallyError)):
+		return RejectedLocally
+	case errors.As(err, new(*strategy.CircuitOpenError)):
+		return CircuitOpen
 	case errors.Is(ctxErr, context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded):
 		return Timeout
 	case ctxErr != nil || errors.Is(err, context.Canceled):

@@ -74,6 +74,33 @@ type StrategySpec struct {
 	// Base and Cap shape the backoff; 0 keeps the strategy's default.
 	Base Duration `yaml:"base" json:"base,omitempty"`
 	Cap  Duration `yaml:"cap" json:"cap,omitempty"`
+
+	// The fields below are those of strategy.Params, each for the
+	// strategies that take it; 0 keeps the strategy's default, and a field
+	// a strategy does not take is an error (`bench strategies` lists them).
+
+	// Quota, RetryCost, ThrottleRetryCost and TimeoutRetryCost are retry
+	// quota tokens (sdk-adaptive, sdk-legacy).
+	Quota             int `yaml:"quota" json:"quota,omitempty"`
+	RetryCost         int `yaml:"retry_cost" json:"retry_cost,omitempty"`
+	ThrottleRetryCost int `yaml:"throttle_retry_cost" json:"throttle_retry_cost,omitempty"`
+	TimeoutRetryCost  int `yaml:"timeout_retry_cost" json:"timeout_retry_cost,omitempty"`
+	// Rate and Burst size token-bucket's limiter, per client.
+	Rate  Rate `yaml:"rate" json:"rate,omitempty"`
+	Burst int  `yaml:"burst" json:"burst,omitempty"`
+	// Budget is retry-budget's share of requests that may be retried (0.1
+	// is 10 %), MinPerSecond its floor in retries per second (negative: none).
+	Budget       float64 `yaml:"budget" json:"budget,omitempty"`
+	MinPerSecond float64 `yaml:"min_per_second" json:"min_per_second,omitempty"`
+	// Window is the sliding window of retry-budget, adaptive-throttle and
+	// circuit-breaker.
+	Window Duration `yaml:"window" json:"window,omitempty"`
+	// K is adaptive-throttle's multiplier of accepts.
+	K float64 `yaml:"k" json:"k,omitempty"`
+	// Threshold, FailureRatio and CoolDown shape circuit-breaker.
+	Threshold    int      `yaml:"threshold" json:"threshold,omitempty"`
+	FailureRatio float64  `yaml:"failure_ratio" json:"failure_ratio,omitempty"`
+	CoolDown     Duration `yaml:"cool_down" json:"cool_down,omitempty"`
 }
 
 // UnmarshalYAML accepts a bare strategy name or a mapping.

@@ -18,6 +18,15 @@ workload:
 strategies:
   - none
   - {name: full-jitter, max_attempts: 6, base: 50ms, cap: 5s}
+  - name: circuit-breaker
+    threshold: 3
+    failure_ratio: 0.5
+    window: 5s
+    cool_down: 2s
+  - {name: token-bucket, rate: 50/s, burst: 5}
+  - {name: retry-budget, budget: 0.2, min_per_second: -1}
+  - {name: sdk-legacy, quota: 100, retry_cost: 2, throttle_retry_cost: 3, timeout_retry_cost: 4}
+  - {name: adaptive-throttle, k: 1.5, window: 1m}
 `
 
 func TestParseValidAppliesDefaults(t *testing.T) {
@@ -39,9 +48,14 @@ func TestParseValidAppliesDefaults(t *testing.T) {
 		{"max in flight", w.MaxInFlight, DefaultMaxInFlight},
 		{"timeout", w.Timeout, DefaultTimeout},
 		{"seed", sc.Seed, int64(DefaultSeed)},
-		{"strategies", len(sc.Strategies), 2},
+		{"strategies", len(sc.Strategies), 7},
 		{"bare strategy", sc.Strategies[0], StrategySpec{Name: "none"}},
 		{"strategy mapping", sc.Strategies[1], StrategySpec{Name: "full-jitter", MaxAttempts: 6, Base: Duration(50 * time.Millisecond), Cap: Duration(5 * time.Second)}},
+		{"breaker params", sc.Strategies[2], StrategySpec{Name: "circuit-breaker", Threshold: 3, FailureRatio: 0.5, Window: Duration(5 * time.Second), CoolDown: Duration(2 * time.Second)}},
+		{"token-bucket params", sc.Strategies[3], StrategySpec{Name: "token-bucket", Rate: 50, Burst: 5}},
+		{"retry-budget params", sc.Strategies[4], StrategySpec{Name: "retry-budget", Budget: 0.2, MinPerSecond: -1}},
+		{"sdk-legacy params", sc.Strategies[5], StrategySpec{Name: "sdk-legacy", Quota: 100, RetryCost: 2, ThrottleRetryCost: 3, TimeoutRetryCost: 4}},
+		{"adaptive-throttle params", sc.Strategies[6], StrategySpec{Name: "adaptive-throttle", K: 1.5, Window: Duration(time.Minute)}},
 	}
 	for _, c := range checks {
 		if c.got != c.want {

@@ -98,6 +98,47 @@ func (b DecorrelatedJitter) String() string {
 	return fmt.Sprintf("min(%v, U[%v, 3*prev)), prev = %v before the first retry, then the operation's previous sleep", b.Cap, b.Base, b.Base)
 }
 
+// Constant waits Base after every failed attempt. It ignores attempt, prev
+// and u. Base must be > 0.
+type Constant struct {
+	Base time.Duration
+}
+
+// Delay implements Backoff.
+func (b Constant) Delay(int, time.Duration, float64) time.Duration { return b.Base }
+
+func (b Constant) String() string { return fmt.Sprintf("%v after every failed attempt", b.Base) }
+
+// LegacyJitter is the standard retryer's backoff before aws-sdk-go-v2
+// v1.48.0, which retry.NewExponentialJitterBackoff still computes when built
+// by itself (aws/retry/jitter_backoff.go backoffDelayLegacy):
+// U[0, Base*2^attempt) while attempt <= floor(log2(Cap/Base)), else Cap,
+// without jitter. The SDK's Base is 1s. Note the exponent is attempt, not
+// attempt-1: the first retry already waits up to 2*Base. It ignores prev.
+// Base must be > 0 and Cap >= Base.
+type LegacyJitter struct {
+	Base, Cap time.Duration
+}
+
+// Delay implements Backoff.
+func (b LegacyJitter) Delay(attempt int, _ time.Duration, u float64) time.Duration {
+	if attempt > b.jittered() {
+		return b.Cap
+	}
+	// attempt <= log2(Cap/Base), so Base<<attempt <= Cap: no overflow.
+	return uniform(0, b.Base<<max(attempt, 0), u)
+}
+
+// jittered is the last attempt whose delay is jittered, computed as the SDK does.
+func (b LegacyJitter) jittered() int {
+	return int(math.Log2(float64(b.Cap) / float64(b.Base)))
+}
+
+func (b LegacyJitter) String() string {
+	return fmt.Sprintf("U[0, %v*2^attempt) for attempt <= %d (floor(log2(%v/%v))), else %v without jitter",
+		b.Base, b.jittered(), b.Cap, b.Base, b.Cap)
+}
+
 // ceiling returns min(limit, base*2^(attempt-1)) without overflowing; an
 // attempt below 1 counts as 1.
 func ceiling(base, limit time.Duration, attempt int) time.Duration {

@@ -34,6 +34,12 @@ type fakeDynamoDB struct {
 
 func newFakeDynamoDB(t *testing.T, body string) *fakeDynamoDB {
 	t.Helper()
+	return newFakeDynamoDBStatus(t, http.StatusBadRequest, body)
+}
+
+// newFakeDynamoDBStatus is newFakeDynamoDB answering with HTTP status.
+func newFakeDynamoDBStatus(t *testing.T, status int, body string) *fakeDynamoDB {
+	t.Helper()
 	f := &fakeDynamoDB{}
 	crc := strconv.FormatUint(uint64(crc32.ChecksumIEEE([]byte(body))), 10)
 	var n int
@@ -47,7 +53,7 @@ func newFakeDynamoDB(t *testing.T, body string) *fakeDynamoDB {
 		h.Set("Content-Type", "application/x-amz-json-1.0")
 		h.Set("X-Amzn-Requestid", fmt.Sprintf("req-%d", id))
 		h.Set("X-Amz-Crc32", crc)
-		w.WriteHeader(http.StatusBadRequest)
+		w.WriteHeader(status)
 		w.Write([]byte(body))
 	}))
 	t.Cleanup(srv.Close)
@@ -127,6 +133,9 @@ func TestClientStrategies(t *testing.T) {
 		want     int // attempts per PutItem
 	}{
 		{"none", Params{}, 1},
+		{"constant", Params{Base: ms}, 4},
+		{"sdk-legacy", Params{Base: ms}, 3},
+		{"token-bucket", Params{Base: ms, Rate: 1000, Burst: 1}, 4},
 		{"exponential", Params{Base: ms}, 4},
 		{"full-jitter", Params{Base: ms}, 4},
 		{"equal-jitter", Params{Base: ms}, 4},

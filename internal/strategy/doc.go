@@ -16,12 +16,34 @@
 //	                     U[0, min(20s, x*2^(attempt-1))), x = 1s for throttles
 //	                     else 25ms; 4 attempts; retry quota of 500 tokens per
 //	                     client (a retry costs 14, after a throttle 5)
+//	sdk-standard-noquota retry.NewStandard with the client's settings (4
+//	                     attempts, 25ms base, 1s for throttles) and
+//	                     RateLimiter ratelimit.None: no retry quota
+//	sdk-adaptive         retry.NewAdaptiveMode over the same settings: the
+//	                     standard retryer plus the SDK's CUBIC send-rate
+//	                     limiter, one per client
+//	sdk-legacy           the standard retryer before v1.48.0: 3 attempts,
+//	                     U[0, 1s*2^attempt) up to attempt 4 then 20s; quota
+//	                     500, retry 5, timeout retry 10, throttle retry 5,
+//	                     every successful attempt adds 1
 //	none                 1 attempt
+//	constant             Base after every failed attempt
 //	exponential          min(Cap, Base*2^(attempt-1)), no jitter
 //	full-jitter          U[0, min(Cap, Base*2^(attempt-1)))
 //	equal-jitter         v/2 + U[0, v/2), v = min(Cap, Base*2^(attempt-1))
 //	decorrelated-jitter  min(Cap, U[Base, 3*prev)), prev = Base before the
 //	                     first retry, then the operation's previous sleep
+//	token-bucket         full jitter; every attempt first waits for a token
+//	                     of a golang.org/x/time/rate limiter (Rate, Burst)
+//	retry-budget         full jitter; a retry only while retries+1 <=
+//	                     Budget*requests + MinPerSecond*Window over the last
+//	                     Window, else RetryBudgetExhaustedError
+//	adaptive-throttle    full jitter; attempts rejected locally with
+//	                     probability max(0, (requests-K*accepts)/(requests+1))
+//	                     over the last Window: RejectedLocallyError
+//	circuit-breaker      full jitter; Threshold failed attempts in a row (or
+//	                     FailureRatio of the Window) open it: CircuitOpenError
+//	                     until CoolDown, then one probe
 //
 // The jitter formulas are those of the AWS Architecture Blog post
 // "Exponential Backoff And Jitter". Params default to the DynamoDB client's
@@ -38,7 +60,7 @@
 //
 // # Our strategies
 //
-// All strategies but sdk-default use Retryer, which
+// All strategies but the sdk-* ones use Retryer, which
 //   - retries exactly what the SDK's standard retryer retries
 //     (retry.DefaultRetryables: throttles, HTTP 500/502/503/504,
 //     RequestTimeout, connection errors; not ConditionalCheckFailedException,
@@ -46,7 +68,8 @@
 //   - applies Base to throttles as to every other error (the SDK switches to
 //     1s for throttles);
 //   - has no retry quota and no client-side rate limit: GetRetryToken and
-//     GetAttemptToken always succeed and their releases do nothing;
+//     GetAttemptToken always succeed and their releases do nothing (the
+//     four time-dependent strategies override exactly these two methods);
 //   - takes its random numbers from its own math/rand/v2 PCG source seeded
 //     by NewRetryer's seed and guarded by a mutex, since the retryer is
 //     shared by the concurrent operations of one client.
@@ -74,6 +97,19 @@
 // The per-operation retryer shares the client's random source; only prev is
 // per operation. Used without ForOperation, a ScopedRetryer falls back to
 // prev = Base on every retry, i.e. U[Base, 3*Base) capped.
+//
+// # Time
+//
+// token-bucket, retry-budget, adaptive-throttle and circuit-breaker depend on
+// time. Their retryers read it from a Clock (the wall clock unless built
+// through Timed.NewRetryerWithClock) and keep their decisions in methods
+// that take the time as an argument (Reserve, Attempt/Retry,
+// Admit/Done/RejectProbability, Allow/Done/State), so tests replay step
+// tables at fixed instants and a virtual-time engine can drive them. Their
+// sliding windows are 10 slices of Window/10. Their refusals are the
+// exported error types RetryBudgetExhaustedError, RejectedLocallyError and
+// CircuitOpenError (see errors.go); the SDK wraps them, so use errors.As,
+// and check them before treating the error as a throttle.
 //
 // # Testing and virtual time
 //

@@ -27,7 +27,7 @@ func ExampleNew() {
 	// full-jitter
 	// U[0, min(20s, 10ms*2^(attempt-1))); 4 attempts; retries what the SDK retries; no retry quota
 	// {"base":"10ms","cap":"20s","max_attempts":4,"retry_quota":"none"}
-	// unknown strategy "fibonacci" (valid: sdk-default, none, exponential, full-jitter, equal-jitter, decorrelated-jitter)
+	// unknown strategy "fibonacci" (valid: sdk-default, sdk-standard-noquota, sdk-adaptive, sdk-legacy, none, constant, exponential, full-jitter, equal-jitter, decorrelated-jitter, token-bucket, retry-budget, adaptive-throttle, circuit-breaker)
 }
 
 // The formulas take the random number as an argument, so a schedule can be
