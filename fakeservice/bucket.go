@@ -92,6 +92,44 @@ func (b *Bucket) AllowN(now time.Time, n MilliUnits) bool {
 	return false
 }
 
+// can reports whether AllowN(now, n) would admit n, taking nothing. Several
+// buckets that must all admit a request are asked with can first and then
+// charged with take, so that a refusal by one takes nothing from the others.
+func (b *Bucket) can(now time.Time, n MilliUnits) bool {
+	b.advance(now)
+	return n <= 0 || b.tokens >= n || (n > b.capacity && b.tokens >= b.capacity)
+}
+
+// take removes n milli-units, after can admitted them at the same instant.
+func (b *Bucket) take(n MilliUnits) {
+	if n > 0 {
+		b.tokens -= n
+	}
+}
+
+// full reports whether the bucket is at capacity at now: such a bucket is
+// indistinguishable from a new one, so it may be forgotten.
+func (b *Bucket) full(now time.Time) bool {
+	b.advance(now)
+	return b.tokens >= b.capacity
+}
+
+// SetRate changes the refill rate and the capacity from now on: the refill
+// earned until now is credited at the old rate first. The tokens held are
+// kept, capped at the new capacity; with grow true, an increase in capacity
+// is also credited at once (an on-demand table's raised limit is there
+// instantly). Negative arguments count as zero.
+func (b *Bucket) SetRate(now time.Time, rate, capacity MilliUnits, grow bool) {
+	b.advance(now)
+	rate, capacity = max(rate, 0), max(capacity, 0)
+	if grow && capacity > b.capacity {
+		b.tokens += capacity - b.capacity
+	}
+	b.rate, b.capacity = rate, capacity
+	b.tokens = min(b.tokens, capacity)
+	b.carry = 0
+}
+
 // advance credits the refill earned between b.last and now.
 func (b *Bucket) advance(now time.Time) {
 	if !now.After(b.last) {

@@ -1,59 +1,210 @@
 // Package fakeservice is an in-memory, DynamoDB-compatible HTTP service that
-// throttles like provisioned DynamoDB, so that client retry strategies can be
-// compared against capacity rather than random error injection. The
-// unmodified aws-sdk-go-v2 DynamoDB client works against it: point its
-// BaseEndpoint at the URL Start returns. Requests are not authenticated;
-// anonymous credentials are fine.
+// throttles like DynamoDB, so that client retry strategies can be compared
+// against capacity rather than random error injection. The unmodified
+// aws-sdk-go-v2 DynamoDB client works against it: point its BaseEndpoint at
+// the URL Start returns. Anonymous credentials are fine unless
+// Options.Credentials turns on SigV4 verification.
 //
 // # Operations
 //
 // The JSON 1.0 protocol (POST /, X-Amz-Target: DynamoDB_20120810.<Op>,
 // Content-Type application/x-amz-json-1.0 or application/json) with
-// CreateTable, DescribeTable, DeleteTable, ListTables, PutItem and GetItem.
-// Tables are ACTIVE as soon as CreateTable returns. ItemCount and
+// CreateTable, DescribeTable, UpdateTable, DeleteTable, ListTables, PutItem,
+// GetItem, UpdateItem, DeleteItem, Query, Scan, BatchWriteItem and
+// BatchGetItem. GET / answers 200, as DynamoDB's health check.
+//
+// Tables are ACTIVE as soon as CreateTable returns; UpdateTable answers
+// UPDATING and its change is in force for the next request. ItemCount and
 // TableSizeBytes are exact at every instant (DynamoDB refreshes them every
-// six hours or so). Secondary indexes, conditional writes and nested
-// projection paths are refused with a ValidationException that says so,
-// never silently ignored. GET / answers 200, as DynamoDB's health check.
+// six hours or so).
+//
+// Expressions work on top-level attributes: ConditionExpression on PutItem,
+// UpdateItem and DeleteItem and FilterExpression on Query and Scan
+// (comparisons = <> < <= > >=, BETWEEN, IN, AND, OR, NOT, parentheses,
+// attribute_exists, attribute_not_exists, attribute_type, begins_with,
+// contains), UpdateExpression (SET with a + b, a - b, if_not_exists and
+// list_append; REMOVE; ADD on numbers and sets; DELETE on sets),
+// KeyConditionExpression (partition-key equality and at most one sort-key
+// condition: = < <= > >= BETWEEN begins_with) and ProjectionExpression,
+// with ExpressionAttributeNames and ExpressionAttributeValues (unused or
+// undefined ones are refused as DynamoDB refuses them). A failed condition
+// is ConditionalCheckFailedException ("The conditional request failed"),
+// with the old item when ReturnValuesOnConditionCheckFailure is ALL_OLD.
+// Query and Scan pages stop at Limit items or after the item that reaches
+// 1 MB read, with LastEvaluatedKey; Scan supports Segment/TotalSegments.
+//
+// Not modelled, and refused with a ValidationException that says so, never
+// silently ignored: secondary indexes (GlobalSecondaryIndexes,
+// LocalSecondaryIndexes, IndexName, GlobalSecondaryIndexUpdates), warm
+// throughput, streams, replicas, SSE settings, nested document paths
+// (a.b, a[0]), size(), and the legacy parameters (Expected, AttributeUpdates,
+// KeyConditions, QueryFilter, ScanFilter, ConditionalOperator; and
+// AttributesToGet on Query and Scan). Transactions and PartiQL are unknown
+// operations. Reserved words are accepted in expressions, where DynamoDB
+// refuses them. NumberOfDecreasesToday is always 0, and decreases and
+// billing-mode switches are not rate-limited.
 //
 // Every response, errors included, carries x-amzn-RequestId (52 characters
 // of [0-9A-Z]), x-amz-crc32 (the decimal CRC-32 IEEE of the exact body bytes,
 // which the SDK verifies) and Content-Type application/x-amz-json-1.0. Errors
-// have DynamoDB's shapes, namespaces and messages (HTTP 400, 404 for a wrong
-// method or content type, 413 with an empty body above MaxRequestSize).
+// have DynamoDB's shapes, namespaces and messages (HTTP 400; 404 for a wrong
+// method or content type; 413 with an empty body above MaxRequestSize);
+// validation covers item size (400 KB), key presence, types and sizes, empty
+// key strings, batch sizes (25 writes, 100 keys) and duplicate batch keys.
 //
-// # Capacity
+// # Capacity accounting
 //
-// Capacity is counted in MilliUnits (1000 = one RCU or WCU). A write costs one
-// WCU per started KB of the item, at least one; PutItem charges the larger of
-// the old and the new item. A read costs one RCU per started 4 KB, at least
-// one (a missing item costs one), half when not strongly consistent. Item
-// size is the sum over attributes of the UTF-8 name length and the value size
-// (see dynalite's itemSize); ReturnConsumedCapacity TOTAL and INDEXES report
-// exactly what was charged.
+// Capacity is counted in MilliUnits (1000 = one RCU or WCU). Item size is
+// the sum over attributes of the UTF-8 name length and the value size
+// (dynalite's itemSize). A write costs one WCU per started KB, at least one:
+// PutItem and UpdateItem charge the larger of the old and the new item,
+// DeleteItem the deleted item (one unit when there was none). A write whose
+// condition fails is still charged the existing item's size, one unit when
+// there is none (the Developer Guide's rule; the new item's size is what a
+// successful write costs). A read costs one RCU per started 4 KB, at least
+// one (a missing item costs one), half when not strongly consistent. Batches
+// round each item separately; Query and Scan sum the sizes of the items
+// read (before FilterExpression) and round once. ReturnConsumedCapacity
+// TOTAL and INDEXES report exactly what was charged (INDEXES adds the
+// table's share, which is all of it); batches report one entry per table.
 //
 // # Throttling
 //
-// A PROVISIONED table has one read and one write token Bucket refilled
-// continuously at its provisioned units per second. By default a bucket holds
-// one second of capacity and a new table's buckets start full at that one
-// second (its per-second allowance, not burst credit); Model makes both
-// settings configurable. A request its bucket cannot pay for is refused
-// without consuming anything, with HTTP 400 and
-// ProvisionedThroughputExceededException carrying ThrottlingReasons such as
-// {"reason":"TableWriteProvisionedThroughputExceeded","resource":"arn:aws:dynamodb:us-east-1:000000000000:table/NAME"}.
-// PAY_PER_REQUEST tables are never throttled for now.
+// Every limit is a token bucket (Bucket), and every rule a field of Model,
+// whose zero value is the default model. Units below are per second.
 //
-// The throttling model (Model, TableCapacity, Bucket) is pure: it takes the
-// time as an argument, never sleeps and knows nothing of HTTP, so tests
-// replay fixed instants. The Server reads Options.Now once per request, under
-// the table's lock.
+//   - Provisioned tables. One read and one write bucket per table, refilled
+//     at the provisioned rate. A bucket holds the current second's
+//     allowance (one second at the rate) plus burst credit: capacity left
+//     unused accrues, up to Model.Burst of it (default 300 s at the rate;
+//     negative: none). A new table starts with its one-second allowance
+//     (Model.Initial, default 1 s; negative: empty) and no burst credit
+//     (Model.InitialBurstCredit, default 0), so a table of W WCU serves W
+//     one-KB writes in its first second. Credit accrues from the table's
+//     first read (write) request, so a table created ahead of its load
+//     starts it as a new table; Model.BurstFromCreation makes it accrue
+//     from creation (DynamoDB does not publish which it does).
+//     TableCapacity.BurstCredit reports the credit: what the bucket holds
+//     beyond one second at the rate.
+//   - Partitions. A provisioned table has ceil(RCU/PartitionReadUnits +
+//     WCU/PartitionWriteUnits) partitions (defaults 3,000 and 1,000; at
+//     least one); partition keys are placed by a 64-bit FNV-1a hash, each
+//     partition owning a contiguous hash range. No partition and no single
+//     partition key serves more than PartitionReadUnits or
+//     PartitionWriteUnits, so a hot key throttles while the table is under
+//     its total (reason KeyRangeThroughputExceeded). With adaptive capacity
+//     (the default) a hot partition borrows unused table capacity at once,
+//     up to that limit; with Model.NoAdaptiveCapacity each partition is held
+//     to an even share of the table's rate and burst. UpdateTable never
+//     merges partitions and splits each in two until there are enough.
+//   - On-demand tables (PAY_PER_REQUEST). The instant limit is max(floor,
+//     2 × peak), where peak is the most units consumed in one second over
+//     Model.OnDemandPeakWindow (default 30 minutes, kept in 30 slots) and
+//     floor is Model.OnDemandReadUnits / OnDemandWriteUnits (defaults
+//     12,000 / 4,000), capped at Model.MaxTableUnits (default 40,000). A
+//     raised limit is available at once. A table switched from provisioned
+//     starts with a peak of half its provisioned units, so it serves at
+//     least those at once. OnDemandThroughput maximums (-1: none) are hard
+//     limits. The per-key limit holds too; partitions otherwise split as
+//     needed and are not modelled.
+//   - Account. All provisioned tables of a Server share a read and a write
+//     bucket of Model.AccountReadUnits / AccountWriteUnits (default 80,000;
+//     negative: none) holding one second; beyond it requests get
+//     RequestLimitExceeded. (In DynamoDB the 80,000 quota bounds the sum of
+//     provisioned capacity; here it bounds throughput, which is what a
+//     client sees.)
+//   - Quotas. CreateTable and UpdateTable refuse more than
+//     Model.MaxTableUnits RCU or WCU with LimitExceededException.
+//
+// A throttled request consumes nothing. Its answer is HTTP 400 with:
+//
+//   - provisioned capacity or burst spent: ProvisionedThroughputExceededException,
+//     Table{Read,Write}ProvisionedThroughputExceeded;
+//   - a partition or key over its limit on a provisioned table: the same
+//     exception, Table{Read,Write}KeyRangeThroughputExceeded;
+//   - on demand, over the instant limit or a key over its limit:
+//     ThrottlingException with DynamoDB's on-demand message ("Throughput
+//     exceeds the current capacity of your table or index...") and
+//     Table{Read,Write}KeyRangeThroughputExceeded;
+//   - over an OnDemandThroughput maximum: ThrottlingException, "Throughput
+//     exceeds the maximum OnDemandThroughput configured on table or index",
+//     Table{Read,Write}MaxOnDemandThroughputExceeded;
+//   - over the account limit: RequestLimitExceeded with DynamoDB's message and
+//     Table{Read,Write}AccountLimitExceeded.
+//
+// The reason rides in ThrottlingReasons, or throttlingReasons on
+// ThrottlingException, as {"reason": ..., "resource": table ARN}.
+// ThrottlingException uses the com.amazon.coral.availability namespace.
+// Where sources disagree the choice is a setting: Model.OnDemandThrottle
+// (ThrottlingException or ProvisionedThroughputExceededException for
+// on-demand key-range throttles) and Model.AccountThrottle
+// (RequestLimitExceeded, ThrottlingException or
+// ProvisionedThroughputExceededException for the account limit).
+//
+// Each item of a batch is charged separately; throttled items come back in
+// UnprocessedItems or UnprocessedKeys (as are BatchGetItem keys past 16 MB
+// of response), and the call fails, with the first throttle's error, only
+// when no item could be processed. A Scan draws on the table-wide limits
+// only; a Query also on its partition key's.
+//
+// The throttling model (Model, TableCapacity, Account, Bucket) is pure: it
+// takes the time as an argument, never sleeps and knows nothing of HTTP, so
+// tests replay fixed instants. The Server reads Options.Now once per
+// request, under the table's lock.
 //
 // # Concurrency
 //
 // A Server is safe for concurrent use. Each table has its own lock, held only
-// while an item request reads or updates that table's items and buckets;
-// there is no server-wide lock on the request path. Stats reads atomic
-// counters and never waits for requests. TableCapacity and Bucket are not
-// safe for concurrent use on their own.
+// while a request reads or updates that table's items and capacity; batches
+// take one table's lock at a time. There is no server-wide lock on the
+// request path: the account limit has its own small lock, taken only to
+// check and take units. Stats reads atomic counters and never waits for
+// requests. TableCapacity and Bucket are not safe for concurrent use on
+// their own.
+//
+// # Faults
+//
+// Options.Faults is a schedule (a Go value, or a YAML/JSON file read by
+// LoadFaults for bench serve -faults) of: capacity changes (a brownout
+// scales a table's provisioned read or write capacity to a fraction for a
+// window; an invisible consumer takes the withheld share through
+// TableCapacity.Withhold, so clients get that fraction plus any burst
+// credit left), 500 InternalServerError and 503 ServiceUnavailable answers
+// at a rate, added latency (fixed, uniform, normal or exponential), stalls,
+// dropped connections (hijacked and closed), and an x-amz-retry-after hint
+// (milliseconds) on every throttle. Offsets count from Faults.Epoch, or the
+// server's start. Each decision is a pure function of the time, the seed and
+// the request's arrival number, so a schedule replays exactly for a seed;
+// Faults.CapacityScale is the hook a model can consult directly.
+//
+// # Observability
+//
+// GET /metrics answers the Prometheus text format: requests by operation
+// and outcome, consumed capacity and throttled requests by table and kind,
+// throttling reasons by table and reason, provisioned units, the brownout
+// scale, units available and burst credit left, and injected faults.
+// GET /stats (and Server.Report) answers JSON: per table, totals and a
+// per-second series of consumed vs provisioned (in effect) units and
+// throttled requests over the last Options.StatsWindow seconds
+// (?seconds=N for fewer). Counters are atomics; the series is sampled from
+// them once a second by whichever request first sees the new second,
+// without waiting for any lock.
+//
+// # Authentication
+//
+// With Options.Credentials set, every API request must carry a SigV4
+// signature by one of the stored credentials: the server signs the received
+// request again with the SDK's own signer and compares. Failures answer
+// HTTP 400 MissingAuthenticationTokenException (no signature),
+// UnrecognizedClientException (unknown key or session token),
+// ExpiredTokenException, IncompleteSignatureException or
+// InvalidSignatureException (wrong secret, altered request, scope or clock
+// skew over 15 minutes). Signatures and expiry are checked against the real
+// clock, as clients sign with theirs. Secrets are never logged or printed.
+//
+// IMDS emulates the EC2 instance metadata service (IMDSv2 token, role
+// listing, role credentials that expire and rotate) on its own listener;
+// sharing its CredentialStore with the Server makes the fake accept exactly
+// the credentials it issued, so an SDK client with no keys anywhere and
+// AWS_EC2_METADATA_SERVICE_ENDPOINT set works end to end.
 package fakeservice

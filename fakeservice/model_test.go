@@ -1,7 +1,10 @@
 package fakeservice
 
 import (
+	"fmt"
 	"math"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -138,28 +141,30 @@ func TestModelDefaultsAndSettings(t *testing.T) {
 		name         string
 		model        Model
 		units        int64
-		wantCapacity MilliUnits
+		wantCapacity MilliUnits // the table bucket: one second plus burst
 		wantInitial  MilliUnits
+		wantBurst    MilliUnits // burst credit at creation
 	}{
-		{"zero model: one second, full", Model{}, 10, 10 * Unit, 10 * Unit},
-		{"300 s burst starts with one second", Model{Burst: 300 * time.Second}, 10, 3000 * Unit, 10 * Unit},
-		{"300 s burst starting full", Model{Burst: 300 * time.Second, Initial: 300 * time.Second}, 10, 3000 * Unit, 3000 * Unit},
-		{"starting empty", Model{Initial: -1}, 10, 10 * Unit, 0},
-		{"initial capped at burst", Model{Burst: 500 * time.Millisecond, Initial: 2 * time.Second}, 10, 5 * Unit, 5 * Unit},
+		{"zero model: 300 s burst, one second's allowance, no credit", Model{}, 10, 3010 * Unit, 10 * Unit, 0},
+		{"no burst", Model{Burst: -1}, 10, 10 * Unit, 10 * Unit, 0},
+		{"initial burst credit", Model{InitialBurstCredit: time.Minute}, 10, 3010 * Unit, 610 * Unit, 600 * Unit},
+		{"initial burst credit capped at burst", Model{Burst: 10 * time.Second, InitialBurstCredit: time.Minute}, 10, 110 * Unit, 110 * Unit, 100 * Unit},
+		{"starting empty", Model{Initial: -1}, 10, 3010 * Unit, 0, 0},
+		{"initial capped at one second", Model{Initial: 5 * time.Second}, 10, 3010 * Unit, 10 * Unit, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := tt.model.NewProvisioned(tt.units, tt.units, t0)
 			for _, k := range []Kind{Read, Write} {
-				b := c.read
-				if k == Write {
-					b = c.write
-				}
+				b := c.kind(k).table
 				if got := b.Capacity(); got != tt.wantCapacity {
 					t.Errorf("%v capacity = %v, want %v", k, got, tt.wantCapacity)
 				}
 				if got := c.Available(t0, k); got != tt.wantInitial {
 					t.Errorf("%v initial = %v, want %v", k, got, tt.wantInitial)
+				}
+				if got := c.BurstCredit(t0, k); got != tt.wantBurst {
+					t.Errorf("%v burst credit = %v, want %v", k, got, tt.wantBurst)
 				}
 				if got := b.Rate(); got != MilliUnits(tt.units)*Unit {
 					t.Errorf("%v rate = %v, want %v", k, got, tt.units)
@@ -169,14 +174,105 @@ func TestModelDefaultsAndSettings(t *testing.T) {
 	}
 }
 
-func TestTableCapacityCharge(t *testing.T) {
-	type step struct {
-		at   time.Time
-		kind Kind
-		n    MilliUnits
-		want Decision
+func TestPartitionCount(t *testing.T) {
+	tests := []struct {
+		model      Model
+		rcu, wcu   int64
+		partitions int
+	}{
+		{Model{}, 5, 5, 1},
+		{Model{}, 3000, 0, 1},
+		{Model{}, 3000, 1000, 2},
+		{Model{}, 6000, 0, 2},
+		{Model{}, 1, 1001, 2},
+		{Model{}, 1, 2001, 3},
+		{Model{}, 40000, 40000, 54},
+		{Model{PartitionReadUnits: 10, PartitionWriteUnits: 5}, 25, 12, 5},
+		{Model{PartitionReadUnits: 30, PartitionWriteUnits: 10}, 1, 40, 5},
+		{Model{}, 0, 0, 1},
 	}
-	admitted := Decision{Admitted: true}
+	for _, tt := range tests {
+		if got := tt.model.Partitions(tt.rcu, tt.wcu); got != tt.partitions {
+			t.Errorf("%+v.Partitions(%d, %d) = %d, want %d", tt.model, tt.rcu, tt.wcu, got, tt.partitions)
+		}
+	}
+}
+
+// step is one request on a TableCapacity at a fixed instant.
+type step struct {
+	at   time.Time
+	kind Kind
+	key  string // partition key; empty: table-wide, as a Scan
+	n    MilliUnits
+	want Decision
+	// Checked after the request when set.
+	limit, burst, available *MilliUnits
+}
+
+func mu(u MilliUnits) *MilliUnits { return &u }
+
+var admitted = Decision{Admitted: true}
+
+func provisionedThrottle(k Kind) Decision {
+	return Decision{Reason: reasonFor(k, TableReadProvisionedThroughputExceeded, TableWriteProvisionedThroughputExceeded), Exception: ExceptionProvisionedThroughputExceeded}
+}
+
+func keyRangeThrottle(k Kind, e Exception) Decision {
+	return Decision{Reason: reasonFor(k, TableReadKeyRangeThroughputExceeded, TableWriteKeyRangeThroughputExceeded), Exception: e}
+}
+
+// repeat returns n one-unit write steps at instant at on key, all wanting want.
+func repeat(n int, at time.Time, key string, want Decision) []step {
+	s := make([]step, n)
+	for i := range s {
+		s[i] = step{at: at, kind: Write, key: key, n: Unit, want: want}
+	}
+	return s
+}
+
+func steps(parts ...[]step) []step { return slices.Concat(parts...) }
+
+func runSteps(t *testing.T, c *TableCapacity, ss []step) {
+	t.Helper()
+	for i, s := range ss {
+		if got := c.ChargeKey(s.at, s.kind, s.key, s.n); got != s.want {
+			t.Fatalf("step %d: ChargeKey(%v, %v, %q, %v) = %+v, want %+v", i, s.at.Sub(t0), s.kind, s.key, s.n, got, s.want)
+		}
+		if s.limit != nil {
+			if got := c.Limit(s.at, s.kind); got != *s.limit {
+				t.Fatalf("step %d: Limit(%v) = %v, want %v", i, s.at.Sub(t0), got, *s.limit)
+			}
+		}
+		if s.burst != nil {
+			if got := c.BurstCredit(s.at, s.kind); got != *s.burst {
+				t.Fatalf("step %d: BurstCredit(%v) = %v, want %v", i, s.at.Sub(t0), got, *s.burst)
+			}
+		}
+		if s.available != nil {
+			if got := c.Available(s.at, s.kind); got != *s.available {
+				t.Fatalf("step %d: Available(%v) = %v, want %v", i, s.at.Sub(t0), got, *s.available)
+			}
+		}
+	}
+}
+
+// keysInPartitions returns a key in each of the first n partitions of p.
+func keysInPartitions(p, n int) []string {
+	keys := make([]string, n)
+	found := 0
+	for i := 0; found < n; i++ {
+		k := fmt.Sprintf("key%d", i)
+		if part := partitionOf(k, p); part < n && keys[part] == "" {
+			keys[part] = k
+			found++
+		}
+	}
+	return keys
+}
+
+func TestTableCapacityCharge(t *testing.T) {
+	sec := func(s float64) time.Time { return at(s * 1000) }
+	w := Write
 	tests := []struct {
 		name  string
 		cap   func() *TableCapacity
@@ -186,35 +282,262 @@ func TestTableCapacityCharge(t *testing.T) {
 			name: "reads and writes draw on separate buckets",
 			cap:  func() *TableCapacity { return Model{}.NewProvisioned(2, 1, t0) },
 			steps: []step{
-				{at(0), Write, Unit, admitted},
-				{at(0), Write, Unit, Decision{Reason: TableWriteProvisionedThroughputExceeded}},
-				{at(0), Read, ReadCost(100, false), admitted},
-				{at(0), Read, ReadCost(100, false), admitted},
-				{at(0), Read, ReadCost(100, true), admitted},
-				{at(0), Read, ReadCost(100, false), Decision{Reason: TableReadProvisionedThroughputExceeded}},
-				{at(250), Read, ReadCost(0, false), admitted},
-				{at(999), Write, Unit, Decision{Reason: TableWriteProvisionedThroughputExceeded}},
-				{at(1000), Write, Unit, admitted},
+				{at: at(0), kind: Write, n: Unit, want: admitted},
+				{at: at(0), kind: Write, n: Unit, want: provisionedThrottle(Write)},
+				{at: at(0), kind: Read, n: ReadCost(100, false), want: admitted},
+				{at: at(0), kind: Read, n: ReadCost(100, false), want: admitted},
+				{at: at(0), kind: Read, n: ReadCost(100, true), want: admitted},
+				{at: at(0), kind: Read, n: ReadCost(100, false), want: provisionedThrottle(Read)},
+				{at: at(250), kind: Read, n: ReadCost(0, false), want: admitted},
+				{at: at(999), kind: Write, n: Unit, want: provisionedThrottle(Write)},
+				{at: at(1000), kind: Write, n: Unit, want: admitted},
 			},
 		},
 		{
-			name: "on-demand is never throttled",
-			cap:  func() *TableCapacity { return Model{}.NewOnDemand() },
-			steps: []step{
-				{at(0), Write, 1e9 * Unit, admitted},
-				{at(0), Read, 1e9 * Unit, admitted},
+			name: "burst credit accrues from unused capacity, up to 300 s, and is spent",
+			cap:  func() *TableCapacity { return Model{}.NewProvisioned(1, 10, t0) },
+			steps: steps(
+				repeat(10, sec(0), "", admitted),
+				[]step{{at: sec(0), kind: w, n: Unit, want: provisionedThrottle(w), burst: mu(0), available: mu(0)}},
+				// A minute idle: 600 units earned, 590 of them burst credit.
+				[]step{{at: sec(60), kind: w, n: 600 * Unit, want: admitted, burst: mu(0), available: mu(0)}},
+				[]step{{at: sec(60), kind: w, n: Unit, want: provisionedThrottle(w)}},
+				// An hour idle: capped at 300 s of credit plus the second.
+				[]step{{at: sec(3660), kind: w, n: Unit, want: admitted, burst: mu(3000*Unit - Unit), available: mu(3009 * Unit)}},
+				[]step{{at: sec(3660), kind: w, n: 3009 * Unit, want: admitted, available: mu(0)}},
+				[]step{{at: sec(3660), kind: w, n: Unit, want: provisionedThrottle(w)}},
+			),
+		},
+		{
+			name: "credit accrues from the first request, not from creation",
+			cap:  func() *TableCapacity { return Model{}.NewProvisioned(1, 10, t0) },
+			steps: steps(
+				[]step{{at: sec(60), kind: w, n: 0, want: admitted, burst: mu(0), available: mu(10 * Unit)}},
+				repeat(10, sec(60), "", admitted),
+				repeat(1, sec(60), "", provisionedThrottle(w)),
+				[]step{{at: sec(70), kind: w, n: 0, want: admitted, burst: mu(90 * Unit), available: mu(100 * Unit)}},
+			),
+		},
+		{
+			name: "BurstFromCreation: credit accrues from creation",
+			cap:  func() *TableCapacity { return Model{BurstFromCreation: true}.NewProvisioned(1, 10, t0) },
+			steps: steps(
+				[]step{{at: sec(60), kind: w, n: 0, want: admitted, burst: mu(600 * Unit), available: mu(610 * Unit)}},
+			),
+		},
+		{
+			name: "no burst: a bucket holds one second",
+			cap:  func() *TableCapacity { return Model{Burst: -1}.NewProvisioned(1, 10, t0) },
+			steps: steps(
+				[]step{{at: sec(60), kind: w, n: 10 * Unit, want: admitted, burst: mu(0)}},
+				[]step{{at: sec(60), kind: w, n: Unit, want: provisionedThrottle(w)}},
+			),
+		},
+		{
+			name: "on-demand serves twice its previous peak and forgets it after the window",
+			cap:  func() *TableCapacity { return Model{OnDemandWriteUnits: 10}.NewOnDemand(-1, -1, t0) },
+			steps: steps(
+				repeat(10, sec(0), "", admitted),
+				[]step{{at: sec(0), kind: w, n: Unit, want: keyRangeThrottle(w, ExceptionThrottling), limit: mu(10 * Unit)}},
+				repeat(20, sec(1), "", admitted),
+				[]step{{at: sec(1), kind: w, n: Unit, want: keyRangeThrottle(w, ExceptionThrottling), limit: mu(20 * Unit)}},
+				repeat(40, sec(2), "", admitted),
+				[]step{{at: sec(2), kind: w, n: Unit, want: keyRangeThrottle(w, ExceptionThrottling), limit: mu(40 * Unit)}},
+				// Quiet for 10 minutes: the peak of 40 is remembered.
+				[]step{{at: sec(602), kind: w, n: Unit, want: admitted, limit: mu(80 * Unit)}},
+				// 31 minutes after the peak it is forgotten.
+				[]step{{at: sec(2 + 31*60), kind: w, n: Unit, want: admitted, limit: mu(10 * Unit)}},
+			),
+		},
+		{
+			name: "on-demand maximum",
+			cap:  func() *TableCapacity { return Model{OnDemandWriteUnits: 10}.NewOnDemand(-1, 15, t0) },
+			steps: steps(
+				repeat(10, sec(0), "", admitted),
+				repeat(15, sec(1), "", admitted),
+				[]step{{at: sec(1), kind: w, n: Unit, want: Decision{Reason: TableWriteMaxOnDemandThroughputExceeded, Exception: ExceptionThrottling}, limit: mu(20 * Unit)}},
+			),
+		},
+		{
+			name: "on-demand throttles answered as ProvisionedThroughputExceeded when configured",
+			cap: func() *TableCapacity {
+				return Model{OnDemandWriteUnits: 1, OnDemandThrottle: ExceptionProvisionedThroughputExceeded}.NewOnDemand(0, 0, t0)
 			},
+			steps: steps(
+				repeat(1, sec(0), "", admitted),
+				repeat(1, sec(0), "", keyRangeThrottle(w, ExceptionProvisionedThroughputExceeded)),
+			),
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { runSteps(t, tt.cap(), tt.steps) })
+	}
+}
+
+func TestPartitionAndKeyLimits(t *testing.T) {
+	// 40 WCU with 10 WCU partitions: ceil(1/30 + 40/10) = 5 partitions.
+	small := Model{PartitionReadUnits: 30, PartitionWriteUnits: 10, Burst: -1}
+	keys := keysInPartitions(5, 2)
+	a, b := keys[0], keys[1]
+	pte := ExceptionProvisionedThroughputExceeded
+	tests := []struct {
+		name  string
+		model Model
+		steps []step
+	}{
+		{
+			name:  "adaptive: a hot key gets the per-key limit while the table is under its total",
+			model: small,
+			steps: steps(
+				repeat(10, at(0), a, admitted),
+				[]step{{at: at(0), kind: Write, key: a, n: Unit, want: keyRangeThrottle(Write, pte), available: mu(30 * Unit)}},
+				repeat(10, at(0), b, admitted),
+				[]step{{at: at(0), kind: Write, key: b, n: Unit, want: keyRangeThrottle(Write, pte)}},
+				repeat(20, at(0), "", admitted), // a Scan-like charge draws on the table only
+				[]step{{at: at(0), kind: Write, n: Unit, want: provisionedThrottle(Write)}},
+				// 100 ms later the key has earned one unit.
+				repeat(1, at(100), a, admitted),
+				repeat(1, at(100), a, keyRangeThrottle(Write, pte)),
+			),
+		},
+		{
+			name:  "without adaptive capacity a partition gets its even share",
+			model: func() Model { m := small; m.NoAdaptiveCapacity = true; return m }(),
+			steps: steps(
+				repeat(8, at(0), a, admitted),
+				repeat(1, at(0), a, keyRangeThrottle(Write, pte)),
+				repeat(8, at(0), b, admitted),
+				[]step{{at: at(0), kind: Write, key: b, n: Unit, want: keyRangeThrottle(Write, pte), available: mu(24 * Unit)}},
+			),
+		},
+		{
+			name:  "one key never exceeds the per-key limit, even with burst credit",
+			model: Model{PartitionWriteUnits: 10},
+			steps: steps(
+				[]step{{at: at(60_000), kind: Write, key: a, n: 10 * Unit, want: admitted}},
+				repeat(1, at(60_000), a, keyRangeThrottle(Write, pte)),
+				repeat(1, at(60_000), b, admitted), // the table still has credit
+			),
+		},
+		{
+			name:  "on demand the per-key limit holds too",
+			model: Model{PartitionWriteUnits: 10, OnDemandWriteUnits: 100},
+			steps: steps(
+				repeat(10, at(0), a, admitted),
+				repeat(1, at(0), a, keyRangeThrottle(Write, ExceptionThrottling)),
+				repeat(1, at(0), b, admitted),
+			),
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := tt.cap()
-			for i, s := range tt.steps {
-				if got := c.Charge(s.at, s.kind, s.n); got != s.want {
-					t.Fatalf("step %d: Charge(%v, %v, %v) = %+v, want %+v", i, s.at.Sub(t0), s.kind, s.n, got, s.want)
-				}
+			var c *TableCapacity
+			if strings.HasPrefix(tt.name, "on demand") {
+				c = tt.model.NewOnDemand(-1, -1, t0)
+			} else {
+				c = tt.model.NewProvisioned(1, 40, t0)
 			}
+			runSteps(t, c, tt.steps)
 		})
+	}
+}
+
+func TestAccountLimit(t *testing.T) {
+	tests := []struct {
+		name  string
+		model Model
+		want  Exception
+	}{
+		{"default answer", Model{AccountWriteUnits: 5}, ExceptionRequestLimitExceeded},
+		{"answered as ThrottlingException", Model{AccountWriteUnits: 5, AccountThrottle: ExceptionThrottling}, ExceptionThrottling},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			acct := tt.model.NewAccount(t0)
+			x, y := tt.model.NewProvisioned(1, 5, t0), tt.model.NewProvisioned(1, 5, t0)
+			x.UseAccount(acct)
+			y.UseAccount(acct)
+			runSteps(t, x, repeat(3, at(0), "k", admitted))
+			runSteps(t, y, repeat(2, at(0), "k", admitted))
+			runSteps(t, y, repeat(1, at(0), "k", Decision{Reason: TableWriteAccountLimitExceeded, Exception: tt.want}))
+			// The refused request took nothing from the table.
+			if got := y.Available(at(0), Write); got != 3*Unit {
+				t.Errorf("table available = %v, want 3", got)
+			}
+			runSteps(t, x, repeat(1, at(200), "k", admitted))
+		})
+	}
+	if a := (Model{AccountReadUnits: -1}).NewAccount(t0); a.read != nil || a.write == nil {
+		t.Errorf("AccountReadUnits -1: read limit %v, write limit %v; want none and the default", a.read, a.write)
+	}
+}
+
+func TestUpdateCapacity(t *testing.T) {
+	t.Run("provisioned increase and decrease", func(t *testing.T) {
+		c := Model{}.NewProvisioned(1, 10, t0)
+		runSteps(t, c, repeat(10, at(0), "", admitted))
+		c.SetProvisioned(1, 100, at(1000)) // 10 units earned at the old rate first
+		runSteps(t, c, []step{
+			{at: at(1000), kind: Write, n: 10 * Unit, want: admitted},
+			{at: at(1000), kind: Write, n: Unit, want: provisionedThrottle(Write)},
+			{at: at(1500), kind: Write, n: 0, want: admitted, available: mu(50 * Unit), limit: mu(100 * Unit)},
+			// Ten minutes idle: full, 30,100 units.
+			{at: at(601_500), kind: Write, n: 0, want: admitted, available: mu(30100 * Unit)},
+		})
+		c.SetProvisioned(1, 5, at(601_500)) // capacity 1,505: tokens capped
+		runSteps(t, c, []step{{at: at(601_500), kind: Write, n: 0, want: admitted, available: mu(1505 * Unit), burst: mu(1500 * Unit)}})
+	})
+	t.Run("partitions split in two and never merge", func(t *testing.T) {
+		m := Model{PartitionWriteUnits: 10}
+		c := m.NewProvisioned(1, 10, t0)
+		if got := c.Partitions(); got != 2 { // ceil(1/3000 + 10/10)
+			t.Fatalf("partitions = %d, want 2", got)
+		}
+		c.SetProvisioned(1, 25, t0)
+		if got := c.Partitions(); got != 4 {
+			t.Errorf("after 25 WCU: partitions = %d, want 4", got)
+		}
+		c.SetProvisioned(1, 5, t0)
+		if got := c.Partitions(); got != 4 {
+			t.Errorf("after 5 WCU: partitions = %d, want 4", got)
+		}
+	})
+	t.Run("switch to on demand keeps the provisioned rate", func(t *testing.T) {
+		c := Model{OnDemandWriteUnits: 10}.NewProvisioned(1, 100, t0)
+		c.SetOnDemand(-1, -1, at(0))
+		runSteps(t, c, steps(
+			[]step{{at: at(0), kind: Write, n: 100 * Unit, want: admitted, limit: mu(100 * Unit)}},
+			repeat(1, at(0), "", keyRangeThrottle(Write, ExceptionThrottling)),
+		))
+		c.SetOnDemand(-1, 50, at(5000))
+		runSteps(t, c, steps(
+			[]step{{at: at(5000), kind: Write, n: 50 * Unit, want: admitted}},
+			repeat(1, at(5000), "", Decision{Reason: TableWriteMaxOnDemandThroughputExceeded, Exception: ExceptionThrottling}),
+		))
+		c.SetProvisioned(1, 7, at(5000))
+		runSteps(t, c, steps(
+			repeat(7, at(5000), "", admitted),
+			repeat(1, at(5000), "", provisionedThrottle(Write)),
+		))
+	})
+}
+
+func TestBucketSetRate(t *testing.T) {
+	b := NewBucket(10*Unit, 10*Unit, 0, t0)
+	b.SetRate(at(500), 20*Unit, 20*Unit, false) // 5 earned at the old rate
+	if got := b.Tokens(at(500)); got != 5*Unit {
+		t.Errorf("after SetRate: tokens %v, want 5", got)
+	}
+	if got := b.Tokens(at(1000)); got != 15*Unit {
+		t.Errorf("500 ms at the new rate: tokens %v, want 15", got)
+	}
+	b.SetRate(at(1000), 20*Unit, 30*Unit, true)
+	if got := b.Tokens(at(1000)); got != 25*Unit {
+		t.Errorf("grown: tokens %v, want 25", got)
+	}
+	b.SetRate(at(1000), Unit, 2*Unit, false)
+	if got := b.Tokens(at(1000)); got != 2*Unit {
+		t.Errorf("shrunk: tokens %v, want 2", got)
 	}
 }
 

@@ -15,12 +15,19 @@ type operation func(s *Server, body []byte) (any, error)
 
 // operations maps the operation name after "DynamoDB_20120810." to its handler.
 var operations = map[string]operation{
-	"CreateTable":   (*Server).createTable,
-	"DescribeTable": (*Server).describeTable,
-	"DeleteTable":   (*Server).deleteTable,
-	"ListTables":    (*Server).listTables,
-	"PutItem":       (*Server).putItem,
-	"GetItem":       (*Server).getItem,
+	"CreateTable":    (*Server).createTable,
+	"DescribeTable":  (*Server).describeTable,
+	"DeleteTable":    (*Server).deleteTable,
+	"ListTables":     (*Server).listTables,
+	"UpdateTable":    (*Server).updateTable,
+	"PutItem":        (*Server).putItem,
+	"GetItem":        (*Server).getItem,
+	"DeleteItem":     (*Server).deleteItem,
+	"UpdateItem":     (*Server).updateItem,
+	"Query":          (*Server).query,
+	"Scan":           (*Server).scan,
+	"BatchWriteItem": (*Server).batchWriteItem,
+	"BatchGetItem":   (*Server).batchGetItem,
 }
 
 // decode unmarshals a request body that is known to be valid JSON; a value of
@@ -58,9 +65,16 @@ type attributeDefinition struct {
 }
 
 type provisionedThroughputDescription struct {
+	LastIncreaseDateTime   float64 `json:",omitempty"`
+	LastDecreaseDateTime   float64 `json:",omitempty"`
 	NumberOfDecreasesToday int64
 	ReadCapacityUnits      int64
 	WriteCapacityUnits     int64
+}
+
+type onDemandThroughput struct {
+	MaxReadRequestUnits  int64
+	MaxWriteRequestUnits int64
 }
 
 type billingModeSummary struct {
@@ -80,6 +94,7 @@ type tableDescription struct {
 	TableSizeBytes            int64
 	ProvisionedThroughput     provisionedThroughputDescription
 	BillingModeSummary        billingModeSummary
+	OnDemandThroughput        *onDemandThroughput `json:",omitempty"`
 	DeletionProtectionEnabled bool
 }
 
@@ -94,8 +109,11 @@ type capacityUnits struct {
 }
 
 // consumed returns the ConsumedCapacity answer for mode (TOTAL, INDEXES or
-// NONE), nil when none was asked for.
-func consumed(mode *string, tableName string, n MilliUnits) *consumedCapacity {
+// NONE) for n units of kind, nil when none was asked for: the total, and
+// with INDEXES the table's own share, which is all of it as there are no
+// indexes. (DynamoDB's examples show CapacityUnits only, without the
+// ReadCapacityUnits and WriteCapacityUnits split, for these operations.)
+func consumed(mode *string, tableName string, _ Kind, n MilliUnits) *consumedCapacity {
 	if mode == nil || *mode == "NONE" {
 		return nil
 	}
@@ -131,11 +149,36 @@ type createTableInput struct {
 	ProvisionedThroughput *struct {
 		ReadCapacityUnits, WriteCapacityUnits *int64
 	}
-	// Members that change capacity semantics and are not modelled yet.
+	OnDemandThroughput *onDemandThroughputInput
+	// Members that change capacity semantics and are not modelled.
 	GlobalSecondaryIndexes json.RawMessage
 	LocalSecondaryIndexes  json.RawMessage
-	OnDemandThroughput     json.RawMessage
 	WarmThroughput         json.RawMessage
+}
+
+type onDemandThroughputInput struct {
+	MaxReadRequestUnits, MaxWriteRequestUnits *int64
+}
+
+// onDemandMax checks OnDemandThroughput maximums: -1 (none) or at least 1.
+func (v *validator) onDemandMax(path string, n *int64) {
+	if n != nil && *n != -1 && *n < 1 {
+		v.add(fmt.Sprintf("'%d'", *n), path, "Member must have value greater than or equal to -1")
+	}
+}
+
+// resolve returns the maximums, -1 for none, applied over cur.
+func (o *onDemandThroughputInput) resolve(curRead, curWrite int64) (int64, int64) {
+	if o == nil {
+		return curRead, curWrite
+	}
+	if o.MaxReadRequestUnits != nil {
+		curRead = *o.MaxReadRequestUnits
+	}
+	if o.MaxWriteRequestUnits != nil {
+		curWrite = *o.MaxWriteRequestUnits
+	}
+	return curRead, curWrite
 }
 
 func (s *Server) createTable(body []byte) (any, error) {
@@ -171,6 +214,10 @@ func (s *Server) createTable(body []byte) (any, error) {
 		v.units("provisionedThroughput.writeCapacityUnits", pt.WriteCapacityUnits)
 	}
 	v.enum("billingMode", in.BillingMode, billingProvisioned, billingPayPerRequest)
+	if od := in.OnDemandThroughput; od != nil {
+		v.onDemandMax("onDemandThroughput.maxReadRequestUnits", od.MaxReadRequestUnits)
+		v.onDemandMax("onDemandThroughput.maxWriteRequestUnits", od.MaxWriteRequestUnits)
+	}
 	if err := v.err(); err != nil {
 		return nil, err
 	}
@@ -229,24 +276,25 @@ func (s *Server) createTable(body []byte) (any, error) {
 	}{
 		{"GlobalSecondaryIndexes", in.GlobalSecondaryIndexes},
 		{"LocalSecondaryIndexes", in.LocalSecondaryIndexes},
-		{"OnDemandThroughput", in.OnDemandThroughput},
 		{"WarmThroughput", in.WarmThroughput},
 	} {
 		if present(m.raw) {
-			return nil, validationError("fakeservice does not support " + m.name + " yet")
+			return nil, validationError("fakeservice does not support " + m.name + " (secondary indexes and warm throughput are not modelled)")
 		}
 	}
 
 	name := *in.TableName
 	t := &table{
-		name:     name,
-		arn:      tableARN(s.region, s.accountID, name),
-		id:       newTableID(),
-		hash:     keyAttr{name: *ks[0].AttributeName, typ: defs[*ks[0].AttributeName]},
-		attrDefs: attrDefs,
-		billing:  billing,
-		items:    make(map[itemKey]storedItem),
+		name:        name,
+		arn:         tableARN(s.region, s.accountID, name),
+		id:          newTableID(),
+		hash:        keyAttr{name: *ks[0].AttributeName, typ: defs[*ks[0].AttributeName]},
+		attrDefs:    attrDefs,
+		billing:     billing,
+		items:       make(map[itemKey]storedItem),
+		collections: make(map[string]map[string]struct{}),
 	}
+	t.maxRead, t.maxWrite = in.OnDemandThroughput.resolve(-1, -1)
 	if len(ks) == 2 {
 		t.rng = &keyAttr{name: *ks[1].AttributeName, typ: defs[*ks[1].AttributeName]}
 	}
@@ -266,8 +314,10 @@ func (s *Server) createTable(body []byte) (any, error) {
 	if billing == billingProvisioned {
 		t.capacity = s.model.NewProvisioned(t.readUnits, t.writeUnits, t.created)
 	} else {
-		t.capacity = s.model.NewOnDemand()
+		t.capacity = s.model.NewOnDemand(t.maxRead, t.maxWrite, t.created)
+		t.lastPPR = t.created
 	}
+	t.capacity.UseAccount(s.acct)
 	if _, loaded := s.tables.LoadOrStore(name, t); loaded {
 		return nil, resourceInUseError("Table already exists: " + name)
 	}
@@ -425,8 +475,8 @@ type putItemInput struct {
 	ConditionExpression                 *string
 	ConditionalOperator                 *string
 	Expected                            json.RawMessage
-	ExpressionAttributeNames            json.RawMessage
-	ExpressionAttributeValues           json.RawMessage
+	ExpressionAttributeNames            map[string]string
+	ExpressionAttributeValues           map[string]json.RawMessage
 }
 
 func (s *Server) putItem(body []byte) (any, error) {
@@ -444,15 +494,12 @@ func (s *Server) putItem(body []byte) (any, error) {
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	switch {
-	case in.ReturnValues != nil && *in.ReturnValues != "NONE" && *in.ReturnValues != "ALL_OLD":
+	if in.ReturnValues != nil && *in.ReturnValues != "NONE" && *in.ReturnValues != "ALL_OLD" {
 		return nil, validationError("ReturnValues can only be ALL_OLD or NONE")
-	case in.ConditionExpression != nil || present(in.Expected) || in.ConditionalOperator != nil:
-		return nil, validationError("fakeservice does not support conditional writes (ConditionExpression, Expected) yet")
-	case present(in.ExpressionAttributeNames):
-		return nil, validationError("ExpressionAttributeNames can only be specified when using expressions")
-	case present(in.ExpressionAttributeValues):
-		return nil, validationError("ExpressionAttributeValues can only be specified when using expressions")
+	}
+	cond, err := conditionOf(in.ConditionExpression, in.Expected, in.ConditionalOperator, in.ExpressionAttributeNames, in.ExpressionAttributeValues, nil)
+	if err != nil {
+		return nil, err
 	}
 	item, err := decodeItem(in.Item)
 	if err != nil {
@@ -470,31 +517,18 @@ func (s *Server) putItem(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-
-	t.mu.Lock()
-	if t.deleted {
-		t.mu.Unlock()
-		return nil, resourceNotFoundError("Requested resource not found")
+	w, err := s.write(t, key, cond, returnOld(in.ReturnValuesOnConditionCheckFailure), func(storedItem, bool) (map[string]attrValue, int, []string, error) {
+		return item, size, nil, nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	old, existed := t.items[key]
-	cost := WriteCost(max(size, old.size))
-	d := t.capacity.Charge(s.now(), Write, cost)
-	t.record(Write, d, cost)
-	if d.Admitted {
-		t.items[key] = storedItem{attrs: item, size: size}
-		t.bytes += int64(size - old.size)
-	}
-	t.mu.Unlock()
-	if !d.Admitted {
-		return nil, throttleError(d.Reason, t.arn)
-	}
-
 	out := struct {
 		Attributes       map[string]attrValue `json:",omitempty"`
 		ConsumedCapacity *consumedCapacity    `json:",omitempty"`
-	}{ConsumedCapacity: consumed(in.ReturnConsumedCapacity, t.name, cost)}
-	if existed && in.ReturnValues != nil && *in.ReturnValues == "ALL_OLD" {
-		out.Attributes = old.attrs
+	}{ConsumedCapacity: consumed(in.ReturnConsumedCapacity, t.name, Write, w.cost)}
+	if w.existed && in.ReturnValues != nil && *in.ReturnValues == "ALL_OLD" {
+		out.Attributes = w.old.attrs
 	}
 	return out, nil
 }
@@ -551,17 +585,16 @@ func (s *Server) getItem(body []byte) (any, error) {
 	}
 	it, found := t.items[key]
 	cost := ReadCost(it.size, consistent)
-	d := t.capacity.Charge(s.now(), Read, cost)
-	t.record(Read, d, cost)
+	d := t.charge(s.now(), Read, key.hash, cost)
 	t.mu.Unlock()
 	if !d.Admitted {
-		return nil, throttleError(d.Reason, t.arn)
+		return nil, throttleError(d, t.arn)
 	}
 
 	out := struct {
 		Item             map[string]attrValue `json:",omitempty"`
 		ConsumedCapacity *consumedCapacity    `json:",omitempty"`
-	}{ConsumedCapacity: consumed(in.ReturnConsumedCapacity, t.name, cost)}
+	}{ConsumedCapacity: consumed(in.ReturnConsumedCapacity, t.name, Read, cost)}
 	if found {
 		out.Item = project(it.attrs, attrs)
 	}

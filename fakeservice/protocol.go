@@ -15,6 +15,9 @@ const (
 	nsDynamoDB = "com.amazonaws.dynamodb.v20120810#"
 	nsCoral    = "com.amazon.coral.service#"
 	nsValidate = "com.amazon.coral.validate#"
+	// nsAvailability is ThrottlingException's namespace, as on DynamoDB's
+	// control plane; unverified for the data plane (see the package doc).
+	nsAvailability = "com.amazon.coral.availability#"
 )
 
 // contentType is what every response carries.
@@ -27,6 +30,16 @@ const unknownOperationXML = "<UnknownOperationException/>\n"
 const throttleMessage = "The level of configured provisioned throughput for the table was exceeded. " +
 	"Consider increasing your provisioning level with the UpdateTable API."
 
+// Throttle messages, as DynamoDB words them.
+const (
+	onDemandThrottleMessage = "Throughput exceeds the current capacity of your table or index. DynamoDB is " +
+		"automatically scaling your table or index so please try again shortly. If exceptions persist, check if you have a " +
+		"hot key: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/bp-partition-key-design.html"
+	maxOnDemandMessage   = "Throughput exceeds the maximum OnDemandThroughput configured on table or index"
+	accountLimitMessage  = "Throughput exceeds the current throughput limit for your account. To request a limit increase, contact AWS Support at https://aws.amazon.com/support."
+	conditionalCheckText = "The conditional request failed"
+)
+
 // apiError is an error answered to the client in DynamoDB's shape.
 type apiError struct {
 	status int
@@ -36,6 +49,11 @@ type apiError struct {
 	// exceptions (SerializationException) do.
 	upperMessage bool
 	reasons      []throttlingReason
+	// lowerReasons names the reasons member "throttlingReasons", as
+	// ThrottlingException does.
+	lowerReasons bool
+	// item is ConditionalCheckFailedException's Item (ALL_OLD on failure).
+	item map[string]attrValue
 }
 
 type throttlingReason struct {
@@ -50,10 +68,12 @@ func (e *apiError) Error() string {
 // body returns the JSON error body; member order matches DynamoDB's.
 func (e *apiError) body() []byte {
 	var b struct {
-		Type              string             `json:"__type"`
-		Message           string             `json:"message,omitempty"`
-		UpperMessage      string             `json:"Message,omitempty"`
-		ThrottlingReasons []throttlingReason `json:"ThrottlingReasons,omitempty"`
+		Type              string               `json:"__type"`
+		Message           string               `json:"message,omitempty"`
+		UpperMessage      string               `json:"Message,omitempty"`
+		ThrottlingReasons []throttlingReason   `json:"ThrottlingReasons,omitempty"`
+		LowerReasons      []throttlingReason   `json:"throttlingReasons,omitempty"`
+		Item              map[string]attrValue `json:",omitempty"`
 	}
 	b.Type = e.typ
 	if e.upperMessage {
@@ -61,9 +81,14 @@ func (e *apiError) body() []byte {
 	} else {
 		b.Message = e.msg
 	}
-	b.ThrottlingReasons = e.reasons
+	if e.lowerReasons {
+		b.LowerReasons = e.reasons
+	} else {
+		b.ThrottlingReasons = e.reasons
+	}
+	b.Item = e.item
 	out, err := json.Marshal(b)
-	if err != nil { // strings and slices of strings always marshal
+	if err != nil { // strings, reasons and decoded items always marshal
 		panic(err)
 	}
 	return out
@@ -97,15 +122,38 @@ func internalServerError() *apiError {
 	return &apiError{status: http.StatusInternalServerError, typ: nsDynamoDB + "InternalServerError", msg: "Internal server error"}
 }
 
-// throttleError is the ProvisionedThroughputExceededException for reason on
-// the resource ARN.
-func throttleError(reason Reason, arn string) *apiError {
-	return &apiError{
+// throttleError is the error for a throttled Decision on the table whose
+// ARN is arn: the Decision's exception with DynamoDB's message for it and a
+// ThrottlingReasons (throttlingReasons on ThrottlingException) entry.
+func throttleError(d Decision, arn string) *apiError {
+	e := &apiError{
 		status:  http.StatusBadRequest,
-		typ:     nsDynamoDB + "ProvisionedThroughputExceededException",
-		msg:     throttleMessage,
-		reasons: []throttlingReason{{Reason: string(reason), Resource: arn}},
+		reasons: []throttlingReason{{Reason: string(d.Reason), Resource: arn}},
 	}
+	account := d.Reason == TableReadAccountLimitExceeded || d.Reason == TableWriteAccountLimitExceeded
+	switch d.Exception {
+	case ExceptionThrottling:
+		e.typ, e.lowerReasons = nsAvailability+"ThrottlingException", true
+		switch {
+		case d.Reason == TableReadMaxOnDemandThroughputExceeded || d.Reason == TableWriteMaxOnDemandThroughputExceeded:
+			e.msg = maxOnDemandMessage
+		case account:
+			e.msg = accountLimitMessage
+		default:
+			e.msg = onDemandThrottleMessage
+		}
+	case ExceptionRequestLimitExceeded:
+		e.typ, e.msg = nsDynamoDB+"RequestLimitExceeded", accountLimitMessage
+	default:
+		e.typ, e.msg = nsDynamoDB+"ProvisionedThroughputExceededException", throttleMessage
+	}
+	return e
+}
+
+// conditionalCheckFailed is ConditionalCheckFailedException, with the old
+// item when ReturnValuesOnConditionCheckFailure is ALL_OLD.
+func conditionalCheckFailed(item map[string]attrValue) *apiError {
+	return &apiError{status: http.StatusBadRequest, typ: nsDynamoDB + "ConditionalCheckFailedException", msg: conditionalCheckText, item: item}
 }
 
 // validator collects constraint violations into DynamoDB's message:

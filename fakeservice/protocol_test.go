@@ -114,8 +114,8 @@ func TestRawProtocol(t *testing.T) {
 			wantStatus: 400, wantBody: `{"__type":"com.amazon.coral.service#UnknownOperationException"}`,
 		},
 		{
-			name: "operation not implemented", method: "POST", target: op("Query"), contentType: amzJSON, body: "{}",
-			wantStatus: 400, wantBody: `{"__type":"com.amazon.coral.service#UnknownOperationException","Message":"fakeservice does not implement Query"}`,
+			name: "operation not implemented", method: "POST", target: op("TransactWriteItems"), contentType: amzJSON, body: "{}",
+			wantStatus: 400, wantBody: `{"__type":"com.amazon.coral.service#UnknownOperationException","Message":"fakeservice does not implement TransactWriteItems"}`,
 		},
 		{
 			name: "empty body", method: "POST", target: op("ListTables"), contentType: amzJSON,
@@ -174,9 +174,9 @@ func TestRawProtocol(t *testing.T) {
 				`Value 'ALL' at 'returnConsumedCapacity' failed to satisfy constraint: Member must satisfy enum value set: [INDEXES, TOTAL, NONE]"}`,
 		},
 		{
-			name: "conditional writes are refused, not ignored", method: "POST", target: op("PutItem"), contentType: amzJSON,
-			body:       `{"TableName":"things","Item":{"id":{"S":"k"}},"ConditionExpression":"attribute_not_exists(id)"}`,
-			wantStatus: 400, wantBody: `{"__type":"com.amazon.coral.validate#ValidationException","message":"fakeservice does not support conditional writes (ConditionExpression, Expected) yet"}`,
+			name: "legacy conditions are refused, not ignored", method: "POST", target: op("PutItem"), contentType: amzJSON,
+			body:       `{"TableName":"things","Item":{"id":{"S":"k"}},"Expected":{"id":{"Exists":false}}}`,
+			wantStatus: 400, wantBody: `{"__type":"com.amazon.coral.validate#ValidationException","message":"fakeservice does not support the legacy Expected and ConditionalOperator parameters; use ConditionExpression"}`,
 		},
 		{
 			name: "create existing table", method: "POST", target: op("CreateTable"), contentType: amzJSON, body: setup[0],

@@ -384,6 +384,8 @@ func TestSDKThrottleError(t *testing.T) {
 	want := TableStats{
 		ConsumedReadUnits: Unit, ConsumedWriteUnits: Unit,
 		Reads: 1, Writes: 1, ThrottledReads: 1, ThrottledWrites: 1,
+		ThrottledReadUnits: Unit, ThrottledWriteUnits: Unit,
+		ReadThrottles: ReasonCounts{ProvisionedThroughput: 1}, WriteThrottles: ReasonCounts{ProvisionedThroughput: 1},
 	}
 	if st != want {
 		t.Errorf("Stats = %+v, want %+v", st, want)

@@ -26,6 +26,15 @@ type Options struct {
 	// Model is the throttling model; its zero value is the default model
 	// (see Model).
 	Model Model
+	// Faults is a schedule of injected faults (see Faults); nil means
+	// none. New does not validate it: call Faults.Validate first.
+	Faults *Faults
+	// Credentials, when non-nil, turns on SigV4 verification: every API
+	// request must be signed by one of them (see CredentialStore).
+	Credentials *CredentialStore
+	// StatsWindow is how many seconds of per-second history GET /stats
+	// keeps; zero means DefaultStatsWindow.
+	StatsWindow int
 }
 
 // Defaults for Options' zero fields.
@@ -48,6 +57,8 @@ type Server struct {
 	region    string
 	accountID string
 	model     Model
+	acct      *Account // account-level limit shared by the tables
+	fr        *front   // faults, SigV4 and metrics around serveAPI (observe.go)
 
 	tables sync.Map // table name -> *table
 
@@ -73,6 +84,8 @@ func New(opts Options) *Server {
 	if s.accountID == "" {
 		s.accountID = DefaultAccountID
 	}
+	s.acct = s.model.NewAccount(s.now())
+	s.fr = newFront(s, opts)
 	return s
 }
 
@@ -135,10 +148,14 @@ func (s *Server) Stats() map[string]TableStats {
 	return out
 }
 
-// ServeHTTP answers one request in DynamoDB's wire format. Checks run in
+// ServeHTTP answers one request: GET /metrics and GET /stats, else the fault
+// schedule and SigV4 verification (observe.go), then serveAPI.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.front(w, r) }
+
+// serveAPI answers one request in DynamoDB's wire format. Checks run in
 // DynamoDB's order: method and content type, JSON syntax, target, empty body,
 // then the operation's own validation, table lookup and capacity.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		// A bug must cost one request, not the process.
 		if v := recover(); v != nil {

@@ -26,25 +26,32 @@ type itemKey struct {
 }
 
 // table is one table: its fixed definition, its items and its capacity
-// state. The definition never changes after creation; mu guards the rest,
-// so tables never contend with one another.
+// state. The key schema never changes after creation; mu guards the rest
+// (billing mode and throughput change with UpdateTable), so tables never
+// contend with one another.
 type table struct {
-	name       string
-	arn        string
-	id         string
-	created    time.Time
-	hash       keyAttr
-	rng        *keyAttr // nil for a partition-key-only table
-	attrDefs   []attributeDefinition
-	billing    string
-	readUnits  int64 // provisioned; 0 for PAY_PER_REQUEST
-	writeUnits int64
+	name     string
+	arn      string
+	id       string
+	created  time.Time
+	hash     keyAttr
+	rng      *keyAttr // nil for a partition-key-only table
+	attrDefs []attributeDefinition
 
-	mu       sync.Mutex
-	deleted  bool
-	items    map[itemKey]storedItem
-	bytes    int64 // sum of stored item sizes
-	capacity *TableCapacity
+	mu          sync.Mutex
+	billing     string
+	readUnits   int64 // provisioned; 0 for PAY_PER_REQUEST
+	writeUnits  int64
+	maxRead     int64 // OnDemandThroughput maximums; -1 for none
+	maxWrite    int64
+	lastPPR     time.Time // last switch to PAY_PER_REQUEST (or creation as one)
+	lastInc     time.Time // last provisioned increase, zero if none
+	lastDec     time.Time // last provisioned decrease, zero if none
+	deleted     bool
+	items       map[itemKey]storedItem
+	collections map[string]map[string]struct{} // partition key -> sort keys, for Query on a table with a sort key
+	bytes       int64                          // sum of stored item sizes
+	capacity    *TableCapacity
 
 	stats tableCounters
 }
@@ -55,24 +62,94 @@ type storedItem struct {
 	size  int
 }
 
+// put stores item under key, replacing old (size 0 when there was none).
+// The caller holds t.mu.
+func (t *table) put(key itemKey, item map[string]attrValue, size int, old storedItem, existed bool) {
+	t.items[key] = storedItem{attrs: item, size: size}
+	t.bytes += int64(size - old.size)
+	if t.rng != nil && !existed {
+		c := t.collections[key.hash]
+		if c == nil {
+			c = make(map[string]struct{})
+			t.collections[key.hash] = c
+		}
+		c[key.rng] = struct{}{}
+	}
+}
+
+// remove deletes the item under key, if any. The caller holds t.mu.
+func (t *table) remove(key itemKey) {
+	old, ok := t.items[key]
+	if !ok {
+		return
+	}
+	delete(t.items, key)
+	t.bytes -= int64(old.size)
+	if t.rng != nil {
+		c := t.collections[key.hash]
+		delete(c, key.rng)
+		if len(c) == 0 {
+			delete(t.collections, key.hash)
+		}
+	}
+}
+
 // tableCounters are a table's Stats, updated atomically so that Stats never
 // waits for a request.
 type tableCounters struct {
-	consumedRead, consumedWrite     atomic.Int64 // milli-units
-	reads, writes                   atomic.Int64
-	throttledReads, throttledWrites atomic.Int64
+	consumedRead, consumedWrite       atomic.Int64 // milli-units
+	reads, writes                     atomic.Int64
+	throttledReads, throttledWrites   atomic.Int64
+	throttledReadMU, throttledWriteMU atomic.Int64
+	readEvents, writeEvents           [numReasonKinds]atomic.Int64
 }
 
-// TableStats are one table's counters since it was created.
+// Reason kinds, for ReasonCounts.
+const (
+	reasonProvisioned = iota
+	reasonKeyRange
+	reasonMaxOnDemand
+	reasonAccount
+	numReasonKinds
+)
+
+func reasonKind(r Reason) int {
+	switch r {
+	case TableReadKeyRangeThroughputExceeded, TableWriteKeyRangeThroughputExceeded:
+		return reasonKeyRange
+	case TableReadMaxOnDemandThroughputExceeded, TableWriteMaxOnDemandThroughputExceeded:
+		return reasonMaxOnDemand
+	case TableReadAccountLimitExceeded, TableWriteAccountLimitExceeded:
+		return reasonAccount
+	}
+	return reasonProvisioned
+}
+
+// ReasonCounts count throttle events by limit, as CloudWatch's per-reason
+// metrics ({Read,Write}{ProvisionedThroughput,KeyRangeThroughput,
+// MaxOnDemandThroughput,AccountLimit}ThrottleEvents).
+type ReasonCounts struct {
+	ProvisionedThroughput, KeyRangeThroughput, MaxOnDemandThroughput, AccountLimit int64
+}
+
+// TableStats are one table's counters since it was created. Counts are of
+// item-level charges: a GetItem, PutItem, UpdateItem or DeleteItem is one,
+// a Query or Scan page is one, and each item of a batch is one.
 type TableStats struct {
 	// ConsumedReadUnits and ConsumedWriteUnits are the capacity consumed by
 	// admitted requests. Throttled requests consume nothing.
 	ConsumedReadUnits, ConsumedWriteUnits MilliUnits
-	// Reads and Writes count the GetItem and PutItem requests served.
+	// Reads and Writes count the admitted charges.
 	Reads, Writes int64
-	// ThrottledReads and ThrottledWrites count the requests refused with
-	// ProvisionedThroughputExceededException.
+	// ThrottledReads and ThrottledWrites count the throttled charges
+	// (CloudWatch's Read/WriteThrottleEvents).
 	ThrottledReads, ThrottledWrites int64
+	// ThrottledReadUnits and ThrottledWriteUnits are the units the
+	// throttled charges asked for.
+	ThrottledReadUnits, ThrottledWriteUnits MilliUnits
+	// ReadThrottles and WriteThrottles split the throttled charges by
+	// reason.
+	ReadThrottles, WriteThrottles ReasonCounts
 }
 
 // Served returns the number of item requests served: Reads + Writes.
@@ -80,17 +157,29 @@ func (s TableStats) Served() int64 { return s.Reads + s.Writes }
 
 func (t *table) snapshot() TableStats {
 	c := &t.stats
+	counts := func(a *[numReasonKinds]atomic.Int64) ReasonCounts {
+		return ReasonCounts{
+			ProvisionedThroughput: a[reasonProvisioned].Load(),
+			KeyRangeThroughput:    a[reasonKeyRange].Load(),
+			MaxOnDemandThroughput: a[reasonMaxOnDemand].Load(),
+			AccountLimit:          a[reasonAccount].Load(),
+		}
+	}
 	return TableStats{
-		ConsumedReadUnits:  MilliUnits(c.consumedRead.Load()),
-		ConsumedWriteUnits: MilliUnits(c.consumedWrite.Load()),
-		Reads:              c.reads.Load(),
-		Writes:             c.writes.Load(),
-		ThrottledReads:     c.throttledReads.Load(),
-		ThrottledWrites:    c.throttledWrites.Load(),
+		ConsumedReadUnits:   MilliUnits(c.consumedRead.Load()),
+		ConsumedWriteUnits:  MilliUnits(c.consumedWrite.Load()),
+		Reads:               c.reads.Load(),
+		Writes:              c.writes.Load(),
+		ThrottledReads:      c.throttledReads.Load(),
+		ThrottledWrites:     c.throttledWrites.Load(),
+		ThrottledReadUnits:  MilliUnits(c.throttledReadMU.Load()),
+		ThrottledWriteUnits: MilliUnits(c.throttledWriteMU.Load()),
+		ReadThrottles:       counts(&c.readEvents),
+		WriteThrottles:      counts(&c.writeEvents),
 	}
 }
 
-// record counts one admitted or throttled request of kind costing n.
+// record counts one admitted or throttled charge of kind costing n.
 func (t *table) record(kind Kind, d Decision, n MilliUnits) {
 	c := &t.stats
 	switch {
@@ -99,12 +188,24 @@ func (t *table) record(kind Kind, d Decision, n MilliUnits) {
 		c.consumedRead.Add(int64(n))
 	case kind == Read:
 		c.throttledReads.Add(1)
+		c.throttledReadMU.Add(int64(n))
+		c.readEvents[reasonKind(d.Reason)].Add(1)
 	case d.Admitted:
 		c.writes.Add(1)
 		c.consumedWrite.Add(int64(n))
 	default:
 		c.throttledWrites.Add(1)
+		c.throttledWriteMU.Add(int64(n))
+		c.writeEvents[reasonKind(d.Reason)].Add(1)
 	}
+}
+
+// charge asks the table's capacity for n of kind at now on partition key
+// hash and records the outcome. The caller holds t.mu.
+func (t *table) charge(now time.Time, kind Kind, hash string, n MilliUnits) Decision {
+	d := t.capacity.ChargeKey(now, kind, hash, n)
+	t.record(kind, d, n)
+	return d
 }
 
 // tableARN returns arn:aws:dynamodb:REGION:ACCOUNT:table/NAME.
@@ -234,8 +335,17 @@ func (t *table) description(status string) *tableDescription {
 		},
 		BillingModeSummary: billingModeSummary{BillingMode: t.billing},
 	}
+	if !t.lastInc.IsZero() {
+		d.ProvisionedThroughput.LastIncreaseDateTime = epochSeconds(t.lastInc)
+	}
+	if !t.lastDec.IsZero() {
+		d.ProvisionedThroughput.LastDecreaseDateTime = epochSeconds(t.lastDec)
+	}
+	if !t.lastPPR.IsZero() {
+		d.BillingModeSummary.LastUpdateToPayPerRequestDateTime = epochSeconds(t.lastPPR)
+	}
 	if t.billing == billingPayPerRequest {
-		d.BillingModeSummary.LastUpdateToPayPerRequestDateTime = created
+		d.OnDemandThroughput = &onDemandThroughput{MaxReadRequestUnits: t.maxRead, MaxWriteRequestUnits: t.maxWrite}
 	}
 	return d
 }

@@ -1,0 +1,340 @@
+package fakeservice
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+)
+
+// Batch limits.
+const (
+	// MaxBatchWrite is the most put and delete requests one BatchWriteItem
+	// carries.
+	MaxBatchWrite = 25
+	// MaxBatchGet is the most keys one BatchGetItem asks for.
+	MaxBatchGet = 100
+	// MaxBatchGetResponse is the most item data one BatchGetItem returns:
+	// 16 MB. Keys past it come back in UnprocessedKeys.
+	MaxBatchGetResponse = 16 << 20
+)
+
+// batchThrottle remembers the first throttle of a batch, which is the
+// call's error when no item at all could be processed.
+type batchThrottle struct {
+	d   Decision
+	arn string
+}
+
+func (b *batchThrottle) note(d Decision, arn string) {
+	if b.arn == "" {
+		b.d, b.arn = d, arn
+	}
+}
+
+// batchTables looks up every table a batch names, in name order.
+func (s *Server) batchTables(names []string) ([]*table, error) {
+	slices.Sort(names)
+	ts := make([]*table, len(names))
+	for i, n := range names {
+		t, err := s.lookup(n, "Requested resource not found")
+		if err != nil {
+			return nil, err
+		}
+		ts[i] = t
+	}
+	return ts, nil
+}
+
+// BatchWriteItem
+
+type batchWriteInput struct {
+	RequestItems                map[string][]json.RawMessage
+	ReturnConsumedCapacity      *string
+	ReturnItemCollectionMetrics *string
+}
+
+type writeRequest struct {
+	PutRequest    *struct{ Item map[string]json.RawMessage }
+	DeleteRequest *struct{ Key map[string]json.RawMessage }
+}
+
+// batchWrite is one validated request of a BatchWriteItem.
+type batchWrite struct {
+	raw  json.RawMessage
+	key  itemKey
+	item map[string]attrValue // nil for a delete
+	size int
+}
+
+func (s *Server) batchWriteItem(body []byte) (any, error) {
+	var in batchWriteInput
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	var v validator
+	v.notNull("requestItems", in.RequestItems == nil)
+	if in.RequestItems != nil && len(in.RequestItems) == 0 {
+		v.add("'{}'", "requestItems", "Member must have length greater than or equal to 1")
+	}
+	v.enum("returnConsumedCapacity", in.ReturnConsumedCapacity, returnConsumedCapacityValues...)
+	v.enum("returnItemCollectionMetrics", in.ReturnItemCollectionMetrics, "SIZE", "NONE")
+	total := 0
+	names := make([]string, 0, len(in.RequestItems))
+	for name, reqs := range in.RequestItems {
+		n := name
+		v.tableName("requestItems.key", &n, true)
+		if len(reqs) < 1 || len(reqs) > MaxBatchWrite {
+			v.add(fmt.Sprintf("'{%s=%d requests}'", name, len(reqs)), "requestItems",
+				"Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]")
+		}
+		total += len(reqs)
+		names = append(names, name)
+	}
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	if total > MaxBatchWrite {
+		return nil, validationError("Too many items requested for the BatchWriteItem call")
+	}
+	tables, err := s.batchTables(names)
+	if err != nil {
+		return nil, err
+	}
+	// Validate the whole batch before writing anything.
+	work := make([][]batchWrite, len(tables))
+	for i, t := range tables {
+		seen := make(map[itemKey]bool, len(in.RequestItems[t.name]))
+		for _, raw := range in.RequestItems[t.name] {
+			var r writeRequest
+			if err := decode(raw, &r); err != nil {
+				return nil, err
+			}
+			w := batchWrite{raw: raw}
+			switch {
+			case (r.PutRequest == nil) == (r.DeleteRequest == nil):
+				return nil, validationError("Supplied WriteRequest must contain exactly one of PutRequest or DeleteRequest")
+			case r.PutRequest != nil:
+				if r.PutRequest.Item == nil {
+					return nil, validationError("1 validation error detected: Value null at 'requestItems." + t.name + ".member.putRequest.item' failed to satisfy constraint: Member must not be null")
+				}
+				item, err := decodeItem(r.PutRequest.Item)
+				if err != nil {
+					return nil, err
+				}
+				if w.size = itemSize(item); w.size > MaxItemSize {
+					return nil, validationError("Item size has exceeded the maximum allowed size")
+				}
+				if w.key, err = t.keyOfItem(item); err != nil {
+					return nil, err
+				}
+				w.item = item
+			default:
+				if r.DeleteRequest.Key == nil {
+					return nil, validationError("1 validation error detected: Value null at 'requestItems." + t.name + ".member.deleteRequest.key' failed to satisfy constraint: Member must not be null")
+				}
+				key, err := decodeItem(r.DeleteRequest.Key)
+				if err != nil {
+					return nil, err
+				}
+				if w.key, err = t.keyOfKey(key); err != nil {
+					return nil, err
+				}
+			}
+			if seen[w.key] {
+				return nil, validationError("Provided list of item keys contains duplicates")
+			}
+			seen[w.key] = true
+			work[i] = append(work[i], w)
+		}
+	}
+
+	unprocessed := map[string][]json.RawMessage{}
+	var caps []*consumedCapacity
+	var first batchThrottle
+	processed := 0
+	for i, t := range tables {
+		var used MilliUnits
+		t.mu.Lock()
+		if t.deleted {
+			t.mu.Unlock()
+			return nil, resourceNotFoundError("Requested resource not found")
+		}
+		now := s.now()
+		for _, w := range work[i] {
+			old, existed := t.items[w.key]
+			cost := WriteCost(max(w.size, old.size)) // a delete: the deleted item, 1 if none
+			d := t.charge(now, Write, w.key.hash, cost)
+			if !d.Admitted {
+				first.note(d, t.arn)
+				unprocessed[t.name] = append(unprocessed[t.name], w.raw)
+				continue
+			}
+			processed++
+			used += cost
+			if w.item == nil {
+				t.remove(w.key)
+			} else {
+				t.put(w.key, w.item, w.size, old, existed)
+			}
+		}
+		t.mu.Unlock()
+		if c := consumed(in.ReturnConsumedCapacity, t.name, Write, used); c != nil {
+			caps = append(caps, c)
+		}
+	}
+	if processed == 0 {
+		return nil, throttleError(first.d, first.arn)
+	}
+	return struct {
+		UnprocessedItems map[string][]json.RawMessage
+		ConsumedCapacity []*consumedCapacity `json:",omitempty"`
+	}{unprocessed, caps}, nil
+}
+
+// BatchGetItem
+
+type keysAndAttributes struct {
+	Keys                     []map[string]json.RawMessage
+	ConsistentRead           *bool             `json:",omitempty"`
+	ProjectionExpression     *string           `json:",omitempty"`
+	ExpressionAttributeNames map[string]string `json:",omitempty"`
+	AttributesToGet          []string          `json:",omitempty"`
+}
+
+type batchGetInput struct {
+	RequestItems           map[string]*keysAndAttributes
+	ReturnConsumedCapacity *string
+}
+
+// batchGet is one validated key of a BatchGetItem.
+type batchGet struct {
+	raw map[string]json.RawMessage
+	key itemKey
+}
+
+func (s *Server) batchGetItem(body []byte) (any, error) {
+	var in batchGetInput
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	var v validator
+	v.notNull("requestItems", in.RequestItems == nil)
+	if in.RequestItems != nil && len(in.RequestItems) == 0 {
+		v.add("'{}'", "requestItems", "Member must have length greater than or equal to 1")
+	}
+	v.enum("returnConsumedCapacity", in.ReturnConsumedCapacity, returnConsumedCapacityValues...)
+	total := 0
+	names := make([]string, 0, len(in.RequestItems))
+	for name, ka := range in.RequestItems {
+		n := name
+		v.tableName("requestItems.key", &n, true)
+		path := "requestItems." + name + ".member.keys"
+		switch {
+		case ka == nil:
+			v.notNull("requestItems."+name+".member", true)
+		case ka.Keys == nil:
+			v.notNull(path, true)
+		case len(ka.Keys) < 1 || len(ka.Keys) > MaxBatchGet:
+			c := "Member must have length greater than or equal to 1"
+			if len(ka.Keys) > MaxBatchGet {
+				c = "Member must have length less than or equal to 100"
+			}
+			v.add(fmt.Sprintf("'%d keys'", len(ka.Keys)), path, c)
+		}
+		if ka != nil {
+			total += len(ka.Keys)
+		}
+		names = append(names, name)
+	}
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	if total > MaxBatchGet {
+		return nil, validationError("Too many items requested for the BatchGetItem call")
+	}
+	tables, err := s.batchTables(names)
+	if err != nil {
+		return nil, err
+	}
+	work := make([][]batchGet, len(tables))
+	attrs := make([][]string, len(tables))
+	for i, t := range tables {
+		ka := in.RequestItems[t.name]
+		if attrs[i], err = projection(ka.AttributesToGet, ka.ProjectionExpression, ka.ExpressionAttributeNames); err != nil {
+			return nil, err
+		}
+		seen := make(map[itemKey]bool, len(ka.Keys))
+		for _, raw := range ka.Keys {
+			key, err := decodeItem(raw)
+			if err != nil {
+				return nil, err
+			}
+			k, err := t.keyOfKey(key)
+			if err != nil {
+				return nil, err
+			}
+			if seen[k] {
+				return nil, validationError("Provided list of item keys contains duplicates")
+			}
+			seen[k] = true
+			work[i] = append(work[i], batchGet{raw: raw, key: k})
+		}
+	}
+
+	responses := make(map[string][]map[string]attrValue, len(tables))
+	unprocessed := map[string]*keysAndAttributes{}
+	var caps []*consumedCapacity
+	var first batchThrottle
+	processed, returned := 0, 0
+	for i, t := range tables {
+		ka := in.RequestItems[t.name]
+		consistent := ka.ConsistentRead != nil && *ka.ConsistentRead
+		var used MilliUnits
+		items := []map[string]attrValue{}
+		var left []map[string]json.RawMessage
+		t.mu.Lock()
+		if t.deleted {
+			t.mu.Unlock()
+			return nil, resourceNotFoundError("Requested resource not found")
+		}
+		now := s.now()
+		for _, g := range work[i] {
+			it, found := t.items[g.key]
+			if returned+it.size > MaxBatchGetResponse {
+				left = append(left, g.raw)
+				continue
+			}
+			cost := ReadCost(it.size, consistent)
+			d := t.charge(now, Read, g.key.hash, cost)
+			if !d.Admitted {
+				first.note(d, t.arn)
+				left = append(left, g.raw)
+				continue
+			}
+			processed++
+			used += cost
+			if found {
+				returned += it.size
+				items = append(items, project(it.attrs, attrs[i]))
+			}
+		}
+		t.mu.Unlock()
+		responses[t.name] = items
+		if left != nil {
+			unprocessed[t.name] = &keysAndAttributes{Keys: left, ConsistentRead: ka.ConsistentRead,
+				ProjectionExpression: ka.ProjectionExpression, ExpressionAttributeNames: ka.ExpressionAttributeNames,
+				AttributesToGet: ka.AttributesToGet}
+		}
+		if c := consumed(in.ReturnConsumedCapacity, t.name, Read, used); c != nil {
+			caps = append(caps, c)
+		}
+	}
+	if processed == 0 && first.arn != "" {
+		return nil, throttleError(first.d, first.arn)
+	}
+	return struct {
+		Responses        map[string][]map[string]attrValue
+		UnprocessedKeys  map[string]*keysAndAttributes
+		ConsumedCapacity []*consumedCapacity `json:",omitempty"`
+	}{responses, unprocessed, caps}, nil
+}

@@ -1,0 +1,183 @@
+package fakeservice
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+)
+
+// The speed target (issue 3): the fake's handler over real loopback HTTP
+// serves PutItem of 1 KB items, with every model feature on, at no less
+// than 0.8x the request rate of a bare net/http handler answering {} on the
+// same machine in the same run. Both are driven by the same raw net/http
+// client loop (b.RunParallel) sending the same pre-built bodies and headers.
+//
+//	go test -run '^$' -bench 'Serve' -benchtime 3s ./fakeservice/
+
+const benchKeys = 1024
+
+// benchFakeOptions turns every feature on: the default model (burst
+// credit, partitions, adaptive capacity, per-key limits, the account
+// limit), a fault schedule whose rules are evaluated on every request but
+// not yet due, a brownout on the table that is also not yet due, the
+// retry-after hint, and the metrics and per-second stats (always on).
+func benchFakeOptions() Options {
+	later := Window{At: Duration(24 * time.Hour)}
+	return Options{Faults: &Faults{
+		Seed:       1,
+		Capacity:   []CapacityChange{{Window: later, Table: "bench", Scale: 0.5}},
+		Errors:     []ErrorFault{{Window: later, Status: 503, Rate: 0.01}},
+		Latency:    []LatencyFault{{Window: later, Delay: Duration(time.Millisecond)}},
+		Stalls:     []StallFault{{Window: later, Duration: Duration(time.Second), Rate: 0.001}},
+		Drops:      []DropFault{{Window: later, Rate: 0.001}},
+		RetryAfter: Duration(50 * time.Millisecond),
+	}}
+}
+
+// benchRequests returns benchKeys PutItem bodies of 1 KB items (billed
+// size 1024 bytes) for table "bench", and their headers; signed with
+// testKeyID when sign is set (a signature stays valid for 15 minutes).
+func benchRequests(b *testing.B, host string, sign bool) ([][]byte, []http.Header) {
+	bodies := make([][]byte, benchKeys)
+	hdrs := make([]http.Header, benchKeys)
+	signer := v4.NewSigner()
+	for i := range bodies {
+		id := fmt.Sprintf("key-%04d", i)
+		pad := 1024 - len("id") - len(id) - len("p")
+		bodies[i] = []byte(`{"TableName":"bench","Item":{"id":{"S":"` + id + `"},"p":{"S":"` + strings.Repeat("x", pad) + `"}}}`)
+		h := http.Header{}
+		h.Set("Content-Type", "application/x-amz-json-1.0")
+		h.Set("X-Amz-Target", "DynamoDB_20120810.PutItem")
+		if sign {
+			req, _ := http.NewRequest(http.MethodPost, "http://"+host+"/", bytes.NewReader(bodies[i]))
+			req.Header = h
+			sum := sha256.Sum256(bodies[i])
+			creds := aws.Credentials{AccessKeyID: testKeyID, SecretAccessKey: testSecret}
+			if err := signer.SignHTTP(context.Background(), creds, req, hex.EncodeToString(sum[:]), "dynamodb", "us-east-1", time.Now()); err != nil {
+				b.Fatal(err)
+			}
+		}
+		hdrs[i] = h
+	}
+	return bodies, hdrs
+}
+
+// startFake starts the fake with the bench table (40,000 RCU and WCU, the
+// per-table maximum, so that nothing throttles) and returns its URL.
+func startFake(b *testing.B, opts Options) string {
+	_, url := startServer(b, opts)
+	c := newClient(b, url, true, nil)
+	if opts.Credentials != nil {
+		c = dynamodb.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider(testKeyID, testSecret, "")},
+			func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(url) })
+	}
+	createTable(b, c, "bench", 40000, 40000)
+	return url
+}
+
+// startBare starts a bare net/http handler answering {} on loopback.
+func startBare(b *testing.B) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", contentType)
+		_, _ = w.Write([]byte("{}"))
+	})}
+	go func() { _ = srv.Serve(ln) }()
+	b.Cleanup(func() { _ = srv.Close() })
+	return "http://" + ln.Addr().String()
+}
+
+// load sends b.N requests from GOMAXPROCS goroutines and returns the rate.
+func load(b *testing.B, url string, bodies [][]byte, hdrs []http.Header) float64 {
+	client := &http.Client{Transport: &http.Transport{
+		MaxIdleConns: 1024, MaxIdleConnsPerHost: 1024, DisableCompression: true,
+	}}
+	defer client.CloseIdleConnections()
+	var next, failed atomic.Uint64
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := next.Add(1) % benchKeys
+			req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(bodies[i]))
+			req.Header = hdrs[i]
+			resp, err := client.Do(req)
+			if err != nil {
+				failed.Add(1)
+				continue
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				failed.Add(1)
+			}
+		}
+	})
+	rate := float64(b.N) / time.Since(start).Seconds()
+	if n := failed.Load(); n > 0 {
+		b.Fatalf("%d of %d requests failed", n, b.N)
+	}
+	return rate
+}
+
+// BenchmarkServe measures each server alone: the bare handler, the fake,
+// and the fake verifying SigV4.
+func BenchmarkServe(b *testing.B) {
+	cases := []struct {
+		name string
+		url  func(b *testing.B) string
+		sign bool
+	}{
+		{"bare", startBare, false},
+		{"putitem", func(b *testing.B) string { return startFake(b, benchFakeOptions()) }, false},
+		{"putitem-sigv4", func(b *testing.B) string {
+			opts := benchFakeOptions()
+			opts.Credentials = NewCredentialStore(Credential{AccessKeyID: testKeyID, SecretAccessKey: testSecret})
+			return startFake(b, opts)
+		}, true},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			url := c.url(b)
+			bodies, hdrs := benchRequests(b, strings.TrimPrefix(url, "http://"), c.sign)
+			b.ResetTimer()
+			b.ReportMetric(load(b, url, bodies, hdrs), "req/s")
+		})
+	}
+}
+
+// BenchmarkServeRatio runs the bare handler and the fake (unsigned, every
+// model feature on) alternately in the same run and reports both rates and
+// fake/bare, the figure the speed target is about.
+func BenchmarkServeRatio(b *testing.B) {
+	bare, fake := startBare(b), startFake(b, benchFakeOptions())
+	bareBodies, bareHdrs := benchRequests(b, strings.TrimPrefix(bare, "http://"), false)
+	fakeBodies, fakeHdrs := benchRequests(b, strings.TrimPrefix(fake, "http://"), false)
+	b.ResetTimer()
+	var bareRate, fakeRate float64
+	const rounds = 2 // alternate, so drift in the machine's speed hits both
+	for range rounds {
+		bareRate += load(b, bare, bareBodies, bareHdrs) / rounds
+		fakeRate += load(b, fake, fakeBodies, fakeHdrs) / rounds
+	}
+	b.ReportMetric(bareRate, "bare-req/s")
+	b.ReportMetric(fakeRate, "fake-req/s")
+	b.ReportMetric(fakeRate/bareRate, "ratio")
+}

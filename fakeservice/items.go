@@ -1,0 +1,295 @@
+package fakeservice
+
+import (
+	"encoding/json"
+)
+
+// This file is the single-item writes that read the item first: the
+// conditional write path shared by PutItem, UpdateItem and DeleteItem.
+
+// conditionOf parses a write's ConditionExpression (nil when absent) and,
+// through more, its other expressions, with one ExpressionAttributeNames
+// and Values context so that unused names and values are refused.
+func conditionOf(expr *string, expected json.RawMessage, condOp *string, names map[string]string,
+	values map[string]json.RawMessage, more func(*exprContext) error) (*cond, error) {
+	if present(expected) || condOp != nil {
+		return nil, validationError("fakeservice does not support the legacy Expected and ConditionalOperator parameters; use ConditionExpression")
+	}
+	if expr == nil && more == nil && names == nil && values == nil {
+		return nil, nil // the common unconditional write: nothing to allocate
+	}
+	ctx, err := newExprContext(names, values, expr != nil || more != nil)
+	if err != nil {
+		return nil, err
+	}
+	if more != nil {
+		if err := more(ctx); err != nil {
+			return nil, err
+		}
+	}
+	var c *cond
+	if expr != nil {
+		if c, err = ctx.parseCondition("ConditionExpression", *expr); err != nil {
+			return nil, err
+		}
+	}
+	if err := ctx.checkUnused(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// returnOld reports whether ReturnValuesOnConditionCheckFailure is ALL_OLD.
+func returnOld(mode *string) bool { return mode != nil && *mode == "ALL_OLD" }
+
+// writeResult is what a single-item write did.
+type writeResult struct {
+	old     storedItem
+	existed bool
+	item    map[string]attrValue // the new item; nil after a delete
+	named   []string             // attributes an UpdateExpression named
+	cost    MilliUnits
+}
+
+// builder returns the item a write leaves (nil to delete it), its size and,
+// for UpdateItem, the attributes the update named. It runs under the
+// table's lock, only when the condition holds.
+type builder func(old storedItem, existed bool) (item map[string]attrValue, size int, named []string, err error)
+
+// write performs one conditional single-item write on key under the
+// table's lock. The charge is DynamoDB's: the larger of the old and the new
+// item, or for a delete the deleted item (1 unit if none); a write whose
+// condition fails still costs the size of the existing item (1 unit if
+// none) and then fails with ConditionalCheckFailedException. A throttled
+// write changes nothing and costs nothing.
+func (s *Server) write(t *table, key itemKey, c *cond, returnOldOnFailure bool, build builder) (writeResult, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.deleted {
+		return writeResult{}, resourceNotFoundError("Requested resource not found")
+	}
+	old, existed := t.items[key]
+	ok := c == nil || c.eval(old.attrs)
+	r := writeResult{old: old, existed: existed, cost: WriteCost(old.size)}
+	size := 0
+	if ok {
+		var err error
+		if r.item, size, r.named, err = build(old, existed); err != nil {
+			return writeResult{}, err
+		}
+		if r.item != nil {
+			r.cost = WriteCost(max(size, old.size))
+		}
+	}
+	if d := t.charge(s.now(), Write, key.hash, r.cost); !d.Admitted {
+		return writeResult{}, throttleError(d, t.arn)
+	}
+	if !ok {
+		var item map[string]attrValue
+		if returnOldOnFailure && existed {
+			item = old.attrs
+		}
+		return writeResult{}, conditionalCheckFailed(item)
+	}
+	if r.item == nil {
+		t.remove(key)
+	} else {
+		t.put(key, r.item, size, old, existed)
+	}
+	return r, nil
+}
+
+// DeleteItem
+
+type deleteItemInput struct {
+	TableName                           *string
+	Key                                 map[string]json.RawMessage
+	ReturnConsumedCapacity              *string
+	ReturnValues                        *string
+	ReturnItemCollectionMetrics         *string
+	ReturnValuesOnConditionCheckFailure *string
+	ConditionExpression                 *string
+	ConditionalOperator                 *string
+	Expected                            json.RawMessage
+	ExpressionAttributeNames            map[string]string
+	ExpressionAttributeValues           map[string]json.RawMessage
+}
+
+func (s *Server) deleteItem(body []byte) (any, error) {
+	var in deleteItemInput
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	var v validator
+	v.tableName("tableName", in.TableName, true)
+	v.notNull("key", in.Key == nil)
+	v.enum("returnConsumedCapacity", in.ReturnConsumedCapacity, returnConsumedCapacityValues...)
+	v.enum("returnValues", in.ReturnValues, "NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW")
+	v.enum("returnItemCollectionMetrics", in.ReturnItemCollectionMetrics, "SIZE", "NONE")
+	v.enum("returnValuesOnConditionCheckFailure", in.ReturnValuesOnConditionCheckFailure, "ALL_OLD", "NONE")
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	if in.ReturnValues != nil && *in.ReturnValues != "NONE" && *in.ReturnValues != "ALL_OLD" {
+		return nil, validationError("ReturnValues can only be ALL_OLD or NONE")
+	}
+	cond, err := conditionOf(in.ConditionExpression, in.Expected, in.ConditionalOperator, in.ExpressionAttributeNames, in.ExpressionAttributeValues, nil)
+	if err != nil {
+		return nil, err
+	}
+	keyAttrs, err := decodeItem(in.Key)
+	if err != nil {
+		return nil, err
+	}
+	t, err := s.lookup(*in.TableName, "Requested resource not found")
+	if err != nil {
+		return nil, err
+	}
+	key, err := t.keyOfKey(keyAttrs)
+	if err != nil {
+		return nil, err
+	}
+	w, err := s.write(t, key, cond, returnOld(in.ReturnValuesOnConditionCheckFailure), func(storedItem, bool) (map[string]attrValue, int, []string, error) {
+		return nil, 0, nil, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := struct {
+		Attributes       map[string]attrValue `json:",omitempty"`
+		ConsumedCapacity *consumedCapacity    `json:",omitempty"`
+	}{ConsumedCapacity: consumed(in.ReturnConsumedCapacity, t.name, Write, w.cost)}
+	if w.existed && in.ReturnValues != nil && *in.ReturnValues == "ALL_OLD" {
+		out.Attributes = w.old.attrs
+	}
+	return out, nil
+}
+
+// UpdateItem
+
+type updateItemInput struct {
+	TableName                           *string
+	Key                                 map[string]json.RawMessage
+	UpdateExpression                    *string
+	AttributeUpdates                    json.RawMessage
+	ReturnConsumedCapacity              *string
+	ReturnValues                        *string
+	ReturnItemCollectionMetrics         *string
+	ReturnValuesOnConditionCheckFailure *string
+	ConditionExpression                 *string
+	ConditionalOperator                 *string
+	Expected                            json.RawMessage
+	ExpressionAttributeNames            map[string]string
+	ExpressionAttributeValues           map[string]json.RawMessage
+}
+
+func (s *Server) updateItem(body []byte) (any, error) {
+	var in updateItemInput
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	var v validator
+	v.tableName("tableName", in.TableName, true)
+	v.notNull("key", in.Key == nil)
+	v.enum("returnConsumedCapacity", in.ReturnConsumedCapacity, returnConsumedCapacityValues...)
+	v.enum("returnValues", in.ReturnValues, "NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW")
+	v.enum("returnItemCollectionMetrics", in.ReturnItemCollectionMetrics, "SIZE", "NONE")
+	v.enum("returnValuesOnConditionCheckFailure", in.ReturnValuesOnConditionCheckFailure, "ALL_OLD", "NONE")
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	if present(in.AttributeUpdates) {
+		return nil, validationError("fakeservice does not support the legacy AttributeUpdates parameter; use UpdateExpression")
+	}
+	var upd *update
+	var more func(*exprContext) error
+	if in.UpdateExpression != nil {
+		more = func(c *exprContext) error {
+			var err error
+			upd, err = c.parseUpdate(*in.UpdateExpression)
+			return err
+		}
+	}
+	cond, err := conditionOf(in.ConditionExpression, in.Expected, in.ConditionalOperator, in.ExpressionAttributeNames, in.ExpressionAttributeValues, more)
+	if err != nil {
+		return nil, err
+	}
+	keyAttrs, err := decodeItem(in.Key)
+	if err != nil {
+		return nil, err
+	}
+	t, err := s.lookup(*in.TableName, "Requested resource not found")
+	if err != nil {
+		return nil, err
+	}
+	key, err := t.keyOfKey(keyAttrs)
+	if err != nil {
+		return nil, err
+	}
+	if upd != nil {
+		for _, a := range upd.actions {
+			if _, isKey := keyAttrs[a.path]; isKey {
+				return nil, validationError("One or more parameter values were invalid: Cannot update attribute " + a.path + ". This attribute is part of the key")
+			}
+		}
+	}
+	w, err := s.write(t, key, cond, returnOld(in.ReturnValuesOnConditionCheckFailure), func(old storedItem, existed bool) (map[string]attrValue, int, []string, error) {
+		if upd == nil {
+			if existed {
+				return old.attrs, old.size, nil, nil
+			}
+			return keyAttrs, itemSize(keyAttrs), nil, nil
+		}
+		var base map[string]attrValue
+		if existed {
+			base = old.attrs
+		}
+		item, named, err := upd.apply(base, keyAttrs)
+		if err != nil {
+			return nil, 0, nil, err
+		}
+		size := itemSize(item)
+		if size > MaxItemSize {
+			return nil, 0, nil, validationError("Item size to update has exceeded the maximum allowed size")
+		}
+		return item, size, named, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := struct {
+		Attributes       map[string]attrValue `json:",omitempty"`
+		ConsumedCapacity *consumedCapacity    `json:",omitempty"`
+	}{ConsumedCapacity: consumed(in.ReturnConsumedCapacity, t.name, Write, w.cost)}
+	mode := "NONE"
+	if in.ReturnValues != nil {
+		mode = *in.ReturnValues
+	}
+	switch mode {
+	case "ALL_OLD":
+		if w.existed {
+			out.Attributes = w.old.attrs
+		}
+	case "ALL_NEW":
+		out.Attributes = w.item
+	case "UPDATED_OLD":
+		out.Attributes = pick(w.old.attrs, w.named)
+	case "UPDATED_NEW":
+		out.Attributes = pick(w.item, w.named)
+	}
+	return out, nil
+}
+
+// pick returns the attributes of item named in names, nil when none is there.
+func pick(item map[string]attrValue, names []string) map[string]attrValue {
+	var out map[string]attrValue
+	for _, n := range names {
+		if v, ok := item[n]; ok {
+			if out == nil {
+				out = make(map[string]attrValue)
+			}
+			out[n] = v
+		}
+	}
+	return out
+}

@@ -1,0 +1,716 @@
+package fakeservice
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// DefaultStatsWindow is how many seconds of per-second history a Server
+// keeps for /stats when Options.StatsWindow is zero.
+const DefaultStatsWindow = 300
+
+// front is the Server's request path around serveAPI: the /metrics and
+// /stats endpoints, the fault schedule, SigV4 verification and the
+// counters. Nothing in it takes a server-wide lock on the request path:
+// counters are atomics, faults are pure functions of the time and the
+// arrival number, brownouts lock only the affected table.
+type front struct {
+	s      *Server
+	faults *Faults // nil: none
+	epoch  time.Time
+	brown  *brownouts // nil: no capacity changes
+	auth   *verifier  // nil: no SigV4 verification
+	seq    atomic.Uint64
+	obs    observer
+}
+
+func newFront(s *Server, opts Options) *front {
+	f := &front{s: s, epoch: s.now()}
+	if opts.Faults != nil {
+		f.faults = opts.Faults
+		if !opts.Faults.Epoch.IsZero() {
+			f.epoch = opts.Faults.Epoch
+		}
+		f.brown = newBrownouts(opts.Faults, f.epoch)
+	}
+	if opts.Credentials != nil {
+		f.auth = newVerifier(opts.Credentials, s.region)
+	}
+	f.obs.init(opts.StatsWindow, f.epoch)
+	return f
+}
+
+// front answers one request; see ServeHTTP.
+func (s *Server) front(w http.ResponseWriter, r *http.Request) {
+	f := s.fr
+	if r.Method == http.MethodGet {
+		switch r.URL.Path {
+		case "/metrics":
+			f.serveMetrics(w)
+			return
+		case "/stats":
+			f.serveStats(w, r)
+			return
+		}
+	}
+	if r.Method != http.MethodPost {
+		s.serveAPI(w, r)
+		return
+	}
+	now := s.now()
+	f.obs.tick(s, now)
+	op := opLabel(r.Header.Get("X-Amz-Target"))
+	if f.faults != nil {
+		a := f.faults.decide(f.epoch, now, f.seq.Add(1), op)
+		if a.stalled {
+			f.obs.faults[faultStall].Add(1)
+		}
+		if a.delayed {
+			f.obs.faults[faultLatency].Add(1)
+		}
+		if a.delay > 0 {
+			if !sleepCtx(r.Context(), a.delay) {
+				f.obs.count(op, "ClientGone")
+				return
+			}
+			now = s.now()
+		}
+		switch {
+		case a.drop:
+			f.obs.faults[faultDrop].Add(1)
+			f.obs.count(op, "ConnectionDropped")
+			dropConnection(w)
+			return
+		case a.err != nil:
+			if a.err.status == http.StatusServiceUnavailable {
+				f.obs.faults[fault503].Add(1)
+			} else {
+				f.obs.faults[fault500].Add(1)
+			}
+			f.obs.count(op, errorName(a.err.typ))
+			writeError(w, a.err)
+			return
+		}
+		if f.brown != nil {
+			f.brown.apply(s, now)
+		}
+	}
+	if f.auth != nil {
+		if ae := f.auth.verify(r, time.Now()); ae != nil {
+			f.obs.count(op, errorName(ae.typ))
+			writeError(w, ae)
+			return
+		}
+	}
+	rec := recorder{w: w}
+	if f.faults != nil && f.faults.RetryAfter > 0 {
+		rec.retryAfter = strconv.FormatInt(time.Duration(f.faults.RetryAfter).Milliseconds(), 10)
+	}
+	s.serveAPI(&rec, r)
+	rec.finish()
+	f.obs.count(op, rec.outcome)
+	if rec.throttle {
+		f.obs.throttled(rec.errBody)
+	}
+}
+
+// sleepCtx waits d or until ctx is done; it reports whether d elapsed.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// dropConnection closes the client's connection without an answer.
+func dropConnection(w http.ResponseWriter) {
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			_ = conn.Close()
+			return
+		}
+	}
+	panic(http.ErrAbortHandler) // the server closes the connection quietly
+}
+
+// opLabel returns the operation named by an X-Amz-Target header, or
+// "unknown", so that metric labels stay a small fixed set.
+func opLabel(target string) string {
+	name, ok := strings.CutPrefix(target, targetPrefix)
+	if !ok || operations[name] == nil {
+		return "unknown"
+	}
+	return name
+}
+
+// errorName returns the short name of an error type ("ns#Name" -> "Name").
+func errorName(typ string) string {
+	return typ[strings.LastIndexByte(typ, '#')+1:]
+}
+
+// isThrottle reports whether an error name is one of DynamoDB's throttles.
+func isThrottle(name string) bool {
+	return name == "ProvisionedThroughputExceededException" || name == "ThrottlingException" || name == "RequestLimitExceeded"
+}
+
+// recorder passes a response through, noting its outcome and adding
+// x-amz-retry-after to throttles. It holds the status until the body's first
+// write, which is when the error type is known.
+type recorder struct {
+	w          http.ResponseWriter
+	status     int
+	flushed    bool
+	retryAfter string // header value; empty for none
+	outcome    string // "ok", an error name, or "http_<status>"
+	throttle   bool
+	errBody    []byte // the body of a throttle, for its reasons
+}
+
+func (r *recorder) Header() http.Header { return r.w.Header() }
+
+func (r *recorder) WriteHeader(status int) {
+	if r.status == 0 {
+		r.status = status
+	}
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if !r.flushed {
+		r.inspect(b)
+		r.flush()
+	}
+	return r.w.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the real writer.
+func (r *recorder) Unwrap() http.ResponseWriter { return r.w }
+
+func (r *recorder) inspect(body []byte) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	if r.status < 300 {
+		r.outcome = "ok"
+		return
+	}
+	r.outcome = "http_" + strconv.Itoa(r.status)
+	const key = `"__type":"`
+	i := bytes.Index(body, []byte(key))
+	if i < 0 {
+		return
+	}
+	rest := body[i+len(key):]
+	j := bytes.IndexByte(rest, '"')
+	if j < 0 {
+		return
+	}
+	r.outcome = errorName(string(rest[:j]))
+	if isThrottle(r.outcome) {
+		r.throttle = true
+		r.errBody = body
+		if r.retryAfter != "" {
+			r.w.Header().Set("x-amz-retry-after", r.retryAfter)
+		}
+	}
+}
+
+func (r *recorder) flush() {
+	r.flushed = true
+	r.w.WriteHeader(r.status)
+}
+
+// finish sends a status the handler set without writing a body.
+func (r *recorder) finish() {
+	if !r.flushed {
+		r.inspect(nil)
+		r.flush()
+	}
+}
+
+// Fault kinds counted in fakeservice_faults_total.
+const (
+	fault500 = iota
+	fault503
+	faultLatency
+	faultStall
+	faultDrop
+	numFaultKinds
+)
+
+var faultKindNames = [numFaultKinds]string{"error_500", "error_503", "latency", "stall", "drop"}
+
+// observer holds the Server's counters. Request counters are atomics found
+// through sync.Maps whose keys settle after the first requests, so counting
+// takes no lock. The per-second history is sampled from the tables'
+// cumulative counters once a second, by whichever request first sees the
+// new second (TryLock: a request never waits for it) or by a /stats reader.
+type observer struct {
+	ops       sync.Map // operation -> *opCounters
+	throttles sync.Map // throttleKey -> *atomic.Int64
+	faults    [numFaultKinds]atomic.Int64
+
+	lastSec atomic.Int64 // second of the last sample
+
+	mu      sync.Mutex // guards the fields below
+	window  int
+	sampled int64 // second the counts since the last sample belong to
+	series  map[*table]*tableSeries
+}
+
+type opCounters struct {
+	ok       atomic.Int64
+	outcomes sync.Map // outcome name -> *atomic.Int64
+}
+
+type throttleKey struct{ table, reason string }
+
+func (o *observer) init(window int, start time.Time) {
+	if window <= 0 {
+		window = DefaultStatsWindow
+	}
+	o.window = window
+	o.sampled = start.Unix()
+	o.lastSec.Store(start.Unix())
+	o.series = make(map[*table]*tableSeries)
+}
+
+// count adds one request of op with outcome.
+func (o *observer) count(op, outcome string) {
+	v, ok := o.ops.Load(op)
+	if !ok {
+		v, _ = o.ops.LoadOrStore(op, new(opCounters))
+	}
+	c := v.(*opCounters)
+	if outcome == "ok" {
+		c.ok.Add(1)
+		return
+	}
+	n, ok := c.outcomes.Load(outcome)
+	if !ok {
+		n, _ = c.outcomes.LoadOrStore(outcome, new(atomic.Int64))
+	}
+	n.(*atomic.Int64).Add(1)
+}
+
+// throttled counts the throttling reasons of a throttle's error body by
+// table and reason.
+func (o *observer) throttled(body []byte) {
+	var e struct {
+		Type string `json:"__type"`
+		// encoding/json matches names case-insensitively, so this takes
+		// ThrottlingReasons and ThrottlingException's throttlingReasons.
+		Reasons []throttlingReason `json:"ThrottlingReasons"`
+	}
+	_ = json.Unmarshal(body, &e)
+	if len(e.Reasons) == 0 {
+		e.Reasons = []throttlingReason{{Reason: errorName(e.Type)}}
+	}
+	for _, r := range e.Reasons {
+		k := throttleKey{table: tableOfARN(r.Resource), reason: r.Reason}
+		v, ok := o.throttles.Load(k)
+		if !ok {
+			v, _ = o.throttles.LoadOrStore(k, new(atomic.Int64))
+		}
+		v.(*atomic.Int64).Add(1)
+	}
+}
+
+// tableOfARN returns NAME from arn:...:table/NAME[/index/I]; "" otherwise.
+func tableOfARN(arn string) string {
+	_, name, ok := strings.Cut(arn, ":table/")
+	if !ok {
+		return ""
+	}
+	name, _, _ = strings.Cut(name, "/")
+	return name
+}
+
+// tick samples the per-second history when now is in a new second. It
+// never blocks: if another request or a reader is sampling, it moves on.
+func (o *observer) tick(s *Server, now time.Time) {
+	if now.Unix() == o.lastSec.Load() || !o.mu.TryLock() {
+		return
+	}
+	defer o.mu.Unlock()
+	o.sampleLocked(s, now)
+}
+
+// tableSeries is one table's per-second history: a ring of seconds.
+type tableSeries struct {
+	prev TableStats // cumulative counters at the last sample
+	ring []secondSample
+	last secondSample // the latest capacity seen, for seconds without samples
+}
+
+type secondSample struct {
+	sec                         int64 // 0: empty slot
+	consumedRead, consumedWrite MilliUnits
+	reads, writes               int64
+	throttledR, throttledW      int64
+	capacity                    tableCapacityInfo
+}
+
+// tableCapacityInfo is a table's capacity as reported: provisioned units,
+// the brownout scale in effect and the units available in its buckets.
+type tableCapacityInfo struct {
+	billing                string
+	readUnits, writeUnits  int64
+	readScale, writeScale  float64
+	availRead, availWrite  MilliUnits
+	burstRead, burstWrite  MilliUnits
+	onDemand, haveCapacity bool
+}
+
+// capacityInfo reads t's capacity at now under its lock.
+func (f *front) capacityInfo(t *table, now time.Time) tableCapacityInfo {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	c := tableCapacityInfo{billing: t.billing, readUnits: t.readUnits, writeUnits: t.writeUnits, readScale: 1, writeScale: 1}
+	if t.deleted || t.capacity == nil {
+		return c
+	}
+	c.haveCapacity = true
+	c.onDemand = t.capacity.OnDemand()
+	if !c.onDemand {
+		c.availRead = t.capacity.Available(now, Read)
+		c.availWrite = t.capacity.Available(now, Write)
+		c.burstRead = t.capacity.BurstCredit(now, Read)
+		c.burstWrite = t.capacity.BurstCredit(now, Write)
+	}
+	if f.faults != nil {
+		c.readScale = f.faults.CapacityScale(f.epoch, now, t.name, Read)
+		c.writeScale = f.faults.CapacityScale(f.epoch, now, t.name, Write)
+	}
+	return c
+}
+
+// sampleLocked attributes every table's counts since the previous sample to
+// the second of that sample: a request in any later second would have taken
+// a sample then. The caller holds o.mu.
+func (o *observer) sampleLocked(s *Server, now time.Time) {
+	sec := now.Unix()
+	if sec <= o.sampled {
+		return
+	}
+	seen := make(map[*table]bool)
+	s.tables.Range(func(_, v any) bool {
+		t := v.(*table)
+		seen[t] = true
+		ts := o.series[t]
+		if ts == nil {
+			ts = &tableSeries{ring: make([]secondSample, o.window)}
+			o.series[t] = ts
+		}
+		cur := t.snapshot()
+		at := max(o.sampled, t.created.Unix())
+		slot := &ts.ring[int(at%int64(o.window))]
+		if slot.sec != at {
+			*slot = secondSample{sec: at}
+		}
+		slot.consumedRead += cur.ConsumedReadUnits - ts.prev.ConsumedReadUnits
+		slot.consumedWrite += cur.ConsumedWriteUnits - ts.prev.ConsumedWriteUnits
+		slot.reads += cur.Reads - ts.prev.Reads
+		slot.writes += cur.Writes - ts.prev.Writes
+		slot.throttledR += cur.ThrottledReads - ts.prev.ThrottledReads
+		slot.throttledW += cur.ThrottledWrites - ts.prev.ThrottledWrites
+		slot.capacity = s.fr.capacityInfo(t, time.Unix(at, int64(time.Second/2)))
+		ts.prev = cur
+		ts.last = *slot
+		return true
+	})
+	for t := range o.series {
+		if !seen[t] {
+			delete(o.series, t)
+		}
+	}
+	o.sampled = sec
+	o.lastSec.Store(sec)
+}
+
+// StatsReport is the server's view of its tables, as GET /stats answers it
+// (JSON) and Server.Report returns it.
+type StatsReport struct {
+	// Time is when the report was made, on Options.Now.
+	Time time.Time `json:"time"`
+	// Seconds is how many whole seconds of history each series covers.
+	Seconds int `json:"seconds"`
+	// Tables maps table names to their reports.
+	Tables map[string]TableReport `json:"tables"`
+}
+
+// TableReport is one table's totals since it was created and its recent
+// per-second series. Units are whole capacity units.
+type TableReport struct {
+	BillingMode           string `json:"billing_mode"`
+	ProvisionedReadUnits  int64  `json:"provisioned_read_units"`
+	ProvisionedWriteUnits int64  `json:"provisioned_write_units"`
+	// Totals are the table's counters since it was created.
+	Totals SecondStats `json:"totals"`
+	// Series has one entry per second, oldest first, from the later of the
+	// window's start and the table's creation up to the current second,
+	// which is partial.
+	Series []SecondStats `json:"series"`
+}
+
+// SecondStats are a table's counts over one second (or, in Totals, its
+// whole life). Provisioned units are those in effect: provisioned × the
+// brownout scale (see CapacityChange); zero for on-demand tables.
+type SecondStats struct {
+	// Time is the second's start, in Unix seconds; 0 in Totals.
+	Time                  int64   `json:"t,omitempty"`
+	ConsumedReadUnits     float64 `json:"consumed_read_units"`
+	ConsumedWriteUnits    float64 `json:"consumed_write_units"`
+	ProvisionedReadUnits  float64 `json:"provisioned_read_units,omitempty"`
+	ProvisionedWriteUnits float64 `json:"provisioned_write_units,omitempty"`
+	Reads                 int64   `json:"reads"`
+	Writes                int64   `json:"writes"`
+	ThrottledReads        int64   `json:"throttled_reads"`
+	ThrottledWrites       int64   `json:"throttled_writes"`
+	// Partial marks the current, unfinished second.
+	Partial bool `json:"partial,omitempty"`
+}
+
+// Report returns the server's view of its tables at Options.Now: totals
+// and the last seconds (at most the StatsWindow; zero or less means all
+// kept) of per-second history. It is safe to call while requests are
+// served; it never blocks them.
+func (s *Server) Report(seconds int) StatsReport {
+	f := s.fr
+	o := &f.obs
+	now := s.now()
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.sampleLocked(s, now)
+	if seconds <= 0 || seconds > o.window {
+		seconds = o.window
+	}
+	rep := StatsReport{Time: now, Seconds: seconds, Tables: make(map[string]TableReport)}
+	sec := now.Unix()
+	s.tables.Range(func(k, v any) bool {
+		t := v.(*table)
+		cur := t.snapshot()
+		info := f.capacityInfo(t, now)
+		tr := TableReport{
+			BillingMode:           info.billing,
+			ProvisionedReadUnits:  info.readUnits,
+			ProvisionedWriteUnits: info.writeUnits,
+			Totals: SecondStats{
+				ConsumedReadUnits:  cur.ConsumedReadUnits.Units(),
+				ConsumedWriteUnits: cur.ConsumedWriteUnits.Units(),
+				Reads:              cur.Reads, Writes: cur.Writes,
+				ThrottledReads: cur.ThrottledReads, ThrottledWrites: cur.ThrottledWrites,
+			},
+		}
+		ts := o.series[t]
+		if ts == nil {
+			ts = &tableSeries{}
+		}
+		last := ts.last.capacity
+		if last.billing == "" {
+			last = info
+		}
+		for at := max(sec-int64(seconds), t.created.Unix()); at < sec; at++ {
+			e := SecondStats{Time: at}
+			if len(ts.ring) > 0 {
+				if slot := ts.ring[int(at%int64(len(ts.ring)))]; slot.sec == at {
+					e = slot.stats()
+					last = slot.capacity
+				}
+			}
+			e.ProvisionedReadUnits, e.ProvisionedWriteUnits = last.effective()
+			tr.Series = append(tr.Series, e)
+		}
+		partial := secondSample{
+			sec:           sec,
+			consumedRead:  cur.ConsumedReadUnits - ts.prev.ConsumedReadUnits,
+			consumedWrite: cur.ConsumedWriteUnits - ts.prev.ConsumedWriteUnits,
+			reads:         cur.Reads - ts.prev.Reads,
+			writes:        cur.Writes - ts.prev.Writes,
+			throttledR:    cur.ThrottledReads - ts.prev.ThrottledReads,
+			throttledW:    cur.ThrottledWrites - ts.prev.ThrottledWrites,
+			capacity:      info,
+		}
+		e := partial.stats()
+		e.Partial = true
+		tr.Series = append(tr.Series, e)
+		rep.Tables[k.(string)] = tr
+		return true
+	})
+	return rep
+}
+
+func (x secondSample) stats() SecondStats {
+	e := SecondStats{
+		Time:               x.sec,
+		ConsumedReadUnits:  x.consumedRead.Units(),
+		ConsumedWriteUnits: x.consumedWrite.Units(),
+		Reads:              x.reads, Writes: x.writes,
+		ThrottledReads: x.throttledR, ThrottledWrites: x.throttledW,
+	}
+	e.ProvisionedReadUnits, e.ProvisionedWriteUnits = x.capacity.effective()
+	return e
+}
+
+// effective returns the provisioned units in effect, scaled by a brownout.
+func (c tableCapacityInfo) effective() (read, write float64) {
+	if c.onDemand || c.billing == billingPayPerRequest {
+		return 0, 0
+	}
+	return float64(c.readUnits) * c.readScale, float64(c.writeUnits) * c.writeScale
+}
+
+func (f *front) serveStats(w http.ResponseWriter, r *http.Request) {
+	seconds := 0
+	if v := r.URL.Query().Get("seconds"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			http.Error(w, "seconds: want a positive integer, got "+strconv.Quote(v), http.StatusBadRequest)
+			return
+		}
+		seconds = n
+	}
+	b, err := json.Marshal(f.s.Report(seconds))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(b)
+}
+
+func (f *front) serveMetrics(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	_ = f.s.WriteMetrics(w)
+}
+
+// WriteMetrics writes every metric, as GET /metrics answers them, in the
+// Prometheus text exposition format (version 0.0.4). Series are sorted, so
+// the output is stable. It never blocks requests.
+func (s *Server) WriteMetrics(w io.Writer) error { return s.fr.writeMetrics(w, s.now()) }
+
+func (f *front) writeMetrics(w io.Writer, now time.Time) error {
+	var b bytes.Buffer
+	family := func(name, typ, help string, lines []string) {
+		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, typ)
+		slices.Sort(lines)
+		for _, l := range lines {
+			b.WriteString(l)
+		}
+	}
+	sample := func(name string, v float64, labels ...string) string {
+		var l strings.Builder
+		l.WriteString(name)
+		if len(labels) > 0 {
+			l.WriteByte('{')
+			for i := 0; i < len(labels); i += 2 {
+				if i > 0 {
+					l.WriteByte(',')
+				}
+				l.WriteString(labels[i] + `="` + escapeLabel(labels[i+1]) + `"`)
+			}
+			l.WriteByte('}')
+		}
+		l.WriteByte(' ')
+		l.WriteString(formatFloat(v))
+		l.WriteByte('\n')
+		return l.String()
+	}
+
+	var reqs []string
+	f.obs.ops.Range(func(k, v any) bool {
+		op, c := k.(string), v.(*opCounters)
+		if n := c.ok.Load(); n > 0 {
+			reqs = append(reqs, sample("fakeservice_requests_total", float64(n), "operation", op, "outcome", "ok"))
+		}
+		c.outcomes.Range(func(k, v any) bool {
+			reqs = append(reqs, sample("fakeservice_requests_total", float64(v.(*atomic.Int64).Load()), "operation", op, "outcome", k.(string)))
+			return true
+		})
+		return true
+	})
+	family("fakeservice_requests_total", "counter", "DynamoDB API requests answered, by operation and outcome (ok, or the error's name).", reqs)
+
+	var consumed, throttled, provisioned, scale, avail, burst []string
+	f.s.tables.Range(func(k, v any) bool {
+		name, t := k.(string), v.(*table)
+		st := t.snapshot()
+		info := f.capacityInfo(t, now)
+		consumed = append(consumed,
+			sample("fakeservice_consumed_capacity_units_total", st.ConsumedReadUnits.Units(), "table", name, "kind", "read"),
+			sample("fakeservice_consumed_capacity_units_total", st.ConsumedWriteUnits.Units(), "table", name, "kind", "write"))
+		throttled = append(throttled,
+			sample("fakeservice_throttled_requests_total", float64(st.ThrottledReads), "table", name, "kind", "read"),
+			sample("fakeservice_throttled_requests_total", float64(st.ThrottledWrites), "table", name, "kind", "write"))
+		if info.haveCapacity && !info.onDemand {
+			provisioned = append(provisioned,
+				sample("fakeservice_provisioned_capacity_units", float64(info.readUnits), "table", name, "kind", "read"),
+				sample("fakeservice_provisioned_capacity_units", float64(info.writeUnits), "table", name, "kind", "write"))
+			scale = append(scale,
+				sample("fakeservice_capacity_scale", info.readScale, "table", name, "kind", "read"),
+				sample("fakeservice_capacity_scale", info.writeScale, "table", name, "kind", "write"))
+			avail = append(avail,
+				sample("fakeservice_capacity_available_units", info.availRead.Units(), "table", name, "kind", "read"),
+				sample("fakeservice_capacity_available_units", info.availWrite.Units(), "table", name, "kind", "write"))
+			burst = append(burst,
+				sample("fakeservice_burst_credit_units", info.burstRead.Units(), "table", name, "kind", "read"),
+				sample("fakeservice_burst_credit_units", info.burstWrite.Units(), "table", name, "kind", "write"))
+		}
+		return true
+	})
+	family("fakeservice_consumed_capacity_units_total", "counter", "Capacity units consumed by admitted requests, by table and kind.", consumed)
+	family("fakeservice_throttled_requests_total", "counter", "Requests refused for capacity, by table and kind.", throttled)
+
+	var events []string
+	f.obs.throttles.Range(func(k, v any) bool {
+		key := k.(throttleKey)
+		events = append(events, sample("fakeservice_throttle_events_total", float64(v.(*atomic.Int64).Load()), "table", key.table, "reason", key.reason))
+		return true
+	})
+	family("fakeservice_throttle_events_total", "counter", "Throttling reasons answered (ThrottlingReasons entries), by table and reason.", events)
+	family("fakeservice_provisioned_capacity_units", "gauge", "Provisioned capacity units per second of provisioned tables, by table and kind.", provisioned)
+	family("fakeservice_capacity_scale", "gauge", "Fraction of provisioned capacity in effect (below 1 during a brownout), by table and kind.", scale)
+	family("fakeservice_capacity_available_units", "gauge", "Capacity units in the table's bucket now: this second's allowance plus burst credit; negative while an oversized request's debt is repaid.", avail)
+	family("fakeservice_burst_credit_units", "gauge", "Burst credit left: units the table's bucket holds beyond one second at the provisioned rate.", burst)
+
+	var faults []string
+	for i, n := range faultKindNames {
+		faults = append(faults, sample("fakeservice_faults_total", float64(f.obs.faults[i].Load()), "kind", n))
+	}
+	family("fakeservice_faults_total", "counter", "Faults injected by the fault schedule, by kind.", faults)
+
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// escapeLabel escapes a Prometheus label value.
+func escapeLabel(s string) string {
+	if !strings.ContainsAny(s, "\\\"\n") {
+		return s
+	}
+	return strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s)
+}
+
+func formatFloat(v float64) string {
+	switch {
+	case math.IsInf(v, 1):
+		return "+Inf"
+	case math.IsInf(v, -1):
+		return "-Inf"
+	}
+	return strconv.FormatFloat(v, 'g', -1, 64)
+}

@@ -1,0 +1,465 @@
+package fakeservice
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/bits"
+	"slices"
+	"strings"
+)
+
+// MaxPageSize is the most item data one Query or Scan page reads: 1 MB. A
+// page stops after the item that reaches it.
+const MaxPageSize = 1 << 20
+
+// Query and Scan
+
+type readManyInput struct {
+	TableName                 *string
+	IndexName                 *string
+	KeyConditionExpression    *string
+	FilterExpression          *string
+	ProjectionExpression      *string
+	ExpressionAttributeNames  map[string]string
+	ExpressionAttributeValues map[string]json.RawMessage
+	Limit                     *int64
+	ExclusiveStartKey         map[string]json.RawMessage
+	ScanIndexForward          *bool
+	ConsistentRead            *bool
+	Select                    *string
+	ReturnConsumedCapacity    *string
+	Segment, TotalSegments    *int64
+	// Legacy parameters, refused.
+	KeyConditions, QueryFilter, ScanFilter, ConditionalOperator, AttributesToGet json.RawMessage
+}
+
+// readManyOutput is a Query or Scan page.
+type readManyOutput struct {
+	Items            any `json:",omitempty"` // a list, absent for Select COUNT
+	Count            int
+	ScannedCount     int
+	LastEvaluatedKey map[string]attrValue `json:",omitempty"`
+	ConsumedCapacity *consumedCapacity    `json:",omitempty"`
+}
+
+// readMany is a parsed Query or Scan.
+type readMany struct {
+	t          *table
+	hash       string // Query: the partition key's canonical form
+	hashVal    attrValue
+	rngCond    *cond // Query: the sort-key condition, nil for none
+	filter     *cond
+	attrs      []string // projection, nil for all
+	count      bool     // Select COUNT
+	limit      int
+	start      map[string]attrValue
+	forward    bool
+	consistent bool
+	segment    int
+	segments   int
+}
+
+func (s *Server) query(body []byte) (any, error) { return s.readMany(body, true) }
+func (s *Server) scan(body []byte) (any, error)  { return s.readMany(body, false) }
+
+func (s *Server) readMany(body []byte, isQuery bool) (any, error) {
+	var in readManyInput
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	var v validator
+	v.tableName("tableName", in.TableName, true)
+	v.enum("returnConsumedCapacity", in.ReturnConsumedCapacity, returnConsumedCapacityValues...)
+	v.enum("select", in.Select, "ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES", "SPECIFIC_ATTRIBUTES", "COUNT")
+	if in.Limit != nil && *in.Limit < 1 {
+		v.add(fmt.Sprintf("'%d'", *in.Limit), "limit", "Member must have value greater than or equal to 1")
+	}
+	if !isQuery {
+		if in.Segment != nil && (*in.Segment < 0 || *in.Segment > 999999) {
+			v.add(fmt.Sprintf("'%d'", *in.Segment), "segment", "Member must have value greater than or equal to 0")
+		}
+		if in.TotalSegments != nil && (*in.TotalSegments < 1 || *in.TotalSegments > 1000000) {
+			c := "Member must have value greater than or equal to 1"
+			if *in.TotalSegments > 1000000 {
+				c = "Member must have value less than or equal to 1000000"
+			}
+			v.add(fmt.Sprintf("'%d'", *in.TotalSegments), "totalSegments", c)
+		}
+	}
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	for _, m := range []struct {
+		name string
+		raw  json.RawMessage
+	}{{"KeyConditions", in.KeyConditions}, {"QueryFilter", in.QueryFilter}, {"ScanFilter", in.ScanFilter},
+		{"ConditionalOperator", in.ConditionalOperator}, {"AttributesToGet", in.AttributesToGet}} {
+		if present(m.raw) {
+			return nil, validationError("fakeservice does not support the legacy " + m.name + " parameter; use expressions")
+		}
+	}
+	if in.IndexName != nil {
+		return nil, validationError("The table does not have the specified index: " + *in.IndexName)
+	}
+	if !isQuery && (in.Segment == nil) != (in.TotalSegments == nil) {
+		if in.Segment == nil {
+			return nil, validationError("The TotalSegments parameter is non-null, but the Segment parameter is null")
+		}
+		return nil, validationError("The Segment parameter is non-null, but the TotalSegments parameter is null")
+	}
+	if in.Segment != nil && in.TotalSegments != nil && *in.Segment >= *in.TotalSegments {
+		return nil, validationError(fmt.Sprintf("The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: %d is not less than TotalSegments: %d", *in.Segment, *in.TotalSegments))
+	}
+	if isQuery && in.KeyConditionExpression == nil {
+		return nil, validationError("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.")
+	}
+	sel := ""
+	if in.Select != nil {
+		sel = *in.Select
+	}
+	switch {
+	case sel == "ALL_PROJECTED_ATTRIBUTES":
+		return nil, validationError("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName")
+	case sel == "SPECIFIC_ATTRIBUTES" && in.ProjectionExpression == nil:
+		return nil, validationError("SPECIFIC_ATTRIBUTES requires ProjectionExpression or AttributesToGet")
+	case (sel == "COUNT" || sel == "ALL_ATTRIBUTES") && in.ProjectionExpression != nil:
+		return nil, validationError("Cannot specify the ProjectionExpression when choosing to get " + sel)
+	}
+
+	ctx, err := newExprContext(in.ExpressionAttributeNames, in.ExpressionAttributeValues,
+		in.KeyConditionExpression != nil || in.FilterExpression != nil || in.ProjectionExpression != nil)
+	if err != nil {
+		return nil, err
+	}
+	r := &readMany{
+		count:      sel == "COUNT",
+		limit:      -1,
+		forward:    in.ScanIndexForward == nil || *in.ScanIndexForward,
+		consistent: in.ConsistentRead != nil && *in.ConsistentRead,
+		segments:   1,
+	}
+	if in.Limit != nil {
+		r.limit = int(min(*in.Limit, 1<<30))
+	}
+	if in.TotalSegments != nil {
+		r.segment, r.segments = int(*in.Segment), int(*in.TotalSegments)
+	}
+	var keyCond *cond
+	if in.KeyConditionExpression != nil {
+		if keyCond, err = ctx.parseCondition("KeyConditionExpression", *in.KeyConditionExpression); err != nil {
+			return nil, err
+		}
+	}
+	if in.FilterExpression != nil {
+		if r.filter, err = ctx.parseCondition("FilterExpression", *in.FilterExpression); err != nil {
+			return nil, err
+		}
+	}
+	if in.ProjectionExpression != nil {
+		if r.attrs, err = ctx.parseProjection(*in.ProjectionExpression); err != nil {
+			return nil, err
+		}
+	}
+	if err := ctx.checkUnused(); err != nil {
+		return nil, err
+	}
+	if r.start, err = decodeItem(in.ExclusiveStartKey); err != nil {
+		return nil, err
+	}
+	if in.ExclusiveStartKey == nil {
+		r.start = nil
+	}
+	t, err := s.lookup(*in.TableName, "Requested resource not found")
+	if err != nil {
+		return nil, err
+	}
+	r.t = t
+	if isQuery {
+		if err := r.keyCondition(keyCond); err != nil {
+			return nil, err
+		}
+	}
+	if r.start != nil {
+		if err := r.checkStart(isQuery); err != nil {
+			return nil, err
+		}
+	}
+	t.mu.Lock()
+	if t.deleted {
+		t.mu.Unlock()
+		return nil, resourceNotFoundError("Requested resource not found")
+	}
+	var keys []itemKey
+	if isQuery {
+		keys = r.queryKeys()
+	} else {
+		keys = r.scanKeys()
+	}
+	out, read := r.page(keys)
+	cost := ReadCost(read, r.consistent)
+	d := t.charge(s.now(), Read, r.hash, cost)
+	t.mu.Unlock()
+	if !d.Admitted {
+		return nil, throttleError(d, t.arn)
+	}
+	out.ConsumedCapacity = consumed(in.ReturnConsumedCapacity, t.name, Read, cost)
+	return out, nil
+}
+
+// keyCondition checks a KeyConditionExpression against the key schema: an
+// equality on the partition key and at most one condition on the sort key.
+func (r *readMany) keyCondition(c *cond) error {
+	var parts []*cond
+	var flatten func(*cond) error
+	flatten = func(c *cond) error {
+		switch c.kind {
+		case cAnd:
+			if err := flatten(c.kids[0]); err != nil {
+				return err
+			}
+			return flatten(c.kids[1])
+		case cOr:
+			return validationError("Invalid operator used in KeyConditionExpression: OR")
+		case cNot:
+			return validationError("Invalid operator used in KeyConditionExpression: NOT")
+		case cIn:
+			return validationError("Invalid operator used in KeyConditionExpression: IN")
+		case cFunc:
+			if c.op != "begins_with" {
+				return validationError("Invalid operator used in KeyConditionExpression: " + c.op)
+			}
+		case cCmp:
+			if c.op == "<>" {
+				return validationError("Unsupported operator used in KeyConditionExpression: <>")
+			}
+		}
+		parts = append(parts, c)
+		return nil
+	}
+	if err := flatten(c); err != nil {
+		return err
+	}
+	if len(parts) > 2 {
+		return validationError("Conditions can be of length 1 or 2 only")
+	}
+	t := r.t
+	var hashCond, rngCond *cond
+	for _, p := range parts {
+		if !p.args[0].isPath || slices.ContainsFunc(p.args[1:], func(o operand) bool { return o.isPath }) {
+			return validationError("Invalid condition in KeyConditionExpression: " + p.args[0].text + " must be an attribute and the other operands values")
+		}
+		switch {
+		case p.args[0].path == t.hash.name && hashCond == nil:
+			hashCond = p
+		case t.rng != nil && p.args[0].path == t.rng.name && rngCond == nil:
+			rngCond = p
+		default:
+			return validationError("Query condition missed key schema element: " + r.missing(hashCond))
+		}
+	}
+	if hashCond == nil {
+		return validationError("Query condition missed key schema element: " + t.hash.name)
+	}
+	if hashCond.kind != cCmp || hashCond.op != "=" {
+		return validationError("Query key condition not supported")
+	}
+	for _, p := range parts {
+		ka := t.hash
+		if p == rngCond {
+			ka = *t.rng
+		}
+		for _, o := range p.args[1:] {
+			if o.val.typ != ka.typ {
+				if p.kind == cFunc && ka.typ == typeN {
+					return validationError("Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N")
+				}
+				return validationError("One or more parameter values were invalid: Condition parameter type does not match schema type")
+			}
+		}
+	}
+	r.hashVal = hashCond.args[1].val
+	h, err := keyPart(r.hashVal, t.hash, maxHashKeySize)
+	if err != nil {
+		return err
+	}
+	r.hash, r.rngCond = h, rngCond
+	return nil
+}
+
+func (r *readMany) missing(hashCond *cond) string {
+	if hashCond == nil || r.t.rng == nil {
+		return r.t.hash.name
+	}
+	return r.t.rng.name
+}
+
+// checkStart checks ExclusiveStartKey is a key of the table (and, for a
+// Query, of the partition queried).
+func (r *readMany) checkStart(isQuery bool) error {
+	k, err := r.t.keyOfKey(r.start)
+	if err != nil {
+		return validationError("The provided starting key is invalid: " + err.(*apiError).msg)
+	}
+	if isQuery && k.hash != r.hash {
+		return validationError("The provided starting key is invalid: The provided key element does not match the schema")
+	}
+	return nil
+}
+
+// queryKeys returns the keys of the queried partition key's items that
+// satisfy the sort-key condition, in the order asked for, after the start
+// key. The caller holds t.mu.
+func (r *readMany) queryKeys() []itemKey {
+	t := r.t
+	if t.rng == nil {
+		k := itemKey{hash: r.hash}
+		if _, ok := t.items[k]; !ok || r.start != nil {
+			return nil
+		}
+		return []itemKey{k}
+	}
+	coll := t.collections[r.hash]
+	keys := make([]itemKey, 0, len(coll))
+	for rng := range coll {
+		k := itemKey{hash: r.hash, rng: rng}
+		if r.rngCond == nil || r.rngCond.eval(t.items[k].attrs) {
+			keys = append(keys, k)
+		}
+	}
+	name := t.rng.name
+	cmp := func(a, b itemKey) int {
+		c, _ := compareValues(t.items[a].attrs[name], t.items[b].attrs[name])
+		return c
+	}
+	slices.SortFunc(keys, cmp)
+	if !r.forward {
+		slices.Reverse(keys)
+	}
+	if r.start != nil {
+		sv := r.start[name]
+		i := 0
+		for i < len(keys) {
+			c, _ := compareValues(t.items[keys[i]].attrs[name], sv)
+			if (r.forward && c > 0) || (!r.forward && c < 0) {
+				break
+			}
+			i++
+		}
+		keys = keys[i:]
+	}
+	return keys
+}
+
+// scanOrder is an item's place in a Scan: by partition-key hash, then
+// partition key, then sort key.
+type scanOrder struct {
+	h    uint64
+	hash string
+	rng  attrValue
+}
+
+func (r *readMany) orderOf(k itemKey, item map[string]attrValue) scanOrder {
+	o := scanOrder{h: keyHash(k.hash), hash: k.hash}
+	if r.t.rng != nil {
+		o.rng = item[r.t.rng.name]
+	}
+	return o
+}
+
+func compareScan(a, b scanOrder) int {
+	switch {
+	case a.h != b.h:
+		if a.h < b.h {
+			return -1
+		}
+		return 1
+	case a.hash != b.hash:
+		return strings.Compare(a.hash, b.hash)
+	}
+	c, _ := compareValues(a.rng, b.rng)
+	return c
+}
+
+// scanKeys returns the keys of the segment's items in scan order, after the
+// start key. The caller holds t.mu.
+func (r *readMany) scanKeys() []itemKey {
+	t := r.t
+	type entry struct {
+		k itemKey
+		o scanOrder
+	}
+	var start *scanOrder
+	if r.start != nil {
+		k, _ := t.keyOfKey(r.start)
+		o := r.orderOf(k, r.start)
+		start = &o
+	}
+	entries := make([]entry, 0, len(t.items)/r.segments+1)
+	for k, it := range t.items {
+		o := r.orderOf(k, it.attrs)
+		if r.segments > 1 {
+			if seg, _ := bits.Mul64(o.h, uint64(r.segments)); int(seg) != r.segment {
+				continue
+			}
+		}
+		if start != nil && compareScan(o, *start) <= 0 {
+			continue
+		}
+		entries = append(entries, entry{k, o})
+	}
+	slices.SortFunc(entries, func(a, b entry) int { return compareScan(a.o, b.o) })
+	keys := make([]itemKey, len(entries))
+	for i, e := range entries {
+		keys[i] = e.k
+	}
+	return keys
+}
+
+// keyHash is the 64-bit FNV-1a hash partitionOf places keys by.
+func keyHash(key string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(key); i++ {
+		h ^= uint64(key[i])
+		h *= 1099511628211
+	}
+	return h
+}
+
+// page reads keys in order up to Limit items or MaxPageSize bytes and
+// returns the page and the bytes read (before the filter, which is what
+// DynamoDB charges). The caller holds t.mu.
+func (r *readMany) page(keys []itemKey) (*readManyOutput, int) {
+	t := r.t
+	out := &readManyOutput{}
+	items := []map[string]attrValue{}
+	read := 0
+	for i, k := range keys {
+		it := t.items[k]
+		read += it.size
+		out.ScannedCount++
+		if r.filter == nil || r.filter.eval(it.attrs) {
+			out.Count++
+			if !r.count {
+				items = append(items, project(it.attrs, r.attrs))
+			}
+		}
+		more := i+1 < len(keys)
+		if out.ScannedCount == r.limit || (read >= MaxPageSize && more) {
+			out.LastEvaluatedKey = t.keyAttrs(it.attrs)
+			break
+		}
+	}
+	if !r.count {
+		out.Items = items
+	}
+	return out, read
+}
+
+// keyAttrs returns the key attributes of item.
+func (t *table) keyAttrs(item map[string]attrValue) map[string]attrValue {
+	k := map[string]attrValue{t.hash.name: item[t.hash.name]}
+	if t.rng != nil {
+		k[t.rng.name] = item[t.rng.name]
+	}
+	return k
+}

@@ -1,0 +1,352 @@
+package fakeservice
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// update is a parsed UpdateExpression: SET, REMOVE, ADD and DELETE actions
+// on top-level attributes.
+type update struct {
+	actions []updateAction
+}
+
+type updateAction struct {
+	clause string // SET, REMOVE, ADD or DELETE
+	path   string
+	value  setValue // SET
+	arg    operand  // ADD, DELETE: a value
+}
+
+// setValue is a SET action's right-hand side: one operand, or two joined by
+// + or -.
+type setValue struct {
+	op   string // "", "+" or "-"
+	a, b setOperand
+}
+
+// setOperand is a path, a value, if_not_exists(path, operand) or
+// list_append(operand, operand).
+type setOperand struct {
+	fn   string
+	o    operand
+	args []setOperand
+}
+
+// parseUpdate parses an UpdateExpression.
+func (c *exprContext) parseUpdate(expr string) (*update, error) {
+	p, err := c.parser("UpdateExpression", expr)
+	if err != nil {
+		return nil, err
+	}
+	u := &update{}
+	seen := map[string]bool{}
+	paths := map[string]string{} // attribute -> path as written
+	for p.peek().kind != tEOF {
+		t := p.next()
+		clause := strings.ToUpper(t.text)
+		if t.kind != tName || !contains([]string{"SET", "REMOVE", "ADD", "DELETE"}, clause) {
+			p.pos--
+			return nil, p.syntax()
+		}
+		if seen[clause] {
+			return nil, validationError(fmt.Sprintf("Invalid UpdateExpression: The %q section can only be used once in an update expression;", clause))
+		}
+		seen[clause] = true
+		for {
+			path, err := p.path()
+			if err != nil {
+				return nil, err
+			}
+			if prev, dup := paths[path.path]; dup {
+				return nil, validationError(fmt.Sprintf("Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [%s], path two: [%s]", prev, path.path))
+			}
+			paths[path.path] = path.path
+			a := updateAction{clause: clause, path: path.path}
+			switch clause {
+			case "SET":
+				if t := p.next(); t.kind != tOp || t.text != "=" {
+					p.pos--
+					return nil, p.syntax()
+				}
+				if a.value, err = p.setValue(); err != nil {
+					return nil, err
+				}
+			case "ADD", "DELETE":
+				if p.peek().kind != tValue {
+					return nil, p.syntax()
+				}
+				if a.arg, err = p.operand(); err != nil {
+					return nil, err
+				}
+				ok := a.arg.val.typ == typeSS || a.arg.val.typ == typeNS || a.arg.val.typ == typeBS ||
+					(clause == "ADD" && a.arg.val.typ == typeN)
+				if !ok {
+					return nil, validationError(fmt.Sprintf("Invalid UpdateExpression: Incorrect operand type for operator or function; operator: %s, operand type: %s", clause, typeLongName(a.arg.val.typ)))
+				}
+			}
+			u.actions = append(u.actions, a)
+			if p.peek().kind != tComma {
+				break
+			}
+			p.pos++
+		}
+	}
+	return u, nil
+}
+
+// typeLongName names a type as DynamoDB's operand-type messages do.
+func typeLongName(t attrType) string {
+	switch t {
+	case typeS:
+		return "STRING"
+	case typeN:
+		return "NUMBER"
+	case typeB:
+		return "BINARY"
+	case typeBOOL:
+		return "BOOLEAN"
+	case typeNULL:
+		return "NULL"
+	case typeSS:
+		return "STRING SET"
+	case typeNS:
+		return "NUMBER SET"
+	case typeBS:
+		return "BINARY SET"
+	case typeL:
+		return "LIST"
+	case typeM:
+		return "MAP"
+	}
+	return t.String()
+}
+
+func (p *exprParser) setValue() (setValue, error) {
+	a, err := p.setOperand()
+	if err != nil {
+		return setValue{}, err
+	}
+	v := setValue{a: a}
+	if t := p.peek(); t.kind == tOp && (t.text == "+" || t.text == "-") {
+		p.pos++
+		v.op = t.text
+		if v.b, err = p.setOperand(); err != nil {
+			return setValue{}, err
+		}
+	}
+	return v, nil
+}
+
+func (p *exprParser) setOperand() (setOperand, error) {
+	t := p.peek()
+	if t.kind == tName && p.toks[p.pos+1].kind == tLParen {
+		fn := strings.ToLower(t.text)
+		if fn != "if_not_exists" && fn != "list_append" {
+			if contains(reservedFunctions, fn) {
+				return setOperand{}, validationError("Invalid UpdateExpression: The function is not allowed to be used this way in an expression; function: " + t.text)
+			}
+			return setOperand{}, validationError("Invalid UpdateExpression: Invalid function name; function: " + t.text)
+		}
+		p.pos += 2
+		x := setOperand{fn: fn}
+		for i := range 2 {
+			if i > 0 {
+				if err := p.expect(tComma); err != nil {
+					return setOperand{}, err
+				}
+			}
+			var arg setOperand
+			var err error
+			if fn == "if_not_exists" && i == 0 {
+				arg.o, err = p.path()
+			} else {
+				arg, err = p.setOperand()
+			}
+			if err != nil {
+				return setOperand{}, err
+			}
+			x.args = append(x.args, arg)
+		}
+		return x, p.expect(tRParen)
+	}
+	o, err := p.operand()
+	return setOperand{o: o}, err
+}
+
+var errUpdateType = validationError("An operand in the update expression has an incorrect data type")
+
+// eval returns the operand's value against the item before the update.
+func (x setOperand) eval(old map[string]attrValue) (attrValue, error) {
+	switch x.fn {
+	case "if_not_exists":
+		if v, ok := x.args[0].o.get(old); ok {
+			return v, nil
+		}
+		return x.args[1].eval(old)
+	case "list_append":
+		a, err := x.args[0].eval(old)
+		if err != nil {
+			return attrValue{}, err
+		}
+		b, err := x.args[1].eval(old)
+		if err != nil {
+			return attrValue{}, err
+		}
+		if a.typ != typeL || b.typ != typeL {
+			return attrValue{}, errUpdateType
+		}
+		return attrValue{typ: typeL, list: append(slices.Clip(a.list), b.list...)}, nil
+	}
+	v, ok := x.o.get(old)
+	if !ok {
+		return attrValue{}, validationError("The provided expression refers to an attribute that does not exist in the item")
+	}
+	return v, nil
+}
+
+func (v setValue) eval(old map[string]attrValue) (attrValue, error) {
+	a, err := v.a.eval(old)
+	if err != nil || v.op == "" {
+		return a, err
+	}
+	b, err := v.b.eval(old)
+	if err != nil {
+		return attrValue{}, err
+	}
+	if a.typ != typeN || b.typ != typeN {
+		return attrValue{}, errUpdateType
+	}
+	n, s, err := addNumbers(a.num, b.num, v.op == "-")
+	if err != nil {
+		return attrValue{}, err
+	}
+	return numberValue(n, s), nil
+}
+
+// apply returns the item after the update, evaluated against old (nil for
+// a new item, which then holds base, its key), and the attributes the
+// update named, for ReturnValues UPDATED_OLD and UPDATED_NEW.
+func (u *update) apply(old, base map[string]attrValue) (map[string]attrValue, []string, error) {
+	if old == nil {
+		old = base
+	}
+	item := make(map[string]attrValue, len(old)+len(u.actions))
+	for k, v := range old {
+		item[k] = v
+	}
+	var named []string
+	for _, a := range u.actions {
+		named = append(named, a.path)
+		switch a.clause {
+		case "SET":
+			v, err := a.value.eval(old)
+			if err != nil {
+				return nil, nil, err
+			}
+			item[a.path] = v
+		case "REMOVE":
+			delete(item, a.path)
+		case "ADD":
+			cur, ok := old[a.path]
+			if !ok {
+				item[a.path] = a.arg.val
+				continue
+			}
+			v, err := addValue(cur, a.arg.val)
+			if err != nil {
+				return nil, nil, err
+			}
+			item[a.path] = v
+		case "DELETE":
+			cur, ok := old[a.path]
+			if !ok {
+				continue
+			}
+			if cur.typ != a.arg.val.typ {
+				return nil, nil, errUpdateType
+			}
+			if v, left := setMinus(cur, a.arg.val); left {
+				item[a.path] = v
+			} else {
+				delete(item, a.path)
+			}
+		}
+	}
+	return item, named, nil
+}
+
+// addValue is ADD on an existing value: a number sum or a set union.
+func addValue(cur, v attrValue) (attrValue, error) {
+	if cur.typ != v.typ {
+		return attrValue{}, errUpdateType
+	}
+	if cur.typ == typeN {
+		n, s, err := addNumbers(cur.num, v.num, false)
+		if err != nil {
+			return attrValue{}, err
+		}
+		return numberValue(n, s), nil
+	}
+	have := setKeys(cur)
+	out := attrValue{typ: cur.typ}
+	out.strs = slices.Clone(cur.strs)
+	out.nums = slices.Clone(cur.nums)
+	out.bins = slices.Clone(cur.bins)
+	switch v.typ {
+	case typeSS:
+		for _, s := range v.strs {
+			if !have[s] {
+				out.strs = append(out.strs, s)
+				have[s] = true
+			}
+		}
+	case typeNS:
+		for i, n := range v.nums {
+			if !have[n.canonical()] {
+				out.nums = append(out.nums, n)
+				out.strs = append(out.strs, v.strs[i])
+				have[n.canonical()] = true
+			}
+		}
+	case typeBS:
+		for _, b := range v.bins {
+			if !have[string(b)] {
+				out.bins = append(out.bins, b)
+				have[string(b)] = true
+			}
+		}
+	}
+	return out, nil
+}
+
+// setMinus returns cur without v's members, and whether any are left.
+func setMinus(cur, v attrValue) (attrValue, bool) {
+	drop := setKeys(v)
+	out := attrValue{typ: cur.typ}
+	switch cur.typ {
+	case typeSS:
+		for _, s := range cur.strs {
+			if !drop[s] {
+				out.strs = append(out.strs, s)
+			}
+		}
+		return out, len(out.strs) > 0
+	case typeNS:
+		for i, n := range cur.nums {
+			if !drop[n.canonical()] {
+				out.nums = append(out.nums, n)
+				out.strs = append(out.strs, cur.strs[i])
+			}
+		}
+		return out, len(out.nums) > 0
+	default:
+		for _, b := range cur.bins {
+			if !drop[string(b)] {
+				out.bins = append(out.bins, b)
+			}
+		}
+		return out, len(out.bins) > 0
+	}
+}

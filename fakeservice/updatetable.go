@@ -1,0 +1,128 @@
+package fakeservice
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// UpdateTable
+
+type updateTableInput struct {
+	TableName             *string
+	BillingMode           *string
+	ProvisionedThroughput *struct {
+		ReadCapacityUnits, WriteCapacityUnits *int64
+	}
+	OnDemandThroughput *onDemandThroughputInput
+	// Accepted and ignored: nothing in the model depends on them.
+	AttributeDefinitions      json.RawMessage
+	DeletionProtectionEnabled *bool
+	TableClass                *string
+	// Not modelled, refused.
+	GlobalSecondaryIndexUpdates json.RawMessage
+	WarmThroughput              json.RawMessage
+	ReplicaUpdates              json.RawMessage
+	StreamSpecification         json.RawMessage
+	SSESpecification            json.RawMessage
+}
+
+// updateTable changes a table's billing mode, provisioned throughput or
+// OnDemandThroughput. Changes take effect at once (the table answers
+// UPDATING and is ACTIVE for the next request): the capacity state is
+// re-rated at now (see TableCapacity.SetProvisioned and SetOnDemand).
+func (s *Server) updateTable(body []byte) (any, error) {
+	var in updateTableInput
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	var v validator
+	v.tableName("tableName", in.TableName, true)
+	if pt := in.ProvisionedThroughput; pt != nil {
+		v.units("provisionedThroughput.readCapacityUnits", pt.ReadCapacityUnits)
+		v.units("provisionedThroughput.writeCapacityUnits", pt.WriteCapacityUnits)
+	}
+	v.enum("billingMode", in.BillingMode, billingProvisioned, billingPayPerRequest)
+	if od := in.OnDemandThroughput; od != nil {
+		v.onDemandMax("onDemandThroughput.maxReadRequestUnits", od.MaxReadRequestUnits)
+		v.onDemandMax("onDemandThroughput.maxWriteRequestUnits", od.MaxWriteRequestUnits)
+	}
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	for _, m := range []struct {
+		name string
+		raw  json.RawMessage
+	}{
+		{"GlobalSecondaryIndexUpdates", in.GlobalSecondaryIndexUpdates},
+		{"WarmThroughput", in.WarmThroughput},
+		{"ReplicaUpdates", in.ReplicaUpdates},
+		{"StreamSpecification", in.StreamSpecification},
+		{"SSESpecification", in.SSESpecification},
+	} {
+		if present(m.raw) {
+			return nil, validationError("fakeservice does not support " + m.name + " (not modelled)")
+		}
+	}
+	if in.BillingMode == nil && in.ProvisionedThroughput == nil && in.OnDemandThroughput == nil &&
+		in.DeletionProtectionEnabled == nil && in.TableClass == nil {
+		return nil, validationError("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required")
+	}
+	t, err := s.lookup(*in.TableName, tableNotFoundMessage(*in.TableName))
+	if err != nil {
+		return nil, err
+	}
+
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.deleted {
+		return nil, resourceNotFoundError(tableNotFoundMessage(t.name))
+	}
+	now := s.now()
+	billing := t.billing
+	if in.BillingMode != nil {
+		billing = *in.BillingMode
+	}
+	pt := in.ProvisionedThroughput
+	switch {
+	case billing == billingPayPerRequest && pt != nil:
+		return nil, validationError("One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST")
+	case billing == billingProvisioned && t.billing == billingPayPerRequest && pt == nil:
+		return nil, validationError("One or more parameter values were invalid: ProvisionedThroughput must be specified when BillingMode is PROVISIONED")
+	}
+	maxRead, maxWrite := in.OnDemandThroughput.resolve(t.maxRead, t.maxWrite)
+	if billing == billingProvisioned {
+		if pt != nil {
+			r, w := *pt.ReadCapacityUnits, *pt.WriteCapacityUnits
+			if limit := s.model.maxTableUnits(); r > limit || w > limit {
+				return nil, limitExceededError(fmt.Sprintf(
+					"Subscriber limit exceeded: Provisioned throughput for a table cannot exceed %d read or write capacity units", limit))
+			}
+			if t.billing == billingProvisioned && r == t.readUnits && w == t.writeUnits {
+				return nil, validationError(fmt.Sprintf("The provisioned throughput for the table will not change. The requested value equals the current value. "+
+					"Current ReadCapacityUnits provisioned for the table: %d. Requested ReadCapacityUnits: %d. "+
+					"Current WriteCapacityUnits provisioned for the table: %d. Requested WriteCapacityUnits: %d. "+
+					"Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.",
+					t.readUnits, r, t.writeUnits, w))
+			}
+			if t.billing == billingProvisioned {
+				if r > t.readUnits || w > t.writeUnits {
+					t.lastInc = now
+				}
+				if r < t.readUnits || w < t.writeUnits {
+					t.lastDec = now
+				}
+			}
+			t.capacity.SetProvisioned(r, w, now)
+			t.readUnits, t.writeUnits = r, w
+		}
+	} else {
+		t.capacity.SetOnDemand(maxRead, maxWrite, now)
+		if t.billing == billingProvisioned {
+			t.lastPPR = now
+		}
+		t.readUnits, t.writeUnits = 0, 0
+	}
+	t.billing = billing
+	t.maxRead, t.maxWrite = maxRead, maxWrite
+	return struct{ TableDescription *tableDescription }{t.description("UPDATING")}, nil
+}
