@@ -3,15 +3,18 @@
 // Usage:
 //
 //	bench run [flags] SCENARIO.yaml   compare strategies on a scenario
+//	bench compare [flags] BASE.json CUR.json   diff two runs; --fail-on rules gate CI
+//	bench report [flags] RUN.json     re-render a run: table, csv, md, html, gobench
 //	bench serve [flags]               run the fake DynamoDB service
 //	bench policy SCENARIO.yaml        print the IAM policy a scenario needs
 //	bench validate SCENARIO.yaml...   check scenario files without running
 //	bench strategies                  list the retry strategies
 //	bench version                     print tool and SDK versions
 //
-// Exit status: 0 success; 1 the run failed; 2 bad input (a flag, a
-// scenario file, a strategy name); 3 a scenario SLO was missed (results
-// are written); 130 interrupted (partial results are still written).
+// Exit status: 0 success; 1 the run failed, or a compare --fail-on rule
+// was broken; 2 bad input (a flag, a scenario file, a strategy name, a
+// run.json file, a rule); 3 a scenario SLO was missed (results are
+// written); 130 interrupted (partial results are still written).
 package main
 
 import (
@@ -44,6 +47,8 @@ type command struct {
 
 var commands = map[string]command{
 	"run":        {runMain, "compare retry strategies on a scenario"},
+	"compare":    {compareMain, "diff two run.json files; exit 1 when a --fail-on rule is broken"},
+	"report":     {reportMain, "re-render a saved run.json as table, csv, md, html or gobench"},
 	"policy":     {policyMain, "print the least-privilege IAM policy a scenario needs"},
 	"serve":      {serveMain, "run the fake DynamoDB service"},
 	"strategies": {strategiesMain, "list the retry strategies with their formulas and defaults"},

@@ -27,6 +27,7 @@ type runOptions struct {
 	grace        time.Duration
 	quiet        bool
 	trials       int
+	format       string // what stdout gets: "table" or "gobench"
 	target       targetOptions
 	keepTables   bool
 	table        string // an existing table to use instead of fresh ones
@@ -43,6 +44,7 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.BoolVar(&o.sequential, "sequential", false, "run strategies one after another instead of side by side")
 	fs.DurationVar(&o.grace, "grace", runner.DefaultGrace, "after Ctrl-C, how long in-flight operations may finish")
 	fs.IntVar(&o.trials, "trials", 1, "repeat each strategy's run N times (fresh table each) for medians and significance tests")
+	fs.StringVar(&o.format, "format", "table", "stdout: table, or gobench (Go benchmark format for benchstat, one line per trial; other lines go to stderr)")
 	fs.StringVar(&o.target.endpoint, "endpoint", "", "a DynamoDB-compatible endpoint URL instead of the embedded fake (credentials from the default chain)")
 	fs.BoolVar(&o.target.aws, "aws", false, "real DynamoDB (region and credentials from the default chain; us-east-1 when no region is configured)")
 	fs.StringVar(&o.target.profile, "profile", "", "shared config profile for -aws or -endpoint")
@@ -76,6 +78,9 @@ func run(ctx context.Context, o runOptions, stdout, stderr io.Writer) error {
 	}
 	if o.trials < 1 {
 		return badInput{fmt.Errorf("-trials must be >= 1, got %d", o.trials)}
+	}
+	if o.format != "table" && o.format != "gobench" {
+		return badInput{fmt.Errorf("-format must be table or gobench, got %q", o.format)}
 	}
 	if o.duration < 0 {
 		return badInput{fmt.Errorf("-duration must be > 0, got %s", o.duration)}
@@ -142,17 +147,24 @@ func run(ctx context.Context, o runOptions, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("write results: %w", err)
 	}
-	if err := report.Table(stdout, file); err != nil {
+	if err := writeReports(path, file); err != nil { // summary.csv, summary.md, report.html
+		return fmt.Errorf("write reports: %w", err)
+	}
+	render, notes := report.Table, stdout
+	if o.format == "gobench" {
+		render, notes = report.GoBench, stderr // stdout stays parseable
+	}
+	if err := render(stdout, file); err != nil {
 		return err
 	}
 	missed := 0
 	for _, c := range file.SLOs {
 		if !c.Met {
 			missed++
-			fmt.Fprintf(stdout, "SLO missed: %s: %s (measured %.4g)\n", c.Strategy, c.SLO, c.Value)
+			fmt.Fprintf(notes, "SLO missed: %s: %s (measured %.4g)\n", c.Strategy, c.SLO, c.Value)
 		}
 	}
-	fmt.Fprintf(stdout, "results: %s\n", path)
+	fmt.Fprintf(notes, "results: %s\n", path)
 	if res.Interrupted {
 		return fmt.Errorf("%w: partial results written to %s", errInterrupted, path)
 	}
@@ -185,12 +197,22 @@ func resolveStrategies(sc *scenario.Scenario, override string) ([]strategy.Strat
 	for i, spec := range specs {
 		s, err := strategy.New(spec.Name, strategy.Params{
 			MaxAttempts: spec.MaxAttempts, Base: time.Duration(spec.Base), Cap: time.Duration(spec.Cap),
+			Quota: spec.Quota, RetryCost: spec.RetryCost, ThrottleRetryCost: spec.ThrottleRetryCost, TimeoutRetryCost: spec.TimeoutRetryCost,
+			Rate: float64(spec.Rate), Burst: spec.Burst,
+			Budget: spec.Budget, Window: time.Duration(spec.Window), MinPerSecond: spec.MinPerSecond,
+			K:         spec.K,
+			Threshold: spec.Threshold, FailureRatio: spec.FailureRatio, CoolDown: time.Duration(spec.CoolDown),
 		})
 		if err != nil {
 			if override != "" {
 				return nil, fmt.Errorf("-strategies: %w", err)
 			}
-			return nil, sc.Errorf(fmt.Sprintf("strategies[%d]", i), "%v", err)
+			field := fmt.Sprintf("strategies[%d]", i)
+			if pe := (*strategy.ParamError)(nil); errors.As(err, &pe) {
+				// Point at the line of the field at fault.
+				return nil, sc.Errorf(field+"."+pe.Field, "strategy %s: %s", pe.Strategy, pe.Msg)
+			}
+			return nil, sc.Errorf(field, "%v", err)
 		}
 		out = append(out, s)
 	}

@@ -25,16 +25,16 @@ const SchemaVersion = 1
 
 // File is the content of run.json.
 type File struct {
-	SchemaVersion int                `json:"schema_version"`
-	Tool          Versions           `json:"tool"`
-	Machine       Machine            `json:"machine"`
-	Target        string             `json:"target"`
+	SchemaVersion int      `json:"schema_version"`
+	Tool          Versions `json:"tool"`
+	Machine       Machine  `json:"machine"`
+	Target        string   `json:"target"`
 	// Credentials says where the run's credentials came from (for example
 	// "EC2 instance role bench"), never what they were.
-	Credentials string `json:"credentials"`
-	Scenario      *scenario.Scenario `json:"scenario"`
-	Started       time.Time          `json:"started"`
-	Interrupted   bool               `json:"interrupted"`
+	Credentials string             `json:"credentials"`
+	Scenario    *scenario.Scenario `json:"scenario"`
+	Started     time.Time          `json:"started"`
+	Interrupted bool               `json:"interrupted"`
 	// Strategies hold each strategy's resolved parameters and results;
 	// latencies are operation latencies from the intended start, in ms.
 	Strategies []runner.StrategyResult `json:"strategies"`

@@ -90,7 +90,7 @@ func TestRunOverloadNoRetryAcceptsCapacity(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := res.Strategies[0].Summary
-	if want := int64(3 * w); m.Succeeded < want*85/100 || m.Succeeded > want*115/100 {
+	if want := int64(3 * w); m.Succeeded < want*85/100 || m.Succeeded > want*120/100 { // burst credit accrues in any pause of the load generator
 		t.Errorf("succeeded %d of %d, want about %d", m.Succeeded, m.Ops, want)
 	}
 	if m.Failed["throttled"] != m.Ops-m.Succeeded {
