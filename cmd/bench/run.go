@@ -27,6 +27,8 @@ type runOptions struct {
 	grace        time.Duration
 	quiet        bool
 	trials       int
+	timeScale    float64
+	opTimeout    time.Duration
 	format       string // what stdout gets: "table" or "gobench"
 	target       targetOptions
 	keepTables   bool
@@ -43,6 +45,8 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.StringVar(&o.out, "out", "results", "results directory: files go to OUT/SCENARIO/TIMESTAMP/")
 	fs.BoolVar(&o.sequential, "sequential", false, "run strategies one after another instead of side by side")
 	fs.DurationVar(&o.grace, "grace", runner.DefaultGrace, "after Ctrl-C, how long in-flight operations may finish")
+	fs.Float64Var(&o.timeScale, "time-scale", 1, "multiply every time in the scenario's schedule (duration, stages, spike, fault windows) by this factor, e.g. 0.1")
+	fs.DurationVar(&o.opTimeout, "op-timeout", 0, "override the scenario's workload.timeout (per operation, all attempts and backoff included)")
 	fs.IntVar(&o.trials, "trials", 1, "repeat each strategy's run N times (fresh table each) for medians and significance tests")
 	fs.StringVar(&o.format, "format", "table", "stdout: table, or gobench (Go benchmark format for benchstat, one line per trial; other lines go to stderr)")
 	fs.StringVar(&o.target.endpoint, "endpoint", "", "a DynamoDB-compatible endpoint URL instead of the embedded fake (credentials from the default chain)")
@@ -82,6 +86,18 @@ func run(ctx context.Context, o runOptions, stdout, stderr io.Writer) error {
 	if o.format != "table" && o.format != "gobench" {
 		return badInput{fmt.Errorf("-format must be table or gobench, got %q", o.format)}
 	}
+	if o.opTimeout < 0 {
+		return badInput{fmt.Errorf("-op-timeout must be > 0, got %s", o.opTimeout)}
+	}
+	if o.opTimeout > 0 {
+		sc.Workload.Timeout = scenario.Duration(o.opTimeout)
+	}
+	if !(o.timeScale > 0) {
+		return badInput{fmt.Errorf("-time-scale must be > 0, got %g", o.timeScale)}
+	}
+	if o.timeScale != 1 {
+		sc.ScaleTime(o.timeScale)
+	}
 	if o.duration < 0 {
 		return badInput{fmt.Errorf("-duration must be > 0, got %s", o.duration)}
 	}
@@ -110,7 +126,7 @@ func run(ctx context.Context, o runOptions, stdout, stderr io.Writer) error {
 	if o.target.aws || o.target.endpoint != "" {
 		tg, err = remoteTarget(ctx, o.target, stderr)
 	} else {
-		tg, err = embeddedTarget()
+		tg, err = embeddedTarget(sc)
 	}
 	if err != nil {
 		return err
@@ -130,11 +146,16 @@ func run(ctx context.Context, o runOptions, stdout, stderr io.Writer) error {
 		stop := showProgress(stderr, live, time.Duration(o.trials)*sc.Workload.TotalDuration())
 		defer stop()
 	}
-	res, err := runner.Run(ctx, runner.Options{
+	runCtx, stopRun := tg.access.watch(ctx) // an access error stops the run
+	defer stopRun()
+	res, err := runner.Run(runCtx, runner.Options{
 		Scenario: sc, Target: tg.Target, Strategies: strategies,
 		Sequential: o.sequential, Grace: o.grace, Live: live, Trials: o.trials,
 		KeepTables: o.keepTables, ExistingTable: o.table, UseExistingTable: o.useExisting,
 	})
+	if aerr := tg.access.Err(); aerr != nil {
+		return aerr // the measurements say nothing about the strategies
+	}
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/throttlebench/throttlebench/fakeservice"
 	"github.com/throttlebench/throttlebench/internal/runner"
+	"github.com/throttlebench/throttlebench/internal/scenario"
 )
 
 // targetOptions are the flags that say where requests go. No flag takes a
@@ -52,37 +53,68 @@ type target struct {
 	Credentials string
 	Real        bool // real AWS: costs money
 	close       func()
+	// access stops the run at the first access error; nil for the
+	// embedded fake, which checks no credentials.
+	access *accessWatch
 }
 
-// embeddedTarget starts the embedded fake on a free loopback port.
-func embeddedTarget() (*target, error) {
-	fake := fakeservice.New(fakeservice.Options{})
-	url, err := fake.Start("127.0.0.1:0")
-	if err != nil {
-		return nil, fmt.Errorf("start embedded fake: %w", err)
+// embeddedTarget runs the embedded fake on free loopback ports: one server
+// per strategy trial, each with the scenario's model and fault schedule, so
+// a schedule counts from that trial's start and trials share nothing.
+func embeddedTarget(sc *scenario.Scenario) (*target, error) {
+	// The embedded fake checks no signature: send none, so no
+	// credentials are looked up, let alone handled.
+	cfg := aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}}
+	start := func() (runner.Target, func(), error) {
+		fake := fakeservice.New(fakeservice.Options{Model: sc.Fake.Model(), Faults: sc.Faults})
+		url, err := fake.Start("127.0.0.1:0")
+		if err != nil {
+			return runner.Target{}, nil, fmt.Errorf("start embedded fake: %w", err)
+		}
+		return runner.Target{Endpoint: url, Config: cfg, Stats: fakeStats(fake)}, func() { fake.Close() }, nil
 	}
+	first, stop, err := start() // proves the fake starts; serves control-plane checks
+	if err != nil {
+		return nil, err
+	}
+	first.Isolate = start
 	return &target{
-		Target: runner.Target{
-			Endpoint: url,
-			// The embedded fake checks no signature: send none, so no
-			// credentials are looked up, let alone handled.
-			Config: aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}},
-			Stats: func(table string) (runner.TableStats, bool) {
-				st, ok := fake.Stats()[table]
-				if !ok {
-					return runner.TableStats{}, false
-				}
-				return runner.TableStats{
-					ConsumedReadUnits:  float64(st.ConsumedReadUnits) / float64(fakeservice.Unit),
-					ConsumedWriteUnits: float64(st.ConsumedWriteUnits) / float64(fakeservice.Unit),
-					ThrottledRequests:  st.ThrottledReads + st.ThrottledWrites,
-				}, true
-			},
-		},
-		Description: "embedded fake " + url,
+		Target:      first,
+		Description: "embedded fake",
 		Credentials: "none (the embedded fake is not signed)",
-		close:       func() { fake.Close() },
+		close:       stop,
 	}, nil
+}
+
+// fakeStats reads a table's counters from an embedded fake.
+func fakeStats(fake *fakeservice.Server) func(string) (runner.TableStats, bool) {
+	return func(table string) (runner.TableStats, bool) {
+		st, ok := fake.Stats()[table]
+		if !ok {
+			return runner.TableStats{}, false
+		}
+		ts := runner.TableStats{
+			ConsumedReadUnits:  float64(st.ConsumedReadUnits) / float64(fakeservice.Unit),
+			ConsumedWriteUnits: float64(st.ConsumedWriteUnits) / float64(fakeservice.Unit),
+			ThrottledRequests:  st.ThrottledReads + st.ThrottledWrites,
+		}
+		if rep, ok := fake.Report(0).Tables[table]; ok && len(rep.Series) > 0 {
+			t0 := rep.Series[0].Time
+			for _, s := range rep.Series {
+				if s.Partial {
+					continue
+				}
+				ts.Series = append(ts.Series, runner.ServerSecond{
+					T:                    int(s.Time - t0),
+					ConsumedReadUnits:    s.ConsumedReadUnits,
+					ConsumedWriteUnits:   s.ConsumedWriteUnits,
+					ProvisionedReadUnits: s.ProvisionedReadUnits, ProvisionedWriteUnits: s.ProvisionedWriteUnits,
+					ThrottledRequests: s.ThrottledReads + s.ThrottledWrites,
+				})
+			}
+		}
+		return ts, true
+	}
 }
 
 // remoteTarget resolves an endpoint or real AWS with the SDK's default
@@ -103,7 +135,9 @@ func remoteTarget(ctx context.Context, o targetOptions, stderr io.Writer) (*targ
 		cfg.Region = "us-east-1"
 		fmt.Fprintln(stderr, "bench run: no region configured (AWS_REGION, profile or -region); using us-east-1")
 	}
-	t := &target{Target: runner.Target{Endpoint: o.endpoint, Config: cfg}, close: func() {}}
+	access := &accessWatch{}
+	access.install(&cfg)
+	t := &target{Target: runner.Target{Endpoint: o.endpoint, Config: cfg}, close: func() {}, access: access}
 	if o.aws {
 		t.Description, t.Real = "AWS DynamoDB "+cfg.Region, true
 	} else {

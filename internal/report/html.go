@@ -313,12 +313,19 @@ func retried(hist map[int]int64, total int64) float64 {
 }
 
 // serverSeries returns the endpoint's per-second consumed read and write
-// units for a strategy, when the results hold them. They do not yet: the
-// runner keeps only the endpoint's totals (runner.TableStats). When it
-// records a per-second series (from the fake's stats endpoint, say),
-// return it here and capacityCharts draws consumed against provisioned
-// capacity second by second instead of as totals.
-func serverSeries(runner.StrategyResult) (read, write []float64) { return nil, nil }
+// units for a strategy's first trial, when the results hold them (the
+// embedded fake reports them); capacityCharts then draws consumed against
+// provisioned capacity second by second instead of as totals.
+func serverSeries(s runner.StrategyResult) (read, write []float64) {
+	if s.Server == nil {
+		return nil, nil
+	}
+	for _, sec := range s.Server.Series {
+		read = append(read, sec.ConsumedReadUnits)
+		write = append(write, sec.ConsumedWriteUnits)
+	}
+	return read, write
+}
 
 // seriesFunc gives a strategy's per-second consumed read and write units.
 type seriesFunc func(runner.StrategyResult) (read, write []float64)

@@ -28,6 +28,11 @@ type Target struct {
 	// Stats, when set, reports the endpoint's own view of a table after a
 	// run (the embedded fake offers it).
 	Stats func(table string) (TableStats, bool)
+	// Isolate, when set, gives each strategy trial an endpoint of its own
+	// (the embedded fake starts one server per trial, so a fault schedule
+	// counts from that trial's start and trials share no account limit).
+	// The runner calls stop when the trial is over.
+	Isolate func() (t Target, stop func(), err error)
 }
 
 // newClient builds one simulated application's DynamoDB client. retryer

@@ -77,6 +77,8 @@ type StrategyResult struct {
 	Series []metrics.Second `json:"series"`
 	// Server is the endpoint's own view of the table, when it offers one.
 	Server *TableStats `json:"server,omitempty"`
+	// Recovery is set when the scenario's faults drop capacity.
+	Recovery *Recovery `json:"recovery,omitempty"`
 }
 
 // TableStats is what the endpoint reports about a table after the run.
@@ -86,6 +88,30 @@ type TableStats struct {
 	ThrottledRequests  int64   `json:"throttled_requests"`
 	// UnitsPerSuccess is the capacity consumed per successful operation.
 	UnitsPerSuccess float64 `json:"units_per_success"`
+	// Series is the endpoint's per-second view of the first trial's table:
+	// consumed against provisioned (in effect) units, when it offers one.
+	Series []ServerSecond `json:"series,omitempty"`
+}
+
+// ServerSecond is one second of the endpoint's view of a table; T counts
+// seconds from the table's first.
+type ServerSecond struct {
+	T                     int     `json:"t"`
+	ConsumedReadUnits     float64 `json:"consumed_read_units"`
+	ConsumedWriteUnits    float64 `json:"consumed_write_units"`
+	ProvisionedReadUnits  float64 `json:"provisioned_read_units"`
+	ProvisionedWriteUnits float64 `json:"provisioned_write_units"`
+	ThrottledRequests     int64   `json:"throttled_requests"`
+}
+
+// Recovery is how long after a capacity drop ended the strategy's
+// per-second successes got back to 90 % of their level before the drop.
+type Recovery struct {
+	DropAtS   float64 `json:"drop_at_s"`
+	DropEndS  float64 `json:"drop_end_s"`
+	Recovered bool    `json:"recovered"`
+	// AfterS is the time from the end of the drop to recovery, seconds.
+	AfterS float64 `json:"after_s"`
 }
 
 // Result is a whole comparison.
@@ -131,7 +157,8 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 		res.Strategies[i] = StrategyResult{Name: st.Name(), Params: st.Resolved(), Table: tables[i][0]}
 	}
-	if o.ExistingTable != "" {
+	existing := o.ExistingTable != ""
+	if existing {
 		if err := checkExisting(ctx, o.Target, o.ExistingTable, o.UseExistingTable); err != nil {
 			return nil, err
 		}
@@ -142,35 +169,13 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			res.Strategies[i].Table = o.ExistingTable
 		}
 		o.Sequential = true // one table: strategies must not share it at once
-	} else {
-		if !o.KeepTables {
-			defer func() {
-				// Clean up even after an interrupt, within bounds.
-				dctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-				defer cancel()
-				var errs []error
-				for _, ts := range tables {
-					errs = append(errs, deleteTables(dctx, o.Target, ts))
-				}
-				if err := errors.Join(errs...); err != nil {
-					res.CleanupError = err.Error()
-				}
-			}()
-		}
-		// Tables first, so every strategy starts offering load at the same time.
-		for i := range o.Strategies {
-			for _, table := range tables[i] {
-				if err := createTable(ctx, o.Target, o.Scenario, table); err != nil {
-					return nil, err
-				}
-				if o.Scenario.Workload.Preload {
-					if err := preload(ctx, o.Target, o.Scenario, wl, table); err != nil {
-						return nil, err
-					}
-				}
-			}
-		}
 	}
+	errs := make([]error, len(o.Strategies))
+	var cleanupMu sync.Mutex
+	var cleanup []error
+	// runOne runs strategy i's trials, each on a table created just before
+	// its load (and on its own endpoint when the target isolates them, so
+	// fault schedules count from that load's start), and deleted after it.
 	runOne := func(i int) {
 		sr := &res.Strategies[i]
 		all := metrics.NewAggregator()
@@ -179,7 +184,26 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			if ctx.Err() != nil {
 				break
 			}
-			offered, agg, series := drive(ctx, o, wl, o.Strategies[i], table)
+			t, stop := o.Target, func() {}
+			if o.Target.Isolate != nil && !existing {
+				var err error
+				if t, stop, err = o.Target.Isolate(); err != nil {
+					errs[i] = err
+					return
+				}
+			}
+			if !existing {
+				err := createTable(ctx, t, o.Scenario, table)
+				if err == nil && o.Scenario.Workload.Preload {
+					err = preload(ctx, t, o.Scenario, wl, table)
+				}
+				if err != nil {
+					errs[i] = err
+					stop()
+					return
+				}
+			}
+			offered, agg, series := drive(ctx, o, t, wl, o.Strategies[i], table)
 			sr.Offered += offered
 			all.Merge(agg)
 			if trial == 0 {
@@ -188,16 +212,31 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			if o.Trials > 1 {
 				sr.Trials = append(sr.Trials, agg.Summary())
 			}
-			if o.Target.Stats != nil {
-				if ts, ok := o.Target.Stats(table); ok {
+			if t.Stats != nil {
+				if ts, ok := t.Stats(table); ok {
 					consumed.ConsumedReadUnits += ts.ConsumedReadUnits
 					consumed.ConsumedWriteUnits += ts.ConsumedWriteUnits
 					consumed.ThrottledRequests += ts.ThrottledRequests
+					if trial == 0 {
+						consumed.Series = ts.Series
+					}
 					sr.Server = &consumed
 				}
 			}
+			if !existing && !o.KeepTables {
+				// Clean up even after an interrupt, within bounds.
+				dctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+				if err := deleteTables(dctx, t, []string{table}); err != nil {
+					cleanupMu.Lock()
+					cleanup = append(cleanup, err)
+					cleanupMu.Unlock()
+				}
+				cancel()
+			}
+			stop()
 		}
 		sr.Summary = all.Summary()
+		sr.Recovery = recovery(o.Scenario, sr.Series)
 		if sr.Server != nil && sr.Summary.Succeeded > 0 {
 			sr.Server.UnitsPerSuccess = (consumed.ConsumedReadUnits + consumed.ConsumedWriteUnits) / float64(sr.Summary.Succeeded)
 		}
@@ -216,6 +255,12 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 		wg.Wait()
 	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	if err := errors.Join(cleanup...); err != nil {
+		res.CleanupError = err.Error()
+	}
 	res.Interrupted = ctx.Err() != nil
 	return res, nil
 }
@@ -233,13 +278,13 @@ type member struct {
 // drive offers the workload to one strategy's fleet and aggregates the
 // records. It returns the number of operations offered, their aggregate
 // and the per-second series.
-func drive(ctx context.Context, o Options, wl *workload, st strategy.Strategy, table string) (int64, *metrics.Aggregator, []metrics.Second) {
+func drive(ctx context.Context, o Options, target Target, wl *workload, st strategy.Strategy, table string) (int64, *metrics.Aggregator, []metrics.Second) {
 	sc := o.Scenario
 	w := sc.Workload
 	fleet := make([]*member, w.Fleet)
 	for i := range fleet {
 		r := st.NewRetryer(sc.Seed + int64(i))
-		m := &member{id: i, client: newClient(o.Target, r, w.MaxInFlight), slots: make(chan struct{}, w.MaxInFlight)}
+		m := &member{id: i, client: newClient(target, r, w.MaxInFlight), slots: make(chan struct{}, w.MaxInFlight)}
 		m.scoped, _ = r.(strategy.OperationScoped)
 		m.retryer = r
 		if r == nil {
@@ -522,4 +567,27 @@ func deleteTables(ctx context.Context, t Target, tables []string) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// recoveryFraction is the share of the pre-drop success rate that counts as
+// recovered.
+const recoveryFraction = 0.9
+
+// recovery measures recovery after the scenario's first capacity drop.
+func recovery(sc *scenario.Scenario, series []metrics.Second) *Recovery {
+	if sc.Faults == nil {
+		return nil
+	}
+	for _, c := range sc.Faults.Capacity {
+		if c.Scale >= 1 || c.For <= 0 {
+			continue
+		}
+		at, end := time.Duration(c.At), time.Duration(c.At+c.For)
+		r := &Recovery{DropAtS: at.Seconds(), DropEndS: end.Seconds()}
+		if d, ok := metrics.RecoveryTime(series, at, end, recoveryFraction); ok {
+			r.Recovered, r.AfterS = true, d.Seconds()
+		}
+		return r
+	}
+	return nil
 }

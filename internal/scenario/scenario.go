@@ -10,6 +10,7 @@ import (
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
 
+	"github.com/throttlebench/throttlebench/fakeservice"
 	"github.com/throttlebench/throttlebench/internal/slo"
 )
 
@@ -35,6 +36,12 @@ type Scenario struct {
 	Table      Table          `yaml:"table" json:"table"`
 	Workload   Workload       `yaml:"workload" json:"workload"`
 	Strategies []StrategySpec `yaml:"strategies" json:"strategies"`
+	// Fake configures the embedded fake's throttling model, Faults its
+	// fault schedule (capacity drops, injected errors, latency, stalls,
+	// drops; offsets count from the start of each strategy's load). Both
+	// are ignored with -endpoint or -aws.
+	Fake   *Fake               `yaml:"fake" json:"fake,omitempty"`
+	Faults *fakeservice.Faults `yaml:"faults" json:"faults,omitempty"`
 	// SLOs are objectives each strategy's results are checked against,
 	// e.g. "p99 < 100ms", "success >= 99.9%" or "full-jitter: p99 < 50ms";
 	// bench run exits with status 3 when one is missed.
@@ -207,6 +214,12 @@ func (sc *Scenario) validate() error {
 		return bad("table.billing_mode", "must be %q or %q, got %q", Provisioned, PayPerRequest, sc.Table.BillingMode)
 	}
 	if err := sc.Workload.validate(sc.Errorf); err != nil {
+		return err
+	}
+	if err := sc.Fake.validate(sc.Errorf); err != nil {
+		return err
+	}
+	if err := sc.validateFaults(); err != nil {
 		return err
 	}
 	if len(sc.Strategies) == 0 {

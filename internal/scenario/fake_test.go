@@ -1,0 +1,40 @@
+package scenario
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestFakeAndFaults(t *testing.T) {
+	const head = "table: {read_capacity: 10, write_capacity: 100}\nworkload: {rate: 80/s, duration: 30s}\nstrategies: [none]\n"
+	sc, err := Parse("f.yaml", []byte(head+`fake:
+  burst: 0s
+  partition_write_units: 50
+  adaptive_capacity: false
+faults:
+  seed: 3
+  capacity:
+    - {at: 10s, for: 10s, scale: 0.3}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := sc.Fake.Model()
+	if m.Burst >= 0 || m.PartitionWriteUnits != 50 || !m.NoAdaptiveCapacity {
+		t.Errorf("model %+v: want no burst, 50 partition WCU, adaptive capacity off", m)
+	}
+	if len(sc.Faults.Capacity) != 1 || sc.Faults.Capacity[0].Scale != 0.3 || time.Duration(sc.Faults.Capacity[0].At) != 10*time.Second {
+		t.Errorf("faults %+v", sc.Faults)
+	}
+	for _, tt := range []struct{ body, want string }{
+		{"fake:\n  burst: -1s\n", "f.yaml:5: fake.burst: must be >= 0"},
+		{"fake:\n  bursty: 1s\n", `f.yaml:5: unknown field "bursty"`},
+		{"faults:\n  capacity:\n    - {at: 1s, for: 1s, scale: 1.5}\n", "f.yaml:6: faults.capacity[0].scale"},
+	} {
+		_, err := Parse("f.yaml", []byte(head+tt.body))
+		if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+			t.Errorf("got %v, want prefix %q", err, tt.want)
+		}
+	}
+}
