@@ -207,4 +207,63 @@
 // sharing its CredentialStore with the Server makes the fake accept exactly
 // the credentials it issued, so an SDK client with no keys anywhere and
 // AWS_EC2_METADATA_SERVICE_ENDPOINT set works end to end.
+//
+// Options.Policy enforces an IAM policy (internal/policy's Document, as
+// bench policy prints it; bench serve -policy FILE): every API request's
+// action, "dynamodb:" + its operation, must be allowed on each table ARN
+// it names (arn:aws:dynamodb:REGION:ACCOUNT:table/NAME, from Options;
+// ListTables on table/*; the tag operations on their ResourceArn), and a
+// CreateTable with Tags needs dynamodb:TagResource as well. Otherwise the
+// answer is HTTP 400 com.amazon.coral.service#AccessDeniedException,
+// "User: PRINCIPAL is not authorized to perform: ACTION on resource: ARN
+// because no identity-based policy allows the ACTION action", PRINCIPAL
+// being Options.Principal or an instance role session (DefaultPrincipal).
+//
+// # Throttling proxy
+//
+// With Options.Upstream (bench serve -upstream URL) the Server is a
+// throttling proxy: the model decides, a real DynamoDB-compatible endpoint
+// (dynalite, DynamoDB Local) stores and answers. A throttle the model
+// decides is answered exactly as above and never reaches the upstream.
+//
+// Every request still passes the Server's front: faults, SigV4
+// verification, the policy and the counters. Then:
+//
+//   - Data plane (GetItem, PutItem, UpdateItem, DeleteItem, Query, Scan and
+//     the two batches). The request is charged to the model before it is
+//     forwarded, with what can be known from the request alone: PutItem the
+//     new item's size, UpdateItem and DeleteItem one write unit, reads the
+//     minimum (one unit, half when eventually consistent). A throttled
+//     request is answered by the proxy with DynamoDB's throttle error and
+//     never reaches the upstream; batch items are charged one by one and
+//     the throttled ones come back in UnprocessedItems/UnprocessedKeys (the
+//     call fails with the first throttle only when no item was admitted).
+//   - The rest of the cost is charged after the upstream answers: the
+//     proxy forwards the request with ReturnConsumedCapacity TOTAL (and
+//     removes ConsumedCapacity from the answer when the client did not ask
+//     for it), and whatever the upstream reports beyond what was charged
+//     (PutItem's max(old, new), an UpdateItem's new size, a read's item
+//     sizes) is taken from the same buckets without asking, which may leave
+//     them negative, as DynamoDB charges a read's size after reading it.
+//     When the upstream reports no ConsumedCapacity, reads are charged from
+//     the sizes of the items answered (a projection or filter makes that an
+//     underestimate) and writes keep the estimate. Batch remainders draw on
+//     the table only, not on a partition; Query draws on the table only.
+//     An error from the upstream (a failed condition, a validation error)
+//     keeps what was charged at admission.
+//   - Control plane. CreateTable is checked and mirrored by the model
+//     first (its quotas and what it does not model are refused there),
+//     then forwarded; a table the upstream does not create is dropped from
+//     the model. DeleteTable and UpdateTable are forwarded and mirrored
+//     when the upstream succeeds. A table the model does not know (created
+//     before the proxy started) is adopted from the upstream's
+//     DescribeTable on first use. DescribeTable, ListTables, tags and every
+//     other operation are forwarded unchanged and consume nothing
+//     (transactions and PartiQL are therefore not throttled).
+//
+// Requests go to the configured URL and nowhere else: no HTTP proxy from
+// the environment, no redirects followed. Headers are forwarded as
+// received, so the upstream must not verify signatures (dynalite and
+// DynamoDB Local do not; real DynamoDB would refuse them, the signature
+// being for the proxy's host).
 package fakeservice

@@ -26,6 +26,9 @@ const (
 	DefaultRotateBefore = 15 * time.Minute
 	// MaxIMDSTokenTTL is the longest session token IMDSv2 issues: 6 hours.
 	MaxIMDSTokenTTL = 21600 * time.Second
+	// IMDSInstanceID is the instance ID the emulator answers at
+	// /latest/meta-data/instance-id.
+	IMDSInstanceID = "i-0f00d5e7c0ffee123"
 )
 
 // IMDSOptions configures an IMDS emulator. The zero value is ready to use
@@ -55,6 +58,7 @@ type IMDSOptions struct {
 //	PUT /latest/api/token   X-Aws-Ec2-Metadata-Token-Ttl-Seconds: 1..21600
 //	GET /latest/meta-data/iam/security-credentials/          the role name
 //	GET /latest/meta-data/iam/security-credentials/ROLE      credentials JSON
+//	GET /latest/meta-data/instance-id                       IMDSInstanceID
 //
 // GETs need a valid X-Aws-Ec2-Metadata-Token (401 without one: IMDSv1 is
 // off). Credentials are random, registered in the Store, and rotated
@@ -119,8 +123,10 @@ func (m *IMDS) Role() string { return m.role }
 const (
 	imdsTokenPath = "/latest/api/token"
 	imdsCredsPath = "/latest/meta-data/iam/security-credentials/"
-	imdsTTLHeader = "X-Aws-Ec2-Metadata-Token-Ttl-Seconds"
-	imdsTokHeader = "X-Aws-Ec2-Metadata-Token"
+	// imdsInstanceIDPath answers IMDSInstanceID.
+	imdsInstanceIDPath = "/latest/meta-data/instance-id"
+	imdsTTLHeader      = "X-Aws-Ec2-Metadata-Token-Ttl-Seconds"
+	imdsTokHeader      = "X-Aws-Ec2-Metadata-Token"
 )
 
 // ServeHTTP answers one metadata request.
@@ -136,6 +142,12 @@ func (m *IMDS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if !m.validToken(r.Header.Get(imdsTokHeader), now) {
 		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	if r.URL.Path == imdsInstanceIDPath {
+		// What tools ask to learn whether they run on EC2.
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = w.Write([]byte(IMDSInstanceID))
 		return
 	}
 	switch rest, ok := strings.CutPrefix(r.URL.Path, imdsCredsPath); {

@@ -57,6 +57,9 @@ func TestIMDSProtocol(t *testing.T) {
 	if code, _, body := do("GET", credsPath, auth); code != 200 || body != "bench" {
 		t.Errorf("GET role list: %d %q, want 200 bench", code, body)
 	}
+	if code, _, body := do("GET", "/latest/meta-data/instance-id", auth); code != 200 || body != IMDSInstanceID {
+		t.Errorf("GET instance-id: %d %q, want 200 %s", code, body, IMDSInstanceID)
+	}
 	if code, _, _ := do("GET", credsPath+"other", auth); code != 404 {
 		t.Errorf("GET another role: %d, want 404", code)
 	}

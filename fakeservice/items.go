@@ -155,10 +155,7 @@ func (s *Server) deleteItem(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := struct {
-		Attributes       map[string]attrValue `json:",omitempty"`
-		ConsumedCapacity *consumedCapacity    `json:",omitempty"`
-	}{ConsumedCapacity: consumed(in.ReturnConsumedCapacity, t.name, Write, w.cost)}
+	out := writeOutput{ConsumedCapacity: consumed(in.ReturnConsumedCapacity, t.name, Write, w.cost)}
 	if w.existed && in.ReturnValues != nil && *in.ReturnValues == "ALL_OLD" {
 		out.Attributes = w.old.attrs
 	}
@@ -257,10 +254,7 @@ func (s *Server) updateItem(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := struct {
-		Attributes       map[string]attrValue `json:",omitempty"`
-		ConsumedCapacity *consumedCapacity    `json:",omitempty"`
-	}{ConsumedCapacity: consumed(in.ReturnConsumedCapacity, t.name, Write, w.cost)}
+	out := writeOutput{ConsumedCapacity: consumed(in.ReturnConsumedCapacity, t.name, Write, w.cost)}
 	mode := "NONE"
 	if in.ReturnValues != nil {
 		mode = *in.ReturnValues

@@ -29,8 +29,9 @@ type front struct {
 	s      *Server
 	faults *Faults // nil: none
 	epoch  time.Time
-	brown  *brownouts // nil: no capacity changes
-	auth   *verifier  // nil: no SigV4 verification
+	brown  *brownouts  // nil: no capacity changes
+	auth   *verifier   // nil: no SigV4 verification
+	authz  *authorizer // nil: no policy enforced (policy.go)
 	seq    atomic.Uint64
 	obs    observer
 }
@@ -46,6 +47,9 @@ func newFront(s *Server, opts Options) *front {
 	}
 	if opts.Credentials != nil {
 		f.auth = newVerifier(opts.Credentials, s.region)
+	}
+	if opts.Policy != nil {
+		f.authz = newAuthorizer(opts.Policy, s.region, s.accountID, opts.Principal)
 	}
 	f.obs.init(opts.StatsWindow, f.epoch)
 	return f
@@ -111,6 +115,15 @@ func (s *Server) front(w http.ResponseWriter, r *http.Request) {
 			f.obs.count(op, errorName(ae.typ))
 			writeError(w, ae)
 			return
+		}
+	}
+	if f.authz != nil {
+		if name, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), targetPrefix); ok {
+			if ae := f.authz.authorize(r, name); ae != nil {
+				f.obs.count(op, errorName(ae.typ))
+				writeError(w, ae)
+				return
+			}
 		}
 	}
 	rec := recorder{w: w}

@@ -477,6 +477,10 @@ type putItemInput struct {
 	Expected                            json.RawMessage
 	ExpressionAttributeNames            map[string]string
 	ExpressionAttributeValues           map[string]json.RawMessage
+
+	// item is Item already decoded, by parsePutItem (fastpath.go); nil
+	// when Item is to be decoded by decodeItem.
+	item map[string]attrValue
 }
 
 func (s *Server) putItem(body []byte) (any, error) {
@@ -484,9 +488,14 @@ func (s *Server) putItem(body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
+	return s.putItemDecoded(&in)
+}
+
+// putItemDecoded runs a PutItem request decoded by putItem or parsePutItem.
+func (s *Server) putItemDecoded(in *putItemInput) (any, error) {
 	var v validator
 	v.tableName("tableName", in.TableName, true)
-	v.notNull("item", in.Item == nil)
+	v.notNull("item", in.Item == nil && in.item == nil)
 	v.enum("returnConsumedCapacity", in.ReturnConsumedCapacity, returnConsumedCapacityValues...)
 	v.enum("returnValues", in.ReturnValues, "NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW")
 	v.enum("returnItemCollectionMetrics", in.ReturnItemCollectionMetrics, "SIZE", "NONE")
@@ -501,9 +510,11 @@ func (s *Server) putItem(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	item, err := decodeItem(in.Item)
-	if err != nil {
-		return nil, err
+	item := in.item
+	if item == nil {
+		if item, err = decodeItem(in.Item); err != nil {
+			return nil, err
+		}
 	}
 	size := itemSize(item)
 	if size > MaxItemSize {
@@ -523,10 +534,7 @@ func (s *Server) putItem(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := struct {
-		Attributes       map[string]attrValue `json:",omitempty"`
-		ConsumedCapacity *consumedCapacity    `json:",omitempty"`
-	}{ConsumedCapacity: consumed(in.ReturnConsumedCapacity, t.name, Write, w.cost)}
+	out := writeOutput{ConsumedCapacity: consumed(in.ReturnConsumedCapacity, t.name, Write, w.cost)}
 	if w.existed && in.ReturnValues != nil && *in.ReturnValues == "ALL_OLD" {
 		out.Attributes = w.old.attrs
 	}

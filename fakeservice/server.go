@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net"
 	"net/http"
@@ -35,6 +34,20 @@ type Options struct {
 	// StatsWindow is how many seconds of per-second history GET /stats
 	// keeps; zero means DefaultStatsWindow.
 	StatsWindow int
+	// Policy, when non-nil, is enforced on every API request: the
+	// operation's action ("dynamodb:" + operation) must be allowed on
+	// every table it names, else AccessDeniedException (see the package
+	// documentation, Authentication).
+	Policy Policy
+	// Principal names the caller in AccessDeniedException messages;
+	// empty means DefaultPrincipal in AccountID.
+	Principal string
+	// Upstream, when set, makes the Server a throttling proxy in front of
+	// the DynamoDB-compatible endpoint at that base URL: the model decides
+	// what to throttle and the upstream stores and answers (see the package
+	// documentation, Throttling proxy).
+	// New does not validate it: call CheckUpstream first.
+	Upstream string
 }
 
 // Defaults for Options' zero fields.
@@ -59,6 +72,7 @@ type Server struct {
 	model     Model
 	acct      *Account // account-level limit shared by the tables
 	fr        *front   // faults, SigV4 and metrics around serveAPI (observe.go)
+	proxy     *proxy   // nil unless Options.Upstream is set (proxy.go)
 
 	tables sync.Map // table name -> *table
 
@@ -86,6 +100,9 @@ func New(opts Options) *Server {
 	}
 	s.acct = s.model.NewAccount(s.now())
 	s.fr = newFront(s, opts)
+	if opts.Upstream != "" {
+		s.proxy = newProxy(opts.Upstream)
+	}
 	return s
 }
 
@@ -177,7 +194,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	var body []byte
 	if r.Body != nil {
 		var err error
-		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRequestSize))
+		body, err = readBody(http.MaxBytesReader(w, r.Body, MaxRequestSize), r.ContentLength)
 		if err != nil {
 			var tooLarge *http.MaxBytesError
 			if errors.As(err, &tooLarge) {
@@ -192,12 +209,19 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		writeResponse(w, http.StatusNotFound, []byte(unknownOperationXML))
 		return
 	}
-	if len(body) > 0 && !json.Valid(body) {
+	target := r.Header.Get("X-Amz-Target")
+	// The hot requests are parsed in one pass that also checks their syntax
+	// (fastpath.go); nil for the others, which are checked here.
+	fast := parseFast(target, body)
+	if len(body) > 0 && fast == nil && !json.Valid(body) {
 		writeError(w, serializationError(""))
 		return
 	}
-	target := r.Header.Get("X-Amz-Target")
 	name, ok := strings.CutPrefix(target, targetPrefix)
+	if s.proxy != nil && ok && name != "" && len(body) > 0 {
+		s.proxy.serve(s, w, r, name, body)
+		return
+	}
 	op := operations[name]
 	if !ok || op == nil {
 		msg := ""
@@ -211,7 +235,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		writeError(w, serializationError(""))
 		return
 	}
-	out, err := op(s, body)
+	out, err := runOp(s, op, body, fast)
 	if err != nil {
 		var ae *apiError
 		if !errors.As(err, &ae) {
@@ -220,7 +244,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		writeError(w, ae)
 		return
 	}
-	b, err := json.Marshal(out)
+	b, err := marshal(out)
 	if err != nil {
 		writeError(w, internalServerError())
 		return
@@ -231,6 +255,9 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 // jsonContentType reports whether ct is one the service accepts:
 // application/x-amz-json-1.0 or application/json.
 func jsonContentType(ct string) bool {
+	if ct == contentType || ct == "application/json" {
+		return true // what SDKs send; ParseMediaType would allocate
+	}
 	mt, _, err := mime.ParseMediaType(ct)
 	return err == nil && (mt == "application/x-amz-json-1.0" || mt == "application/json")
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/throttlebench/throttlebench/fakeservice"
+	"github.com/throttlebench/throttlebench/internal/policy"
 )
 
 // serveOptions are bench serve's flags.
@@ -22,6 +23,8 @@ type serveOptions struct {
 	imdsAddr        string
 	imdsRole        string
 	statsWindow     int
+	upstream        string // base URL of a DynamoDB-compatible endpoint to proxy
+	policy          string // IAM policy file to enforce
 }
 
 func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -36,6 +39,8 @@ func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.StringVar(&o.imdsAddr, "imds-addr", "127.0.0.1:0", "address of the metadata emulator")
 	fs.StringVar(&o.imdsRole, "imds-role", fakeservice.DefaultIMDSRole, "instance role name the emulator serves")
 	fs.IntVar(&o.statsWindow, "stats-window", fakeservice.DefaultStatsWindow, "seconds of per-second history GET /stats keeps")
+	fs.StringVar(&o.upstream, "upstream", "", "throttling proxy: forward the requests the model admits to this DynamoDB-compatible `URL` (e.g. dynalite's), which stores and answers")
+	fs.StringVar(&o.policy, "policy", "", "enforce this IAM policy `file` (JSON, as bench policy prints): other actions get AccessDeniedException")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: bench serve [flags]")
 		fmt.Fprintln(fs.Output(), "GET /metrics (Prometheus) and GET /stats (JSON) report the server's view.")
@@ -56,6 +61,23 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
 	opts := fakeservice.Options{StatsWindow: o.statsWindow}
 	if o.statsWindow < 1 {
 		return badInput{fmt.Errorf("-stats-window: must be >= 1, got %d", o.statsWindow)}
+	}
+	if o.upstream != "" {
+		if err := fakeservice.CheckUpstream(o.upstream); err != nil {
+			return badInput{fmt.Errorf("-upstream: %w", err)}
+		}
+		opts.Upstream = o.upstream
+	}
+	if o.policy != "" {
+		b, err := os.ReadFile(o.policy)
+		if err != nil {
+			return badInput{fmt.Errorf("-policy: %w", err)}
+		}
+		doc, err := policy.Parse(b)
+		if err != nil {
+			return badInput{fmt.Errorf("-policy: %s: %w", o.policy, err)}
+		}
+		opts.Policy = doc
 	}
 	if o.faults != "" {
 		f, err := fakeservice.LoadFaults(o.faults)
@@ -124,6 +146,12 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
 	}
 	if opts.Faults != nil {
 		fmt.Fprintf(stdout, "bench serve: fault schedule from %s\n", o.faults)
+	}
+	if opts.Upstream != "" {
+		fmt.Fprintf(stdout, "bench serve: throttling proxy: admitted requests go to %s\n", opts.Upstream)
+	}
+	if opts.Policy != nil {
+		fmt.Fprintf(stdout, "bench serve: enforcing the IAM policy in %s\n", o.policy)
 	}
 	<-ctx.Done()
 	return srv.Close()

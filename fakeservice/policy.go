@@ -1,0 +1,105 @@
+package fakeservice
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+)
+
+// Policy decides whether an IAM action is allowed on a resource.
+// internal/policy's Document implements it: bench serve -policy FILE
+// enforces exactly what bench policy prints. (An interface, because that
+// package builds policies from scenarios, and scenarios configure this
+// package's model.)
+type Policy interface {
+	// Allows reports whether action (e.g. "dynamodb:PutItem") is allowed
+	// on resource (a table ARN).
+	Allows(action, resource string) bool
+}
+
+// DefaultPrincipal is the caller named in AccessDeniedException messages
+// when Options.Principal is empty: an EC2 instance role session, as
+// DynamoDB names an assumed role.
+const DefaultPrincipal = "arn:aws:sts::%s:assumed-role/" + DefaultIMDSRole + "/" + IMDSInstanceID
+
+// authorizer enforces a Policy on every API request.
+type authorizer struct {
+	policy    Policy
+	region    string
+	account   string
+	principal string
+}
+
+func newAuthorizer(p Policy, region, account, principal string) *authorizer {
+	if principal == "" {
+		principal = fmt.Sprintf(DefaultPrincipal, account)
+	}
+	return &authorizer{policy: p, region: region, account: account, principal: principal}
+}
+
+// policyRequest is what authorization reads of any request body: the
+// tables it names.
+type policyRequest struct {
+	TableName    *string
+	ResourceArn  *string // TagResource, UntagResource, ListTagsOfResource
+	RequestItems map[string]json.RawMessage
+	Tags         []json.RawMessage // CreateTable
+}
+
+// authorize returns nil when the policy allows operation op (the name after
+// "DynamoDB_20120810.") on every table the request names, else DynamoDB's
+// AccessDeniedException for the first action and resource denied. Like
+// IAM, it checks before any validation; a body it cannot read names no
+// table and is left to the API to refuse. It replaces r.Body with an
+// equivalent reader.
+func (a *authorizer) authorize(r *http.Request, op string) *apiError {
+	if op == "" || r.Body == nil {
+		return nil
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxRequestSize+1))
+	if err != nil {
+		return serializationError("could not read request body: " + err.Error())
+	}
+	r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
+	var in policyRequest
+	if op != "ListTables" && json.Unmarshal(body, &in) != nil {
+		return nil
+	}
+	var resources []string
+	switch {
+	case op == "ListTables":
+		resources = []string{tableARN(a.region, a.account, "*")}
+	case in.RequestItems != nil:
+		for name := range in.RequestItems {
+			resources = append(resources, tableARN(a.region, a.account, name))
+		}
+		slices.Sort(resources)
+	case in.ResourceArn != nil:
+		resources = []string{*in.ResourceArn}
+	case in.TableName != nil:
+		resources = []string{tableARN(a.region, a.account, *in.TableName)}
+	}
+	actions := []string{"dynamodb:" + op}
+	if op == "CreateTable" && len(in.Tags) > 0 {
+		// Tagging on creation needs TagResource as well.
+		actions = append(actions, "dynamodb:TagResource")
+	}
+	for _, action := range actions {
+		for _, res := range resources {
+			if !a.policy.Allows(action, res) {
+				return accessDenied(a.principal, action, res)
+			}
+		}
+	}
+	return nil
+}
+
+// accessDenied is DynamoDB's answer to an action no policy allows.
+func accessDenied(principal, action, resource string) *apiError {
+	return &apiError{status: http.StatusBadRequest, typ: nsCoral + "AccessDeniedException", msg: fmt.Sprintf(
+		"User: %s is not authorized to perform: %s on resource: %s because no identity-based policy allows the %s action",
+		principal, action, resource, action)}
+}
