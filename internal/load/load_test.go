@@ -154,7 +154,8 @@ func TestKeys(t *testing.T) {
 		}
 	})
 	t.Run("repeatable", func(t *testing.T) {
-		if (UniformKeys{1 << 40}).Key(7, 3) != (UniformKeys{1 << 40}).Key(7, 3) {
+		a, b := UniformKeys{1 << 40}, UniformKeys{1 << 40}
+		if a.Key(7, 3) != b.Key(7, 3) {
 			t.Errorf("same seed and index gave different keys")
 		}
 		if (UniformKeys{1 << 40}).Key(7, 3) == (UniformKeys{1 << 40}).Key(8, 3) {
