@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -56,5 +57,30 @@ func TestReadyScenariosRun(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Whole scenarios shown in the documentation are valid: docs cannot drift
+// from the format.
+func TestDocumentedScenariosValidate(t *testing.T) {
+	for _, doc := range []string{"../../README.md", "../../docs/scenarios.md"} {
+		b, err := os.ReadFile(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		blocks := strings.Split(string(b), "```yaml\n")
+		for i, blk := range blocks[1:] {
+			body, _, _ := strings.Cut(blk, "```")
+			if !strings.HasPrefix(body, "name:") {
+				continue // a fragment, not a whole scenario
+			}
+			path := filepath.Join(t.TempDir(), fmt.Sprintf("doc%d.yaml", i))
+			if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if code, stdout, _ := runBench(t, "validate", path); code != exitOK {
+				t.Errorf("%s: yaml block %d does not validate: %s", doc, i+1, stdout)
+			}
+		}
 	}
 }
