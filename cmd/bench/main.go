@@ -9,6 +9,8 @@
 //	bench policy SCENARIO.yaml        print the IAM policy a scenario needs
 //	bench validate SCENARIO.yaml...   check scenario files without running
 //	bench strategies                  list the retry strategies
+//	bench sim [flags] SCENARIO.yaml   run a scenario in virtual time (-experiment backoff: the classic experiment)
+//	bench sweep [flags] SCENARIO.yaml find each strategy's highest rate (or least capacity) meeting the SLOs
 //	bench version                     print tool and SDK versions
 //
 // Exit status: 0 success; 1 the run failed, or a compare --fail-on rule
@@ -54,6 +56,8 @@ var commands = map[string]command{
 	"strategies": {strategiesMain, "list the retry strategies with their formulas and defaults"},
 	"validate":   {validateMain, "check scenario files without running them"},
 	"version":    {versionMain, "print tool, SDK and Go versions"},
+	"sim":        {simMain, "run a scenario in virtual time (deterministic); -experiment backoff"},
+	"sweep":      {sweepMain, "find each strategy's highest rate (or least capacity) meeting the SLOs"},
 }
 
 func main() {

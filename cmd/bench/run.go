@@ -35,6 +35,7 @@ type runOptions struct {
 	table        string // an existing table to use instead of fresh ones
 	useExisting  bool
 	yes          bool
+	compareSim   bool // also simulate the scenario and print both side by side
 }
 
 func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -57,6 +58,7 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.StringVar(&o.table, "table", "", "run on this existing table instead of fresh ones (strategies then run one after another)")
 	fs.BoolVar(&o.useExisting, "use-existing-table", false, "allow -table to name a table throttlebench did not create")
 	fs.BoolVar(&o.yes, "yes", false, "with -aws: accept the estimated cost without asking")
+	fs.BoolVar(&o.compareSim, "compare-sim", false, "also run the scenario in simulation (bench sim), network calibrated on this run, and print both side by side")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress line (there is none when stderr is not a terminal)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: bench run [flags] SCENARIO.yaml")
@@ -177,6 +179,11 @@ func run(ctx context.Context, o runOptions, stdout, stderr io.Writer) error {
 	}
 	if err := render(stdout, file); err != nil {
 		return err
+	}
+	if o.compareSim {
+		if err := compareSim(ctx, sc, strategies, file, notes); err != nil {
+			return err
+		}
 	}
 	missed := 0
 	for _, c := range file.SLOs {

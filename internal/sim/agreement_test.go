@@ -1,0 +1,112 @@
+package sim
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/throttlebench/throttlebench/fakeservice"
+	"github.com/throttlebench/throttlebench/internal/runner"
+	"github.com/throttlebench/throttlebench/internal/scenario"
+	"github.com/throttlebench/throttlebench/internal/strategy"
+)
+
+// fakeTarget runs the embedded fake with the scenario's model and faults,
+// one server per strategy, as bench run does.
+func fakeTarget(t *testing.T, sc *scenario.Scenario) runner.Target {
+	t.Helper()
+	cfg := aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}}
+	start := func() (runner.Target, func(), error) {
+		srv := fakeservice.New(fakeservice.Options{Model: sc.Fake.Model(), Faults: sc.Faults})
+		url, err := srv.Start("127.0.0.1:0")
+		if err != nil {
+			return runner.Target{}, nil, err
+		}
+		return runner.Target{Endpoint: url, Config: cfg}, func() { srv.Close() }, nil
+	}
+	first, stop, err := start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	first.Isolate = start
+	return first
+}
+
+// Agreement: bench sim and bench run against the embedded fake agree on
+// success rate and attempts per operation within 5 %, on p50 within 20 %,
+// for the ready scenarios at reduced duration. The first strategy must be
+// "none": it calibrates the network. Strategies whose median falls between
+// the first-attempt mode and the retry mode at reduced duration (e.g.
+// exponential on quickstart at 0.3) are left out: there p50 jumps between
+// modes on noise, real or simulated.
+func TestAgreement(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs real load against the embedded fake for several seconds")
+	}
+	if raceEnabled {
+		t.Skip("timing-sensitive: under the race detector the real runs fall behind their schedule")
+	}
+	cases := []struct {
+		file       string
+		scale      float64
+		strategies []string
+	}{
+		{"quickstart", 0.3, []string{"none", "sdk-default"}},
+		{"steady-overload", 0.05, []string{"none", "full-jitter"}},
+		{"brownout", 0.06, []string{"none", "full-jitter"}},
+	}
+	for _, c := range cases {
+		t.Run(c.file, func(t *testing.T) {
+			sc, err := scenario.Load("../../scenarios/" + c.file + ".yaml")
+			if err != nil {
+				t.Skip(err) // not landed yet
+			}
+			sc.ScaleTime(c.scale)
+			var sts []strategy.Strategy
+			for _, n := range c.strategies {
+				st, err := strategy.New(n, strategy.Params{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				sts = append(sts, st)
+			}
+			real, err := runner.Run(context.Background(), runner.Options{Scenario: sc, Target: fakeTarget(t, sc), Strategies: sts, Sequential: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The network model is calibrated on the real run: the median
+			// attempt of the strategy that never retries is the loopback
+			// round trip on this machine, under whatever else it runs.
+			// The rest of its median latency is the client's overhead.
+			ms := func(v float64) time.Duration { return time.Duration(v * float64(time.Millisecond)) }
+			m := real.Strategies[0].Summary
+			rtt, overhead := ms(m.AttemptMs.P50), ms(m.LatencyMs.P50-m.AttemptMs.P50)
+			lat := Latency{Dist: Normal, Mean: rtt, StdDev: rtt / 5}
+			simulated, err := Run(context.Background(), Options{Scenario: sc, Strategies: sts, Latency: lat, Overhead: overhead})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b strings.Builder
+			for i := range sts {
+				r, s := real.Strategies[i].Summary, simulated.Strategies[i].Summary
+				fmt.Fprintf(&b, "%-12s success %6.2f%% / %6.2f%%  attempts/op %5.3f / %5.3f  p50 %7.2f / %7.2f ms\n",
+					sts[i].Name(), r.SuccessPct, s.SuccessPct, r.AttemptsPerOp, s.AttemptsPerOp, r.LatencyMs.P50, s.LatencyMs.P50)
+				check := func(what string, real, sim, tol float64) {
+					if math.Abs(sim-real) > tol*real {
+						t.Errorf("%s: %s: real %.4g, simulated %.4g: more than %.0f%% apart", sts[i].Name(), what, real, sim, 100*tol)
+					}
+				}
+				check("success", r.SuccessPct, s.SuccessPct, 0.05)
+				check("attempts/op", r.AttemptsPerOp, s.AttemptsPerOp, 0.05)
+				check("p50", r.LatencyMs.P50, s.LatencyMs.P50, 0.20)
+			}
+			t.Logf("%s, simulated network %v, overhead %v (real / simulated):\n%s", c.file, lat, overhead, b.String())
+		})
+	}
+}

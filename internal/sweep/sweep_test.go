@@ -1,0 +1,105 @@
+package sweep
+
+import (
+	"context"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/throttlebench/throttlebench/internal/metrics"
+	"github.com/throttlebench/throttlebench/internal/scenario"
+	"github.com/throttlebench/throttlebench/internal/sim"
+	"github.com/throttlebench/throttlebench/internal/slo"
+	"github.com/throttlebench/throttlebench/internal/strategy"
+)
+
+func simEval(ctx context.Context, sc *scenario.Scenario, st strategy.Strategy) (metrics.Summary, error) {
+	sr, err := sim.RunStrategy(ctx, sim.Options{Scenario: sc}, st)
+	return sr.Summary, err
+}
+
+// closedForm is a table of w WCU with no burst credit written at a
+// constant rate with no retries: it admits w writes per second (plus its
+// first second's allowance), so "success >= 99%" holds up to about w/0.99.
+func closedForm(w int64, d time.Duration) *scenario.Scenario {
+	burst := scenario.Duration(0)
+	sc := &scenario.Scenario{
+		Name: "closed-form", Seed: 1,
+		Table: scenario.Table{BillingMode: scenario.Provisioned, ReadCapacity: 10, WriteCapacity: w},
+		Workload: scenario.Workload{
+			Operation: scenario.OpPut, Rate: scenario.Rate(w / 2), Duration: scenario.Duration(d),
+			ItemSize: 1024, Keys: 1000, MaxInFlight: 1024, Timeout: scenario.Duration(30 * time.Second),
+			Fleet: 1, Process: scenario.ProcessUniform, KeyDistribution: scenario.KeysUniform,
+		},
+		Fake:       &scenario.Fake{Burst: &burst},
+		Strategies: []scenario.StrategySpec{{Name: "none"}},
+		SLOs:       []string{"success >= 99%"},
+	}
+	return sc
+}
+
+func none(t *testing.T) strategy.Strategy {
+	st, err := strategy.New("none", strategy.Params{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func TestMaxRateClosedForm(t *testing.T) {
+	const w = 50
+	ans, err := Search(context.Background(), Options{Scenario: closedForm(w, 300*time.Second), Strategy: none(t), Eval: simEval, Tolerance: 0.005})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ans.Status != Found || math.Abs(ans.Value-w)/w > 0.02 {
+		t.Fatalf("got %s %g (bracket %g / %g, %d runs), want found within 2%% of %d", ans.Status, ans.Value, ans.Met, ans.Missed, ans.Runs, w)
+	}
+	if ans.Runs > DefaultBudget {
+		t.Errorf("%d runs, want at most %d", ans.Runs, DefaultBudget)
+	}
+}
+
+// The inverse: the least capacity for a target rate is about the rate.
+func TestMinCapacityClosedForm(t *testing.T) {
+	sc := closedForm(20, 300*time.Second)
+	ans, err := Search(context.Background(), Options{Scenario: sc, Strategy: none(t), Eval: simEval, TargetRate: 40})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ans.Status != Found || ans.Value < 39 || ans.Value > 41 {
+		t.Fatalf("got %s %g (bracket %g / %g), want found, 39..41 WCU for 40 writes/s", ans.Status, ans.Value, ans.Met, ans.Missed)
+	}
+}
+
+func TestUnreachableAndBudget(t *testing.T) {
+	sc := closedForm(50, 20*time.Second)
+	impossible, _ := slo.Parse("p50 < 1us")
+	ans, err := Search(context.Background(), Options{Scenario: sc, Strategy: none(t), Eval: simEval, SLOs: []slo.SLO{impossible}, Lo: 1, Hi: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ans.Status != NoneMeets || ans.Value != 0 || ans.Missed != 1 {
+		t.Errorf("impossible SLO: got %s, value %g, missed %g; want %q, 0, 1", ans.Status, ans.Value, ans.Missed, NoneMeets)
+	}
+	ans, err = Search(context.Background(), Options{Scenario: sc, Strategy: none(t), Eval: simEval, Budget: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ans.Status != NotConverged || ans.Runs != 4 || ans.Met == 0 || ans.Missed == 0 || ans.Met >= ans.Missed {
+		t.Errorf("budget 4: got %s after %d runs, bracket %g / %g; want %q with a bracket", ans.Status, ans.Runs, ans.Met, ans.Missed, NotConverged)
+	}
+	easy, _ := slo.Parse("success >= 1%")
+	ans, err = Search(context.Background(), Options{Scenario: sc, Strategy: none(t), Eval: simEval, SLOs: []slo.SLO{easy}, Hi: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ans.Status != AllMeet || ans.Value != 200 {
+		t.Errorf("easy SLO: got %s %g, want %q 200", ans.Status, ans.Value, AllMeet)
+	}
+	var b strings.Builder
+	if err := WriteTable(&b, []Answer{ans}); err != nil || !strings.Contains(b.String(), ">= 200") {
+		t.Errorf("table: %v\n%s", err, b.String())
+	}
+}
