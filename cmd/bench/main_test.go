@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -166,5 +167,10 @@ func TestTrialsKeepEachTrial(t *testing.T) {
 	s := f.Strategies[0]
 	if len(s.Trials) != 2 || s.Trials[0].Ops != 40 || s.Trials[1].Ops != 40 || s.Summary.Ops != 80 || s.Offered != 80 {
 		t.Errorf("got %d trials, summary ops %d, offered %d; want 2 trials of 40 ops merged into 80", len(s.Trials), s.Summary.Ops, s.Offered)
+	}
+	// Goodput of the merged trials is per second of all the trials' time,
+	// not of the longest trial.
+	if want := float64(s.Summary.Succeeded) / (s.Trials[0].SpanS + s.Trials[1].SpanS); math.Abs(s.Summary.GoodputPerS-want) > 1e-9 || s.Summary.GoodputPerS > 41 {
+		t.Errorf("merged goodput %g/s, want %g/s (at most the 40/s offered)", s.Summary.GoodputPerS, want)
 	}
 }

@@ -236,6 +236,18 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			stop()
 		}
 		sr.Summary = all.Summary()
+		if len(sr.Trials) > 1 {
+			// Each trial's times count from its own start: the merged span
+			// is the trials' spans added up, not the longest of them.
+			var span float64
+			for _, tr := range sr.Trials {
+				span += tr.SpanS
+			}
+			sr.Summary.SpanS, sr.Summary.GoodputPerS = span, 0
+			if span > 0 {
+				sr.Summary.GoodputPerS = float64(sr.Summary.Succeeded) / span
+			}
+		}
 		sr.Recovery = recovery(o.Scenario, sr.Series)
 		if sr.Server != nil && sr.Summary.Succeeded > 0 {
 			sr.Server.UnitsPerSuccess = (consumed.ConsumedReadUnits + consumed.ConsumedWriteUnits) / float64(sr.Summary.Succeeded)
