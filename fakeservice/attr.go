@@ -65,6 +65,10 @@ func decodeItem(raw map[string]json.RawMessage) (map[string]attrValue, error) {
 	slices.Sort(names)
 	item := make(map[string]attrValue, len(raw))
 	for _, name := range names {
+		if a, ok := parseAttr(raw[name]); ok { // the fast lane (fastpath.go)
+			item[name] = a
+			continue
+		}
 		// One generic decode per top-level attribute keeps the whole request
 		// linear in its size, however deeply values nest.
 		var v any

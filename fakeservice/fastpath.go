@@ -301,6 +301,15 @@ func (p *jsonParser) attr(depth int) (attrValue, bool) {
 	return a, p.consume('}')
 }
 
+// parseAttr parses one attribute value as json.Unmarshal and toAttr would
+// decode it, or reports false (see the contract above).
+func parseAttr(raw []byte) (attrValue, bool) {
+	p := jsonParser{b: raw}
+	p.ws()
+	a, ok := p.attr(0)
+	return a, ok && p.end()
+}
+
 // attrTypeOf returns the type a member name names, typeNone for others.
 func attrTypeOf(name []byte) attrType {
 	switch string(name) {

@@ -245,3 +245,34 @@ func TestSpecialByte(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseAttr checks that the fast lane either leaves an attribute value
+// alone or decodes it exactly as json.Unmarshal and toAttr do.
+func FuzzParseAttr(f *testing.F) {
+	for _, body := range putItemBodies {
+		var in struct{ Item map[string]json.RawMessage }
+		if json.Unmarshal([]byte(body), &in) == nil {
+			for _, raw := range in.Item {
+				f.Add([]byte(raw))
+			}
+		}
+	}
+	f.Add([]byte(` {"N":"1e3"} `))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		fast, ok := parseAttr(raw)
+		if !ok {
+			return
+		}
+		var v any
+		if err := json.Unmarshal(raw, &v); err != nil {
+			t.Fatalf("fast lane took %q, which json.Unmarshal refuses: %v", raw, err)
+		}
+		slow, err := toAttr(v, 0)
+		if err != nil {
+			t.Fatalf("fast lane took %q, which toAttr refuses: %v", raw, err)
+		}
+		if !reflect.DeepEqual(fast, slow) {
+			t.Fatalf("%q: fast lane decoded %#v, want %#v", raw, fast, slow)
+		}
+	})
+}

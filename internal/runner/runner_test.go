@@ -202,7 +202,8 @@ func TestCoordinatedOmission(t *testing.T) {
 		t.Errorf("open loop p90 %.0f ms, p99 %.0f ms: the stall should show (want p90 >= 200, p99 >= 800)", open.LatencyMs.P90, open.LatencyMs.P99)
 	}
 	// Closed loop: one operation took the whole second, the rest were fast.
-	if closed.LatencyMs.Max < 900 || closed.LatencyMs.P99 > 100 {
+	// (500 ms leaves room for a loaded machine, and is still half the stall.)
+	if closed.LatencyMs.Max < 900 || closed.LatencyMs.P99 > 500 {
 		t.Errorf("closed loop p99 %.0f ms, max %.0f ms: want the stall only in max", closed.LatencyMs.P99, closed.LatencyMs.Max)
 	}
 }
