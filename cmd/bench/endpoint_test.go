@@ -14,6 +14,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/throttlebench/throttlebench/fakeservice"
+	"github.com/throttlebench/throttlebench/internal/results"
 )
 
 // dynaliteURL is the local DynamoDB-compatible server .ci/run starts
@@ -159,5 +162,32 @@ func TestTargetFlagErrors(t *testing.T) {
 		if code != exitBadInput || !strings.Contains(stderr, tt.want) {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tt.args, code, stderr, tt.want)
 		}
+	}
+}
+
+// Against bench serve (here, the fake started in-process as serve starts
+// it), results carry the server's own view of each table from /stats.
+func TestEndpointServerStats(t *testing.T) {
+	testCredentials(t)
+	srv := fakeservice.New(fakeservice.Options{})
+	url, err := srv.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	out := t.TempDir()
+	code, _, stderr := runBench(t, "run", "--endpoint", url, "--out", out, "--strategies", "none", writeScenario(t, tiny))
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	files, _ := filepath.Glob(filepath.Join(out, "tiny", "*", "run.json"))
+	f, err := results.Read(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := f.Strategies[0]
+	// Every successful one-KB write consumed one write unit.
+	if s.Server == nil || s.Server.ConsumedWriteUnits != float64(s.Summary.Succeeded) || len(s.Server.Series) == 0 {
+		t.Errorf("server view %+v, want %d write units consumed and a per-second series", s.Server, s.Summary.Succeeded)
 	}
 }

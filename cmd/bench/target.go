@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -89,32 +91,57 @@ func embeddedTarget(sc *scenario.Scenario) (*target, error) {
 // fakeStats reads a table's counters from an embedded fake.
 func fakeStats(fake *fakeservice.Server) func(string) (runner.TableStats, bool) {
 	return func(table string) (runner.TableStats, bool) {
-		st, ok := fake.Stats()[table]
+		rep, ok := fake.Report(0).Tables[table]
 		if !ok {
 			return runner.TableStats{}, false
 		}
-		ts := runner.TableStats{
-			ConsumedReadUnits:  float64(st.ConsumedReadUnits) / float64(fakeservice.Unit),
-			ConsumedWriteUnits: float64(st.ConsumedWriteUnits) / float64(fakeservice.Unit),
-			ThrottledRequests:  st.ThrottledReads + st.ThrottledWrites,
-		}
-		if rep, ok := fake.Report(0).Tables[table]; ok && len(rep.Series) > 0 {
-			t0 := rep.Series[0].Time
-			for _, s := range rep.Series {
-				if s.Partial {
-					continue
-				}
-				ts.Series = append(ts.Series, runner.ServerSecond{
-					T:                    int(s.Time - t0),
-					ConsumedReadUnits:    s.ConsumedReadUnits,
-					ConsumedWriteUnits:   s.ConsumedWriteUnits,
-					ProvisionedReadUnits: s.ProvisionedReadUnits, ProvisionedWriteUnits: s.ProvisionedWriteUnits,
-					ThrottledRequests: s.ThrottledReads + s.ThrottledWrites,
-				})
-			}
-		}
-		return ts, true
+		return tableStats(rep), true
 	}
+}
+
+// endpointStats reads a table's counters from a bench serve endpoint's
+// /stats; false when the endpoint has none or does not know the table.
+func endpointStats(endpoint string) func(string) (runner.TableStats, bool) {
+	client := &http.Client{Timeout: 5 * time.Second}
+	return func(table string) (runner.TableStats, bool) {
+		resp, err := client.Get(strings.TrimSuffix(endpoint, "/") + "/stats")
+		if err != nil {
+			return runner.TableStats{}, false
+		}
+		defer resp.Body.Close()
+		var rep fakeservice.StatsReport
+		if resp.StatusCode != http.StatusOK || json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&rep) != nil {
+			return runner.TableStats{}, false
+		}
+		tr, ok := rep.Tables[table]
+		if !ok {
+			return runner.TableStats{}, false
+		}
+		return tableStats(tr), true
+	}
+}
+
+// tableStats turns the fake's report on a table into the runner's terms.
+func tableStats(rep fakeservice.TableReport) runner.TableStats {
+	ts := runner.TableStats{
+		ConsumedReadUnits:  rep.Totals.ConsumedReadUnits,
+		ConsumedWriteUnits: rep.Totals.ConsumedWriteUnits,
+		ThrottledRequests:  rep.Totals.ThrottledReads + rep.Totals.ThrottledWrites,
+	}
+	for _, s := range rep.Series {
+		if s.Partial {
+			continue
+		}
+		ts.Series = append(ts.Series, runner.ServerSecond{
+			T:                     int(s.Time - rep.Series[0].Time),
+			ConsumedReadUnits:     s.ConsumedReadUnits,
+			ConsumedWriteUnits:    s.ConsumedWriteUnits,
+			ProvisionedReadUnits:  s.ProvisionedReadUnits,
+			ProvisionedWriteUnits: s.ProvisionedWriteUnits,
+			ThrottledRequests:     s.ThrottledReads + s.ThrottledWrites,
+		})
+	}
+	return ts
 }
 
 // remoteTarget resolves an endpoint or real AWS with the SDK's default
@@ -138,6 +165,11 @@ func remoteTarget(ctx context.Context, o targetOptions, stderr io.Writer) (*targ
 	access := &accessWatch{}
 	access.install(&cfg)
 	t := &target{Target: runner.Target{Endpoint: o.endpoint, Config: cfg}, close: func() {}, access: access}
+	if o.endpoint != "" {
+		// bench serve (the fake, or its throttling proxy) reports its view
+		// of each table at /stats; other endpoints do not, and say so.
+		t.Stats = endpointStats(o.endpoint)
+	}
 	if o.aws {
 		t.Description, t.Real = "AWS DynamoDB "+cfg.Region, true
 	} else {
