@@ -347,28 +347,6 @@ func drive(ctx context.Context, o Options, target Target, wl *workload, st strat
 	return offered, agg, series.Seconds()
 }
 
-// profile is the workload's open-loop rate profile.
-func profile(w scenario.Workload) load.Profile {
-	if len(w.Stages) == 0 {
-		p := load.Constant(float64(w.Rate), time.Duration(w.Duration))
-		if sp := w.Spike; sp != nil {
-			p = load.Spike(float64(w.Rate), float64(sp.Rate), time.Duration(w.Duration), time.Duration(sp.At), time.Duration(sp.Width))
-		}
-		return p
-	}
-	p := make(load.Profile, 0, len(w.Stages))
-	for _, s := range w.Stages {
-		st := load.Stage{Duration: time.Duration(s.Duration)}
-		if s.Rate != nil {
-			st.From, st.To = float64(*s.Rate), float64(*s.Rate)
-		} else {
-			st.From, st.To = float64(*s.From), float64(*s.To)
-		}
-		p = append(p, st)
-	}
-	return p
-}
-
 // openLoop starts operations at the schedule's intended times, whatever
 // happens to earlier ones. An arrival whose client is at its in-flight cap
 // is dropped and recorded as such, so the schedule is never silently slowed.
@@ -378,7 +356,7 @@ func openLoop(ctx, opsCtx context.Context, live *Live, wl *workload, fleet []*me
 	if w.Process == scenario.ProcessPoisson {
 		process = load.Poisson
 	}
-	arrivals := load.NewArrivals(profile(w), process, wl.seed)
+	arrivals := load.NewArrivals(w.Profile(), process, wl.seed)
 	var wg sync.WaitGroup
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()

@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/throttlebench/throttlebench/internal/load"
 )
 
 // Defaults applied to fields left out of a workload.
@@ -146,6 +148,28 @@ func (w *Workload) TotalDuration() time.Duration {
 		d += time.Duration(s.Duration)
 	}
 	return d
+}
+
+// Profile is the workload's open-loop rate profile: Rate for Duration
+// (with its Spike), or the Stages.
+func (w *Workload) Profile() load.Profile {
+	if len(w.Stages) == 0 {
+		if sp := w.Spike; sp != nil {
+			return load.Spike(float64(w.Rate), float64(sp.Rate), time.Duration(w.Duration), time.Duration(sp.At), time.Duration(sp.Width))
+		}
+		return load.Constant(float64(w.Rate), time.Duration(w.Duration))
+	}
+	p := make(load.Profile, 0, len(w.Stages))
+	for _, s := range w.Stages {
+		st := load.Stage{Duration: time.Duration(s.Duration)}
+		if s.Rate != nil {
+			st.From, st.To = float64(*s.Rate), float64(*s.Rate)
+		} else {
+			st.From, st.To = float64(*s.From), float64(*s.To)
+		}
+		p = append(p, st)
+	}
+	return p
 }
 
 // Weights returns the operation mix, a one-entry mix for Operation.

@@ -367,7 +367,7 @@ func (e *engine) run(ctx context.Context) {
 		if w.Process == scenario.ProcessPoisson {
 			process = load.Poisson
 		}
-		arrivals = load.NewArrivals(profile(w), process, e.sc.Seed)
+		arrivals = load.NewArrivals(w.Profile(), process, e.sc.Seed)
 	}
 	var next int64
 	ok := arrivals != nil
@@ -414,28 +414,6 @@ func (e *engine) run(ctx context.Context) {
 			e.finish(ev.op, e.ops[ev.op].final, true)
 		}
 	}
-}
-
-// profile is the workload's open-loop rate profile, as the runner builds it.
-func profile(w scenario.Workload) load.Profile {
-	if len(w.Stages) == 0 {
-		p := load.Constant(float64(w.Rate), time.Duration(w.Duration))
-		if sp := w.Spike; sp != nil {
-			p = load.Spike(float64(w.Rate), float64(sp.Rate), time.Duration(w.Duration), time.Duration(sp.At), time.Duration(sp.Width))
-		}
-		return p
-	}
-	p := make(load.Profile, 0, len(w.Stages))
-	for _, s := range w.Stages {
-		st := load.Stage{Duration: time.Duration(s.Duration)}
-		if s.Rate != nil {
-			st.From, st.To = float64(*s.Rate), float64(*s.Rate)
-		} else {
-			st.From, st.To = float64(*s.From), float64(*s.To)
-		}
-		p = append(p, st)
-	}
-	return p
 }
 
 // arrive starts operation n now: on its round-robin client in open loop
