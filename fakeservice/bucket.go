@@ -49,8 +49,14 @@ type Bucket struct {
 // at most capacity, with initial milli-units available at now. Negative
 // arguments count as zero; initial is capped at capacity.
 func NewBucket(rate, capacity, initial MilliUnits, now time.Time) *Bucket {
+	b := newBucket(rate, capacity, initial, now)
+	return &b
+}
+
+// newBucket is NewBucket's value, for buckets held in slices.
+func newBucket(rate, capacity, initial MilliUnits, now time.Time) Bucket {
 	rate, capacity, initial = max(rate, 0), max(capacity, 0), max(initial, 0)
-	return &Bucket{
+	return Bucket{
 		rate:     rate,
 		capacity: capacity,
 		tokens:   min(initial, capacity),
@@ -132,10 +138,13 @@ func (b *Bucket) SetRate(now time.Time, rate, capacity MilliUnits, grow bool) {
 
 // advance credits the refill earned between b.last and now.
 func (b *Bucket) advance(now time.Time) {
-	if !now.After(b.last) {
+	// Sub is positive exactly when now is after b.last (both compare the
+	// monotonic readings when both times have one), and saturates at
+	// math.MaxInt64 ns, which fills any bucket.
+	elapsed := now.Sub(b.last)
+	if elapsed <= 0 {
 		return
 	}
-	elapsed := now.Sub(b.last) // saturates at math.MaxInt64 ns; fills any bucket
 	b.last = now
 	if b.tokens >= b.capacity {
 		b.carry = 0

@@ -335,8 +335,7 @@ type TableCapacity struct {
 	partitions int
 	read       kindCapacity
 	write      kindCapacity
-	keys       map[string]*keyBuckets
-	sweepAt    int
+	keys       keyTable
 }
 
 // kindCapacity is a table's state for reads or for writes.
@@ -363,16 +362,10 @@ type kindCapacity struct {
 	floor MilliUnits
 }
 
-// keyBuckets hold one partition key's per-key limit.
-type keyBuckets struct{ read, write *Bucket }
-
-// minSweep is the per-key map size below which idle keys are not swept.
-const minSweep = 4096
-
 // NewProvisioned returns the capacity state of a provisioned table created at
 // now with readUnits RCU and writeUnits WCU per second.
 func (m Model) NewProvisioned(readUnits, writeUnits int64, now time.Time) *TableCapacity {
-	c := &TableCapacity{m: m, keys: make(map[string]*keyBuckets), sweepAt: minSweep}
+	c := &TableCapacity{m: m, keys: newKeyTable()}
 	c.provision(readUnits, writeUnits, m.Partitions(readUnits, writeUnits), now)
 	return c
 }
@@ -381,7 +374,7 @@ func (m Model) NewProvisioned(readUnits, writeUnits int64, now time.Time) *Table
 // at now, with OnDemandThroughput maximums maxRead and maxWrite request
 // units per second (-1 or 0: none).
 func (m Model) NewOnDemand(maxRead, maxWrite int64, now time.Time) *TableCapacity {
-	c := &TableCapacity{m: m, keys: make(map[string]*keyBuckets), sweepAt: minSweep}
+	c := &TableCapacity{m: m, keys: newKeyTable()}
 	c.toOnDemand(0, 0, now)
 	c.SetOnDemandMax(maxRead, maxWrite, now)
 	return c
@@ -599,8 +592,9 @@ func (c *TableCapacity) ChargeKey(now time.Time, kind Kind, key string, n MilliU
 	}
 	var part, kb *Bucket
 	if key != "" {
-		part = &kc.parts[partitionOf(key, c.partitions)]
-		kb = c.keyBucket(now, kind, key)
+		h := keyHash(key)
+		part = &kc.parts[partitionOfHash(h, c.partitions)]
+		kb = c.keys.bucket(now, kind, key, h, units(c.m.partitionUnits(kind)))
 		if !part.can(now, n) || !kb.can(now, n) {
 			return Decision{Reason: reasonFor(kind, TableReadKeyRangeThroughputExceeded, TableWriteKeyRangeThroughputExceeded),
 				Exception: ExceptionProvisionedThroughputExceeded}
@@ -667,38 +661,21 @@ func (c *TableCapacity) chargeOnDemand(now time.Time, kind Kind, kc *kindCapacit
 }
 
 // keyBucket returns the per-key bucket of kind for key, creating it full.
-// Keys whose buckets are all full are forgotten once the map grows: a full
-// bucket is what a new one would be.
+// Keys whose buckets are all full are forgotten once the table of keys
+// grows (see keyTable): a full bucket is what a new one would be. The
+// pointer is valid until the next call.
 func (c *TableCapacity) keyBucket(now time.Time, kind Kind, key string) *Bucket {
-	kb := c.keys[key]
-	if kb == nil {
-		if len(c.keys) >= c.sweepAt {
-			for k, v := range c.keys {
-				if (v.read == nil || v.read.full(now)) && (v.write == nil || v.write.full(now)) {
-					delete(c.keys, k)
-				}
-			}
-			c.sweepAt = max(minSweep, 2*len(c.keys))
-		}
-		kb = &keyBuckets{}
-		c.keys[key] = kb
-	}
-	p := &kb.read
-	if kind == Write {
-		p = &kb.write
-	}
-	if *p == nil {
-		rate := units(c.m.partitionUnits(kind))
-		*p = NewBucket(rate, rate, rate, now)
-	}
-	return *p
+	return c.keys.bucket(now, kind, key, keyHash(key), units(c.m.partitionUnits(kind)))
 }
 
 // partitionOf maps a partition key to one of n partitions by a 64-bit FNV-1a
 // hash scaled to [0, n): each partition owns a contiguous hash range, so a
 // split in two divides a range as DynamoDB's splits do.
-func partitionOf(key string, n int) int {
-	hi, _ := bits.Mul64(keyHash(key), uint64(n))
+func partitionOf(key string, n int) int { return partitionOfHash(keyHash(key), n) }
+
+// partitionOfHash is partitionOf of the key whose keyHash is h.
+func partitionOfHash(h uint64, n int) int {
+	hi, _ := bits.Mul64(h, uint64(n))
 	return int(hi)
 }
 

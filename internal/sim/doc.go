@@ -29,7 +29,7 @@
 // retryer, the crypto/rand backoff), and for sdk-adaptive, which cannot be
 // simulated.
 //
-// Events are values in a binary heap and operation slots are reused, so
+// Events are values in a 4-ary heap and operation slots are reused, so
 // the engine allocates nothing per attempt in steady state;
 // BenchmarkSim reports simulated operations per CPU-second.
 //

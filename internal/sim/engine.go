@@ -209,13 +209,14 @@ type engine struct {
 	keys    load.Keys
 	mix     []string
 	cum     []int
-	keyStr  []string
+	keyAll  string        // keyString of every key below denseKeys, keyLen bytes each
 	wait    time.Duration // client-side wait asked for by the attempt being started
 
-	memo map[memoKey]bool
+	memo smallMap[memoKey, bool]
 	// retryAfters says whether an error carries x-amz-retry-after.
-	retryAfters map[error]bool
-	outcomes    map[outcomeKey]metrics.Outcome
+	retryAfters smallMap[error, bool]
+	outcomes    smallMap[outcomeKey, metrics.Outcome]
+	maxErrs     smallMap[maxKey, *retry.MaxAttemptsError]
 
 	agg      *metrics.Aggregator
 	series   *metrics.Series
@@ -235,16 +236,13 @@ func newEngine(o Options, st strategy.Strategy) (*engine, error) {
 	}
 	e := &engine{
 		sc: sc, w: w, table: "sim-" + sc.Name + "-" + st.Name(),
-		net:         newSampler(o.Latency),
-		rng:         rand.New(rand.NewPCG(uint64(sc.Seed), 0x6e6574776f726b)), // "network"
-		agg:         metrics.NewAggregator(),
-		memo:        map[memoKey]bool{},
-		retryAfters: map[error]bool{},
-		outcomes:    map[outcomeKey]metrics.Outcome{},
-		series:      metrics.NewSeries(),
-		warmup:      int64(w.Warmup),
-		timeout:     int64(w.Timeout),
-		overhead:    int64(o.Overhead),
+		net:      newSampler(o.Latency),
+		rng:      rand.New(rand.NewPCG(uint64(sc.Seed), 0x6e6574776f726b)), // "network"
+		agg:      metrics.NewAggregator(),
+		series:   metrics.NewSeries(),
+		warmup:   int64(w.Warmup),
+		timeout:  int64(w.Timeout),
+		overhead: int64(o.Overhead),
 	}
 	e.svc = newService(sc, model, Epoch, e.table)
 	clock := strategy.Clock{
@@ -285,8 +283,8 @@ func newEngine(o Options, st strategy.Strategy) (*engine, error) {
 			e.cum = append(e.cum, total)
 		}
 	}
-	if w.Keys <= 1<<20 {
-		e.keyStr = make([]string, w.Keys)
+	if w.Keys <= denseKeys {
+		e.keyAll = keyStrings(w.Keys)
 	}
 	if w.Preload {
 		space := w.Keys * int64(max(w.SortKeys, 1))
@@ -319,22 +317,40 @@ func (e *engine) opName(n int64) string {
 	return e.mix[len(e.mix)-1]
 }
 
-// keyString is the runner's partition key for key index k.
+// keyString is the runner's partition key for key index k: "k" and k in
+// at least 12 digits.
 func (e *engine) keyString(k int64) string {
-	if k < int64(len(e.keyStr)) {
-		if s := e.keyStr[k]; s != "" {
-			return s
-		}
+	if i := k * keyLen; i+keyLen <= int64(len(e.keyAll)) {
+		return e.keyAll[i : i+keyLen]
 	}
-	s := strconv.FormatInt(k, 10)
-	if pad := 12 - len(s); pad > 0 {
-		s = "000000000000"[:pad] + s
+	return string(appendKey(nil, k))
+}
+
+// denseKeys is the most keys whose strings are made up front, side by side
+// in one string: a key's string is then found without a memory access of
+// its own and its bytes share cache lines with its neighbours'.
+const denseKeys = 1 << 20
+
+// keyLen is the length of the keys below 10^12.
+const keyLen = 13
+
+func appendKey(b []byte, k int64) []byte {
+	var buf [20]byte
+	d := strconv.AppendInt(buf[:0], k, 10)
+	b = append(b, 'k')
+	if len(d) < 12 {
+		b = append(b, "000000000000"[:12-len(d)]...)
 	}
-	s = "k" + s
-	if k < int64(len(e.keyStr)) {
-		e.keyStr[k] = s
+	return append(b, d...)
+}
+
+// keyStrings returns the strings of keys 0 to n-1 end to end.
+func keyStrings(n int64) string {
+	b := make([]byte, 0, n*keyLen)
+	for k := range n {
+		b = appendKey(b, k)
 	}
-	return s
+	return string(b)
 }
 
 // billedSize is the size the fake bills for the runner's item of operation
@@ -522,7 +538,7 @@ func (e *engine) send(i int32) {
 // atServer applies the fault schedule to a request reaching the service.
 func (e *engine) atServer(i int32) {
 	op := &e.ops[i]
-	f := e.svc.decide(Epoch.Add(time.Duration(e.now)), op.name)
+	f := e.svc.decide(time.Duration(e.now), op.name)
 	op.result, op.reason, op.status = nil, "", 200
 	if f.err != nil {
 		op.result = f.err
@@ -618,7 +634,7 @@ func (e *engine) respond(i int32) {
 		return
 	}
 	if m := r.MaxAttempts(); m > 0 && op.attempt >= m {
-		e.finish(i, &retry.MaxAttemptsError{Attempt: op.attempt, Err: err}, false)
+		e.finish(i, e.maxAttemptsError(op.attempt, err), false)
 		return
 	}
 	ctx := attemptContext(op.attempt)
@@ -633,10 +649,10 @@ func (e *engine) respond(i int32) {
 		e.finish(i, derr, false)
 		return
 	}
-	if ra, ok := e.retryAfters[err]; !ok || ra {
+	if ra, ok := e.retryAfters.get(err); !ok || ra {
 		d := retryAfter(delay, err)
 		if !ok {
-			e.retryAfters[err] = d != delay || retryAfter(0, err) != 0
+			e.retryAfters.put(err, d != delay || retryAfter(0, err) != 0)
 		}
 		delay = d
 	}
@@ -703,10 +719,10 @@ func (e *engine) finish(i int32, err error, timedOut bool) {
 // with errors.As: the bulk of a throttled attempt's cost otherwise).
 func (e *engine) retryable(r aws.RetryerV2, err error) bool {
 	k := memoKey{retryer: reflect.TypeOf(r), err: err}
-	v, ok := e.memo[k]
+	v, ok := e.memo.get(k)
 	if !ok {
 		v = r.IsErrorRetryable(err)
-		e.memo[k] = v
+		e.memo.put(k, v)
 	}
 	return v
 }
@@ -725,12 +741,53 @@ func (e *engine) classify(err, ctxErr error) metrics.Outcome {
 	if ctxErr != nil || !e.svc.owns(k.err) {
 		return metrics.Classify(err, ctxErr)
 	}
-	o, ok := e.outcomes[k]
+	o, ok := e.outcomes.get(k)
 	if !ok {
 		o = metrics.Classify(err, ctxErr)
-		e.outcomes[k] = o
+		e.outcomes.put(k, o)
 	}
 	return o
+}
+
+// maxAttemptsError returns &retry.MaxAttemptsError{Attempt: attempt, Err:
+// err}, one value per attempt and error: the engine only classifies it.
+func (e *engine) maxAttemptsError(attempt int, err error) error {
+	k := maxKey{attempt: attempt, err: err}
+	m, ok := e.maxErrs.get(k)
+	if !ok {
+		m = &retry.MaxAttemptsError{Attempt: attempt, Err: err}
+		e.maxErrs.put(k, m)
+	}
+	return m
+}
+
+type maxKey struct {
+	attempt int
+	err     error
+}
+
+// smallMap is a map for the few keys the engine memoizes by error value
+// (the service's errors are values built once, see service): a linear scan
+// of a handful of keys is cheaper than hashing interfaces. Like a map, it
+// panics on a key of an incomparable dynamic type.
+type smallMap[K comparable, V any] struct {
+	keys []K
+	vals []V
+}
+
+func (m *smallMap[K, V]) get(k K) (V, bool) {
+	for i := range m.keys {
+		if m.keys[i] == k {
+			return m.vals[i], true
+		}
+	}
+	var zero V
+	return zero, false
+}
+
+func (m *smallMap[K, V]) put(k K, v V) {
+	m.keys = append(m.keys, k)
+	m.vals = append(m.vals, v)
 }
 
 type memoKey struct {

@@ -10,8 +10,16 @@ type event struct {
 	kind uint8
 }
 
-// queue is a binary min-heap of events by (at, seq), held by value so that
-// scheduling allocates nothing once the slice has grown.
+// before orders events by (at, seq): a total order, as seq is unique, so
+// the order events pop in does not depend on the heap's shape.
+func (a *event) before(b *event) bool {
+	return a.at < b.at || (a.at == b.at && a.seq < b.seq)
+}
+
+// queue is a 4-ary min-heap of events by (at, seq), held by value so that
+// scheduling allocates nothing once the slice has grown. Four children per
+// node halve the depth of a binary heap; pop, the costlier operation,
+// compares siblings that share a cache line.
 type queue struct {
 	h   []event
 	seq uint64
@@ -19,24 +27,21 @@ type queue struct {
 
 func (q *queue) len() int { return len(q.h) }
 
-func (q *queue) less(i, j int) bool {
-	a, b := &q.h[i], &q.h[j]
-	return a.at < b.at || (a.at == b.at && a.seq < b.seq)
-}
-
 // push schedules kind for op at at.
 func (q *queue) push(at int64, op int32, kind uint8) {
 	q.seq++
-	q.h = append(q.h, event{at: at, seq: q.seq, op: op, kind: kind})
+	e := event{at: at, seq: q.seq, op: op, kind: kind}
+	q.h = append(q.h, e)
 	i := len(q.h) - 1
 	for i > 0 {
-		p := (i - 1) / 2
-		if !q.less(i, p) {
+		p := (i - 1) / 4
+		if !e.before(&q.h[p]) {
 			break
 		}
-		q.h[i], q.h[p] = q.h[p], q.h[i]
+		q.h[i] = q.h[p]
 		i = p
 	}
+	q.h[i] = e
 }
 
 // top returns the earliest event's time; the queue must not be empty.
@@ -44,25 +49,31 @@ func (q *queue) top() int64 { return q.h[0].at }
 
 // pop removes and returns the earliest event.
 func (q *queue) pop() event {
-	e := q.h[0]
+	top := q.h[0]
 	n := len(q.h) - 1
-	q.h[0] = q.h[n]
+	last := q.h[n]
 	q.h = q.h[:n]
+	if n == 0 {
+		return top
+	}
 	i := 0
 	for {
-		l := 2*i + 1
-		if l >= n {
+		c := 4*i + 1
+		if c >= n {
 			break
 		}
-		m := l
-		if r := l + 1; r < n && q.less(r, l) {
-			m = r
+		m := c
+		for j := c + 1; j < min(c+4, n); j++ {
+			if q.h[j].before(&q.h[m]) {
+				m = j
+			}
 		}
-		if !q.less(m, i) {
+		if !q.h[m].before(&last) {
 			break
 		}
-		q.h[i], q.h[m] = q.h[m], q.h[i]
+		q.h[i] = q.h[m]
 		i = m
 	}
-	return e
+	q.h[i] = last
+	return top
 }

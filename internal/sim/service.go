@@ -22,7 +22,7 @@ type service struct {
 	faults   *fakeservice.Faults
 	// throttle errors by Decision, built once: errors are values the
 	// retryers only read.
-	throttles map[fakeservice.Decision]error
+	throttles smallMap[fakeservice.Decision, error]
 	retryAft  time.Duration
 
 	items itemStore
@@ -37,10 +37,9 @@ type service struct {
 
 func newService(sc *scenario.Scenario, model fakeservice.Model, epoch time.Time, table string) *service {
 	s := &service{
-		epoch:     epoch,
-		arn:       "arn:aws:dynamodb:us-east-1:000000000000:table/" + table,
-		faults:    sc.Faults,
-		throttles: map[fakeservice.Decision]error{},
+		epoch:  epoch,
+		arn:    "arn:aws:dynamodb:us-east-1:000000000000:table/" + table,
+		faults: sc.Faults,
 	}
 	if sc.Table.BillingMode == scenario.PayPerRequest {
 		s.capacity = model.NewOnDemand(0, 0, epoch)
@@ -72,10 +71,10 @@ func (s *service) charge(now time.Time, kind fakeservice.Kind, key string, n fak
 		return "", nil
 	}
 	s.throttled++
-	err, ok := s.throttles[d]
+	err, ok := s.throttles.get(d)
 	if !ok {
 		err = throttleError(d, s.arn, s.retryAft)
-		s.throttles[d] = err
+		s.throttles.put(d, err)
 	}
 	return d.Reason, err
 }
@@ -86,7 +85,7 @@ func (s *service) owns(err error) bool {
 	case errInternal, errUnavailable, errDropped, errConflict:
 		return true
 	}
-	for _, t := range s.throttles {
+	for _, t := range s.throttles.vals {
 		if t == err {
 			return true
 		}
@@ -100,19 +99,19 @@ type fault struct {
 	err   error // nil: serve the request
 }
 
-// decide applies the fault schedule to the request arriving now for op. It
+// decide applies the fault schedule to the request arriving at off (virtual
+// time since the epoch) for op. It
 // follows fakeservice's Faults (stalls and latency add up, then a drop or
 // an injected error), drawing from the same seeded hash of the arrival
 // number, so a schedule's share of affected requests is the same in
 // simulation as against the fake.
-func (s *service) decide(now time.Time, op string) fault {
+func (s *service) decide(off time.Duration, op string) fault {
 	s.arrivals++
 	f := s.faults
 	if f == nil || (len(f.Stalls)+len(f.Latency)+len(f.Drops)+len(f.Errors) == 0) {
 		return fault{}
 	}
 	seq := s.arrivals
-	off := now.Sub(s.epoch)
 	fires := func(stream uint64, i int, w fakeservice.Window, rate float64, ops []string) bool {
 		if !inWindow(w, off) || (len(ops) > 0 && !slices.Contains(ops, op)) {
 			return false
