@@ -312,23 +312,34 @@ func retried(hist map[int]int64, total int64) float64 {
 	return float64(n) / float64(total)
 }
 
-// serverSeries returns the endpoint's per-second consumed read and write
-// units for a strategy's first trial, when the results hold them (the
-// embedded fake reports them); capacityCharts then draws consumed against
-// provisioned capacity second by second instead of as totals.
-func serverSeries(s runner.StrategyResult) (read, write []float64) {
+// serverSeries returns the endpoint's per-second view of a strategy's
+// first trial, when the results hold one (the embedded fake and bench
+// serve report it); capacityCharts then draws consumed against provisioned
+// capacity second by second instead of as totals.
+func serverSeries(s runner.StrategyResult) perSecondCapacity {
+	var c perSecondCapacity
 	if s.Server == nil {
-		return nil, nil
+		return c
 	}
 	for _, sec := range s.Server.Series {
-		read = append(read, sec.ConsumedReadUnits)
-		write = append(write, sec.ConsumedWriteUnits)
+		c.Read = append(c.Read, sec.ConsumedReadUnits)
+		c.Write = append(c.Write, sec.ConsumedWriteUnits)
+		c.ProvisionedRead = append(c.ProvisionedRead, sec.ProvisionedReadUnits)
+		c.ProvisionedWrite = append(c.ProvisionedWrite, sec.ProvisionedWriteUnits)
 	}
-	return read, write
+	return c
 }
 
-// seriesFunc gives a strategy's per-second consumed read and write units.
-type seriesFunc func(runner.StrategyResult) (read, write []float64)
+// perSecondCapacity is a table's consumed units per second and, when the
+// endpoint reports it, the capacity in effect each second: a brownout
+// shows there as a dip, where the scenario's figure would stay flat.
+type perSecondCapacity struct {
+	Read, Write                       []float64
+	ProvisionedRead, ProvisionedWrite []float64
+}
+
+// seriesFunc gives a strategy's per-second capacity.
+type seriesFunc func(runner.StrategyResult) perSecondCapacity
 
 // capacityCharts compares the capacity the endpoint says each strategy's
 // table consumed with the capacity provisioned over the run's span.
@@ -341,7 +352,7 @@ func capacityCharts(f *results.File, perSecond seriesFunc) ([]chart, string) {
 	provisioned := tbl.BillingMode != scenario.PayPerRequest
 	var anySeries, anyServer, reads, writes bool
 	for _, s := range f.Strategies {
-		if r, w := perSecond(s); len(r)+len(w) > 0 {
+		if c := perSecond(s); len(c.Read)+len(c.Write) > 0 {
 			anySeries = true
 		}
 		if s.Server != nil {
@@ -351,7 +362,7 @@ func capacityCharts(f *results.File, perSecond seriesFunc) ([]chart, string) {
 		}
 	}
 	if anySeries {
-		return capacityTimelines(f, tbl, provisioned, perSecond), "Consumed capacity per second, as the endpoint reports it, against the provisioned rate (dashed)."
+		return capacityTimelines(f, tbl, provisioned, perSecond), "Consumed capacity per second, as the endpoint reports it, against the capacity in effect each second (dashed: what the endpoint reports, which follows a brownout, or else the scenario's provisioned rate)."
 	}
 	if !anyServer {
 		return nil, "The endpoint reported no capacity statistics for this run."
@@ -408,13 +419,14 @@ func capacityCharts(f *results.File, perSecond seriesFunc) ([]chart, string) {
 }
 
 // capacityTimelines draws per-second consumed capacity for each strategy
-// against the provisioned rate.
+// against the capacity in effect: the endpoint's own per-second figure
+// when it reports one, else the scenario's provisioned rate.
 func capacityTimelines(f *results.File, tbl scenario.Table, provisioned bool, perSecond seriesFunc) []chart {
 	var out []chart
 	for i, s := range f.Strategies {
-		read, write := perSecond(s)
+		c := perSecond(s)
 		var sr []series
-		add := func(name, color string, ys []float64, capacity int64) {
+		add := func(name, color string, ys, inEffect []float64, capacity int64) {
 			if len(ys) == 0 {
 				return
 			}
@@ -423,17 +435,45 @@ func capacityTimelines(f *results.File, tbl scenario.Table, provisioned bool, pe
 				xs[j] = float64(j) + 0.5
 			}
 			sr = append(sr, series{Name: name + " consumed", Color: color, X: xs, Y: ys})
-			if provisioned && capacity > 0 {
+			if !provisioned {
+				return
+			}
+			if px, py := steps(inEffect); len(px) > 0 {
+				sr = append(sr, series{Name: name + " provisioned", Color: color, Dash: "4 3", X: px, Y: py})
+			} else if capacity > 0 {
 				sr = append(sr, series{Name: name + " provisioned", Color: color, Dash: "4 3",
 					X: []float64{0, float64(len(ys))}, Y: []float64{float64(capacity), float64(capacity)}})
 			}
 		}
-		add("RCU", colorGoodput, read, tbl.ReadCapacity)
-		add("WCU", colorThrottled, write, tbl.WriteCapacity)
-		c := lineChart(lineSpec{ID: "capacity-" + strconv.Itoa(i), Title: s.Name, XTitle: "second of the run", YTitle: "units per second", W: 380, H: 220, Series: sr})
-		out = append(out, c)
+		add("RCU", colorGoodput, c.Read, c.ProvisionedRead, tbl.ReadCapacity)
+		add("WCU", colorThrottled, c.Write, c.ProvisionedWrite, tbl.WriteCapacity)
+		ch := lineChart(lineSpec{ID: "capacity-" + strconv.Itoa(i), Title: s.Name, XTitle: "second of the run", YTitle: "units per second", W: 380, H: 220, Series: sr})
+		out = append(out, ch)
 	}
 	return out
+}
+
+// steps turns a per-second value into a staircase (each second's value
+// held from its start to its end), merging runs of equal values. It
+// returns nothing when every value is zero: the endpoint did not report
+// the capacity in effect.
+func steps(ys []float64) (xs, out []float64) {
+	reported := false
+	for _, y := range ys {
+		reported = reported || y > 0
+	}
+	if !reported {
+		return nil, nil
+	}
+	for j, y := range ys {
+		if j > 0 && y == ys[j-1] {
+			xs[len(xs)-1] = float64(j + 1)
+			continue
+		}
+		xs = append(xs, float64(j), float64(j+1))
+		out = append(out, y, y)
+	}
+	return xs, out
 }
 
 // spanSeconds is the time the strategy's tables were under load: the sum

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -139,11 +140,11 @@ func TestHTMLDegradesWithMissingData(t *testing.T) {
 func TestCapacityPerSecond(t *testing.T) {
 	f := fixture(t)
 	write := []float64{100, 100, 98, 100, 101}
-	perSecond := func(s runner.StrategyResult) (read, written []float64) {
+	perSecond := func(s runner.StrategyResult) perSecondCapacity {
 		if s.Name == "none" {
-			return nil, nil
+			return perSecondCapacity{}
 		}
-		return nil, write
+		return perSecondCapacity{Write: write}
 	}
 	charts, note := capacityCharts(f, perSecond)
 	if len(charts) != len(f.Strategies) {
@@ -157,6 +158,36 @@ func TestCapacityPerSecond(t *testing.T) {
 	}
 	if charts[1].Empty == "" {
 		t.Errorf("%s has no series but is not marked empty", charts[1].Title)
+	}
+}
+
+// A brownout the endpoint reports must show in the dashed capacity line,
+// not the scenario's flat provisioned figure.
+func TestCapacityFollowsBrownout(t *testing.T) {
+	xs, ys := steps([]float64{100, 100, 30, 30, 100})
+	wantX := []float64{0, 2, 2, 4, 4, 5}
+	wantY := []float64{100, 100, 30, 30, 100, 100}
+	if fmt.Sprint(xs) != fmt.Sprint(wantX) || fmt.Sprint(ys) != fmt.Sprint(wantY) {
+		t.Errorf("steps = %v, %v; want %v, %v", xs, ys, wantX, wantY)
+	}
+	if xs, _ := steps([]float64{0, 0}); xs != nil {
+		t.Errorf("steps of an unreported capacity = %v, want none", xs)
+	}
+
+	f := fixture(t)
+	brownout := func(runner.StrategyResult) perSecondCapacity {
+		return perSecondCapacity{Write: []float64{100, 30, 100}, ProvisionedWrite: []float64{100, 30, 100}}
+	}
+	flat := func(runner.StrategyResult) perSecondCapacity {
+		return perSecondCapacity{Write: []float64{100, 30, 100}}
+	}
+	b, _ := capacityCharts(f, brownout)
+	fl, _ := capacityCharts(f, flat)
+	if len(b[0].Lines) != 2 || len(fl[0].Lines) != 2 {
+		t.Fatalf("got %d and %d lines, want consumed and provisioned", len(b[0].Lines), len(fl[0].Lines))
+	}
+	if b[0].Lines[1].D == fl[0].Lines[1].D {
+		t.Errorf("the provisioned line ignores the capacity the endpoint reported: %s", b[0].Lines[1].D)
 	}
 }
 
