@@ -6,12 +6,14 @@ import (
 
 // keyTable holds the per-key buckets of a table's recently used partition
 // keys: entries held by value side by side, found through an open-addressed
-// index (linear probing) of 8-byte slots. Charging a key allocates nothing,
-// hashes the key once (the hash that also places it in its partition) and
-// usually reads one index slot and one entry. Index and entries are kept
-// this small (an entry is one 64-byte cache line) because a key is charged
-// at random: with tens of thousands of keys, what does not fit in the
-// processor's caches costs a trip to memory per request.
+// index (linear probing) of 4-byte slots, at most half full. Charging a
+// key allocates nothing, hashes the key once (the hash that also places it
+// in its partition) and usually reads one index slot and one entry (a
+// probe past another key's slot reads that entry too: at most half full,
+// that is rare). Index and entries are kept this small (an entry is one
+// 64-byte cache line) because a key is charged at random: with tens of
+// thousands of keys, what does not fit in the processor's caches costs a
+// trip to memory per request.
 //
 // A key whose buckets are all full is forgotten when the table would
 // otherwise hold more than sweepAt keys: a full bucket is what a new one
@@ -19,10 +21,10 @@ import (
 // threshold doubles with what survives one) and rebuild the table, so it
 // needs no tombstones. Not safe for concurrent use.
 type keyTable struct {
-	// index maps hashes to entries: a slot holds the top 32 bits of the
-	// key's hash above the entry's position plus one, zero when empty. Its
-	// len is a power of two, at most half of it used.
-	index   []uint64
+	// index maps hashes to entries: a slot holds the entry's position
+	// plus one, zero when empty. Its len is a power of two, at most half
+	// of it used.
+	index   []uint32
 	shift   uint       // 64 - log2(len(index))
 	entries []keyEntry // in the order keys were added
 	sweepAt int
@@ -86,16 +88,13 @@ func (t *keyTable) find(key string, hash uint64) *keyEntry {
 		return nil
 	}
 	mask := uint64(len(t.index) - 1)
-	tag := hash >> 32
 	for i := t.slot(hash); ; i = (i + 1) & mask {
 		x := t.index[i]
 		if x == 0 {
 			return nil
 		}
-		if x>>32 == tag {
-			if e := &t.entries[uint32(x)-1]; e.key == key {
-				return e
-			}
+		if e := &t.entries[x-1]; e.key == key {
+			return e
 		}
 	}
 }
@@ -133,7 +132,7 @@ func (t *keyTable) sweep(now nanos) {
 // rehash rebuilds the index with n slots, a power of two.
 func (t *keyTable) rehash(n int) {
 	size := 1 << bits.Len(uint(n-1))
-	t.index = make([]uint64, size)
+	t.index = make([]uint32, size)
 	t.shift = uint(64 - bits.TrailingZeros(uint(size)))
 	for i := range t.entries {
 		t.place(keyHash(t.entries[i].key), i)
@@ -147,5 +146,5 @@ func (t *keyTable) place(hash uint64, i int) {
 	for t.index[s] != 0 {
 		s = (s + 1) & mask
 	}
-	t.index[s] = hash>>32<<32 | uint64(i+1)
+	t.index[s] = uint32(i + 1)
 }
