@@ -311,8 +311,9 @@ func (m Model) NewAccount(now time.Time) *Account {
 	return a
 }
 
-// allow takes n milli-units of kind at now if the account has them.
-func (a *Account) allow(now time.Time, kind Kind, n MilliUnits) bool {
+// allow takes n milli-units of kind at now, on the account's clock, if the
+// account has them.
+func (a *Account) allow(now nanos, kind Kind, n MilliUnits) bool {
 	b := a.read
 	if kind == Write {
 		b = a.write
@@ -320,10 +321,9 @@ func (a *Account) allow(now time.Time, kind Kind, n MilliUnits) bool {
 	if b == nil {
 		return true
 	}
-	t := since(a.origin, now)
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return b.AllowN(t, n)
+	return b.AllowN(now, n)
 }
 
 // TableCapacity is the throttling state of one table: its table-wide
@@ -336,6 +336,7 @@ type TableCapacity struct {
 	// creation.
 	origin     time.Time
 	account    *Account // nil: no account limit
+	accountOff nanos    // the table's origin on the account's clock
 	onDemand   bool
 	partitions int
 	read       kindCapacity
@@ -387,7 +388,12 @@ func (m Model) NewOnDemand(maxRead, maxWrite int64, now time.Time) *TableCapacit
 
 // UseAccount makes the table's requests draw on a, an account-level limit
 // shared with other tables; nil means none. It applies to provisioned mode.
-func (c *TableCapacity) UseAccount(a *Account) { c.account = a }
+func (c *TableCapacity) UseAccount(a *Account) {
+	c.account = a
+	if a != nil {
+		c.accountOff = since(a.origin, c.origin)
+	}
+}
 
 // provision makes c a provisioned table with fresh buckets at now.
 func (c *TableCapacity) provision(readUnits, writeUnits int64, partitions int, now nanos) {
@@ -584,8 +590,29 @@ func (c *TableCapacity) Withhold(now time.Time, kind Kind, n MilliUnits) MilliUn
 // (AccountLimit). On demand: the OnDemandThroughput maximum
 // (MaxOnDemandThroughput), the instant limit and the key (KeyRange).
 func (c *TableCapacity) ChargeKey(now time.Time, kind Kind, key string, n MilliUnits) Decision {
+	var acct nanos
+	if c.account != nil {
+		acct = since(c.account.origin, now)
+	}
+	return c.chargeKey(now, since(c.origin, now), acct, kind, key, n)
+}
+
+// ChargeKeyAfter is ChargeKey at elapsed after the table's creation (the
+// instant given to NewProvisioned or NewOnDemand): ChargeKey(created.Add(
+// elapsed), ...), the same decision, without time.Time arithmetic on a
+// provisioned table. It is the form for a simulation's virtual clock.
+func (c *TableCapacity) ChargeKeyAfter(elapsed time.Duration, kind Kind, key string, n MilliUnits) Decision {
+	var now time.Time
+	if c.onDemand { // the peak is kept per calendar second
+		now = c.origin.Add(elapsed)
+	}
+	return c.chargeKey(now, nanos(elapsed), nanos(elapsed)+c.accountOff, kind, key, n)
+}
+
+// chargeKey is ChargeKey at now, which is t on the table's clock and acct
+// on its account's; on demand, it reads now too.
+func (c *TableCapacity) chargeKey(now time.Time, t, acct nanos, kind Kind, key string, n MilliUnits) Decision {
 	kc := c.kind(kind)
-	t := since(c.origin, now)
 	if c.onDemand {
 		return c.chargeOnDemand(now, t, kind, kc, key, n)
 	}
@@ -607,7 +634,7 @@ func (c *TableCapacity) ChargeKey(now time.Time, kind Kind, key string, n MilliU
 				Exception: ExceptionProvisionedThroughputExceeded}
 		}
 	}
-	if c.account != nil && !c.account.allow(now, kind, n) {
+	if c.account != nil && !c.account.allow(acct, kind, n) {
 		return Decision{Reason: reasonFor(kind, TableReadAccountLimitExceeded, TableWriteAccountLimitExceeded),
 			Exception: c.m.accountThrottle()}
 	}

@@ -566,7 +566,6 @@ func (e *engine) serve(i int32) {
 	op := &e.ops[i]
 	op.atService = false
 	if op.result == nil {
-		now := Epoch.Add(time.Duration(e.now))
 		old := e.svc.items.get(op.item)
 		var cost fakeservice.MilliUnits
 		next := old
@@ -585,7 +584,7 @@ func (e *engine) serve(i int32) {
 			cost = fakeservice.WriteCost(int(old.size))
 			next = item{}
 		}
-		reason, err := e.svc.charge(now, op.kind, op.key, cost)
+		reason, err := e.svc.charge(time.Duration(e.now), op.kind, op.key, cost)
 		if err != nil {
 			op.result, op.reason, op.status = err, reason, 400
 		} else if op.write {
