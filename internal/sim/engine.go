@@ -141,8 +141,7 @@ func RunStrategy(ctx context.Context, o Options, st strategy.Strategy) (runner.S
 
 // Event kinds.
 const (
-	evArrive   uint8 = iota // the open-loop schedule's next operation is due
-	evStart                 // a closed-loop worker issues its next operation
+	evStart    uint8 = iota // a closed-loop worker issues its next operation
 	evSend                  // an attempt leaves the client (after a client-side wait)
 	evServer                // a request reaches the service
 	evServe                 // the service serves it (after injected delays)
@@ -386,19 +385,27 @@ func (e *engine) run(ctx context.Context) {
 		}
 		arrivals = load.NewArrivals(w.Profile(), process, e.sc.Seed)
 	}
-	// The schedule's operations are events too, one pending at a time, each
-	// ahead of whatever else is scheduled at its instant.
-	nextArrival := func() {
-		if off, ok := arrivals.Next(); ok {
-			e.q.pushFirst(int64(off), -1, evArrive)
-		}
-	}
-	if arrivals != nil {
-		nextArrival()
+	var next int64
+	ok := arrivals != nil
+	if ok {
+		var off time.Duration
+		off, ok = arrivals.Next()
+		next = int64(off)
 	}
 	for steps := 0; ; steps++ {
 		if steps&0xffff == 0 && ctx.Err() != nil {
 			return
+		}
+		// The schedule's next operation goes ahead of every event at or
+		// after its instant.
+		if ok && (e.q.len() == 0 || next <= e.q.top()) {
+			e.now = next
+			e.arrive(e.offered, -1)
+			e.offered++
+			var off time.Duration
+			off, ok = arrivals.Next()
+			next = int64(off)
+			continue
 		}
 		if e.q.len() == 0 {
 			return
@@ -406,10 +413,6 @@ func (e *engine) run(ctx context.Context) {
 		ev := e.q.pop()
 		e.now = ev.at
 		switch ev.kind {
-		case evArrive:
-			e.arrive(e.offered, -1)
-			e.offered++
-			nextArrival()
 		case evStart:
 			if e.now < e.end {
 				e.arrive(e.offered, ev.op)

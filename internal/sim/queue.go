@@ -12,9 +12,8 @@ type event struct {
 	kind uint8
 }
 
-// before orders events by (at, seq): a total order, as seq is unique
-// among pending events, so the order events pop in does not depend on the
-// queue's layout.
+// before orders events by (at, seq): a total order, as seq is unique, so
+// the order events pop in does not depend on the queue's layout.
 func (a *event) before(b *event) bool {
 	return a.at < b.at || (a.at == b.at && a.seq < b.seq)
 }
@@ -61,12 +60,6 @@ func (q *queue) push(at int64, op int32, kind uint8) {
 	q.add(event{at: at, seq: q.seq, op: op, kind: kind})
 }
 
-// pushFirst schedules kind for op at at, before everything scheduled at
-// at; at most one such event may be pending per instant.
-func (q *queue) pushFirst(at int64, op int32, kind uint8) {
-	q.add(event{at: at, op: op, kind: kind})
-}
-
 func (q *queue) add(e event) {
 	switch {
 	case e.at < q.end:
@@ -79,6 +72,14 @@ func (q *queue) add(e event) {
 	default:
 		q.far.push(e)
 	}
+}
+
+// top returns the earliest event's time; the queue must not be empty.
+func (q *queue) top() int64 {
+	for q.cur.len() == 0 {
+		q.advance()
+	}
+	return q.cur.top()
 }
 
 // pop removes and returns the earliest event; the queue must not be empty.

@@ -8,16 +8,14 @@ import (
 )
 
 // TestQueueOrder checks that events pop in (at, seq) order, ties in
-// scheduling order and pushFirst's events ahead of their instant's,
-// whatever the interleaving of pushes and pops, events scheduled before
-// the last one popped included: against a reference that scans every
-// pending event.
+// scheduling order, whatever the interleaving of pushes and pops, events
+// scheduled before the last one popped included: against a reference that
+// scans every pending event.
 func TestQueueOrder(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	var q queue
 	var ref []event // pending, in no order
 	var now int64
-	first := map[int64]bool{} // instants with a pending pushFirst event
 	popped := 0
 	for step := range 200000 {
 		if len(ref) == 0 || (rng.IntN(2) == 0 && len(ref) < 2000) {
@@ -30,12 +28,6 @@ func TestQueueOrder(t *testing.T) {
 			case r < 50:
 				at = now + int64(rng.IntN(1<<22)) // some slots ahead
 			}
-			if at >= now && !first[at] && rng.IntN(20) == 0 {
-				first[at] = true
-				q.pushFirst(at, int32(step), uint8(step%7))
-				ref = append(ref, event{at: at, op: int32(step), kind: uint8(step % 7)})
-				continue
-			}
 			q.push(at, int32(step), uint8(step%7))
 			ref = append(ref, event{at: at, seq: q.seq, op: int32(step), kind: uint8(step % 7)})
 			continue
@@ -44,15 +36,15 @@ func TestQueueOrder(t *testing.T) {
 			t.Fatalf("pop %d: len %d, want %d", popped, q.len(), len(ref))
 		}
 		want := popMin(&ref)
+		if top := q.top(); top != want.at {
+			t.Fatalf("pop %d: top %d, want %d", popped, top, want.at)
+		}
 		got := q.pop()
 		if got != want {
 			t.Fatalf("pop %d: got %+v, want %+v", popped, got, want)
 		}
 		if got.op%7 != int32(got.kind) {
 			t.Fatalf("pop %d: op %d with kind %d, want kind %d", popped, got.op, got.kind, got.op%7)
-		}
-		if got.seq == 0 {
-			delete(first, got.at)
 		}
 		now = got.at
 		popped++
