@@ -18,40 +18,44 @@ func (a *event) before(b *event) bool {
 	return a.at < b.at || (a.at == b.at && a.seq < b.seq)
 }
 
-// The queue's timing wheel: slots of 2^slotShift ns (about 66 µs), and
-// enough of them to cover wheelSpan (about 4.2 ms) ahead: the network legs
-// of attempts land on the wheel, most backoffs beyond it. A longer wheel
-// was slower: its slots' events were scattered over more memory than the
-// processor's caches keep.
+// The queue's two timing wheels: slots of 2^slotShift ns (about 66 µs),
+// 64 of them to a block (about 4.2 ms, a network leg's order), and 64
+// blocks (about 268 ms, most backoffs) ahead of the current one.
 const (
-	slotShift = 16
-	slotNanos = 1 << slotShift
-	numSlots  = 1 << 6
-	wheelSpan = numSlots * slotNanos
+	slotShift  = 16
+	blockShift = slotShift + 6
+	blockNanos = 1 << blockShift
+	nextSpan   = 64 * blockNanos
 )
 
 // queue orders pending events by (at, seq). Most events of a simulation
-// are scheduled a network leg ahead, so it is a timing wheel in front of
-// two heaps: such an event goes, with one append, into the slot of the
-// wheel that covers its instant, and only the events of the current slot,
-// a handful, are ordered in a heap (cur). Events beyond the wheel's span
-// wait in another heap (far) until the wheel reaches them. One heap of
-// every pending event spent a quarter of an overloaded simulation on
-// unpredictable comparisons.
+// are scheduled a network leg or a backoff ahead, so it is a pair of
+// timing wheels in front of two heaps: an event goes, with one append,
+// into the slot that covers its instant, of the current block (near) or
+// of one of the 64 blocks after it (next). When the current slot's events
+// are due they move to a heap (cur), a handful; when a block's are, they
+// move to near's slots. Events beyond next's span wait in another heap
+// (far). One heap of every pending event spent a quarter of an overloaded
+// simulation on unpredictable comparisons, and a single wheel long enough
+// for backoffs spread its slots over more memory than the caches keep.
 //
 // Events are held by value, so scheduling allocates nothing once the slots
 // have grown.
 type queue struct {
 	cur   heap  // events before end, the past included
-	end   int64 // end of the current slot, a multiple of slotNanos
-	slots [numSlots][]event
-	used  [(numSlots + 63) / 64]uint64 // bit per non-empty slot
-	inWh  int                          // events in slots: in [end, end+wheelSpan)
-	far   heap                         // events at or after end+wheelSpan
-	seq   uint64
+	end   int64 // end of the current slot, a multiple of 2^slotShift
+	block int64 // start of the current block, a multiple of blockNanos
+	// near holds the events in [end, block+blockNanos) by slot; next those
+	// in [block+blockNanos, block+blockNanos+nextSpan) by block. A bit of
+	// the masks per non-empty slot.
+	near, next         [64][]event
+	nearUsed, nextUsed uint64
+	n                  int  // events in near and next
+	far                heap // events at or after block+blockNanos+nextSpan
+	seq                uint64
 }
 
-func (q *queue) len() int { return q.cur.len() + q.inWh + q.far.len() }
+func (q *queue) len() int { return q.cur.len() + q.n + q.far.len() }
 
 // push schedules kind for op at at, after everything already scheduled at
 // at.
@@ -64,11 +68,16 @@ func (q *queue) add(e event) {
 	switch {
 	case e.at < q.end:
 		q.cur.push(e)
-	case e.at-q.end < wheelSpan:
-		s := e.at >> slotShift & (numSlots - 1)
-		q.slots[s] = append(q.slots[s], e)
-		q.used[s/64] |= 1 << (s % 64)
-		q.inWh++
+	case e.at < q.block+blockNanos:
+		s := e.at >> slotShift & 63
+		q.near[s] = append(q.near[s], e)
+		q.nearUsed |= 1 << s
+		q.n++
+	case e.at-q.block < blockNanos+nextSpan:
+		s := e.at >> blockShift & 63
+		q.next[s] = append(q.next[s], e)
+		q.nextUsed |= 1 << s
+		q.n++
 	default:
 		q.far.push(e)
 	}
@@ -90,48 +99,40 @@ func (q *queue) pop() event {
 	return q.cur.pop()
 }
 
-// advance makes the next non-empty slot current: its events go to cur,
-// and the events of far that the wheel's span now covers to their slots.
+// advance moves the next non-empty slot of the current block to cur or,
+// when the block has none left, makes the next non-empty block current
+// (from next, or far's earliest event's block) and spreads its events over
+// near.
 func (q *queue) advance() {
-	if q.inWh == 0 {
-		// Nothing on the wheel: jump to far's earliest event.
-		q.end = q.far.top() &^ (slotNanos - 1)
-		q.fill()
-	}
-	s := q.nextSlot(q.end >> slotShift & (numSlots - 1))
-	// The slot's instants: the first of the wheel's span, from end on,
-	// that maps to s.
-	start := q.end + (s-q.end>>slotShift)&(numSlots-1)<<slotShift
-	for _, e := range q.slots[s] {
-		q.cur.push(e)
-	}
-	q.inWh -= len(q.slots[s])
-	q.slots[s] = q.slots[s][:0]
-	q.used[s/64] &^= 1 << (s % 64)
-	q.end = start + slotNanos
-	q.fill()
-}
-
-// nextSlot returns the first non-empty slot from s on, wrapping around;
-// there must be one.
-func (q *queue) nextSlot(s int64) int64 {
-	w := s / 64
-	if m := q.used[w] >> (s % 64); m != 0 {
-		return s + int64(bits.TrailingZeros64(m))
-	}
-	for i := int64(1); i <= int64(len(q.used)); i++ {
-		w := (s/64 + i) % int64(len(q.used))
-		if q.used[w] != 0 {
-			return w*64 + int64(bits.TrailingZeros64(q.used[w]))
+	if q.nearUsed != 0 {
+		s := int64(bits.TrailingZeros64(q.nearUsed))
+		for _, e := range q.near[s] {
+			q.cur.push(e)
 		}
+		q.n -= len(q.near[s])
+		q.near[s] = q.near[s][:0]
+		q.nearUsed &^= 1 << s
+		q.end = q.block + (s+1)<<slotShift
+		return
 	}
-	panic("sim: queue: no event on the wheel")
-}
-
-// fill moves the events of far that fall within the wheel's span to their
-// slots.
-func (q *queue) fill() {
-	for q.far.len() > 0 && q.far.top()-q.end < wheelSpan {
+	if q.nextUsed == 0 {
+		q.block = q.far.top() &^ (blockNanos - 1)
+	} else {
+		// The blocks after the current one, from its index on, wrapping.
+		from := uint(q.block>>blockShift+1) & 63
+		k := bits.TrailingZeros64(bits.RotateLeft64(q.nextUsed, -int(from)))
+		q.block += int64(k+1) << blockShift
+	}
+	q.end = q.block
+	s := q.block >> blockShift & 63
+	b := q.next[s]
+	q.n -= len(b)
+	q.next[s] = b[:0]
+	q.nextUsed &^= 1 << s
+	for _, e := range b {
+		q.add(e)
+	}
+	for q.far.len() > 0 && q.far.top()-q.block < blockNanos+nextSpan {
 		q.add(q.far.pop())
 	}
 }

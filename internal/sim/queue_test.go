@@ -24,7 +24,9 @@ func TestQueueOrder(t *testing.T) {
 			case r == 0 && now > 0:
 				at = now - 1 - int64(rng.IntN(int(min(now, 20)))) // in the past
 			case r < 10:
-				at = now + int64(rng.IntN(1<<30)) // beyond the wheel
+				at = now + int64(rng.IntN(1<<30)) // beyond the wheels
+			case r < 30:
+				at = now + int64(rng.IntN(1<<27)) // some blocks ahead
 			case r < 50:
 				at = now + int64(rng.IntN(1<<22)) // some slots ahead
 			}
