@@ -63,16 +63,20 @@ func TestKeyTableSweepChangesNothing(t *testing.T) {
 					rb = NewBucket(rate, rate, rate, now)
 					ref[rk] = rb
 				}
-				if always.keys.n < never.keys.n {
+				if len(always.keys.entries) < len(never.keys.entries) {
 					sweeps++
 				}
-				if got, want := always.keyBucket(now, kind, key).Tokens(now), never.keyBucket(now, kind, key).Tokens(now); got != want {
+				keyTokens := func(c *TableCapacity) MilliUnits {
+					t := since(c.origin, now)
+					return c.keyBucket(t, kind, key).Tokens(t)
+				}
+				if got, want := keyTokens(always), keyTokens(never); got != want {
 					t.Fatalf("step %d: %s tokens: sweeping %v, not sweeping %v", step, rk, got, want)
 				}
 				if da.Admitted {
 					rb.AllowN(now, n)
 				}
-				if got, want := never.keyBucket(now, kind, key).Tokens(now), rb.Tokens(now); got != want {
+				if got, want := keyTokens(never), rb.Tokens(now); got != want {
 					t.Fatalf("step %d: %s tokens: got %v, reference %v", step, rk, got, want)
 				}
 			}

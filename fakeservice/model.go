@@ -289,29 +289,31 @@ type Decision struct {
 // is safe for concurrent use; its lock is held only to check and take.
 type Account struct {
 	mu          sync.Mutex
-	read, write *Bucket // nil: no limit
+	origin      time.Time // instant zero of the buckets' clock
+	read, write *bucket   // nil: no limit
 }
 
 // NewAccount returns the account-level limit of m, full at now.
 func (m Model) NewAccount(now time.Time) *Account {
-	a := &Account{}
+	a := &Account{origin: now}
 	for _, k := range []Kind{Read, Write} {
 		u := m.accountUnits(k)
 		if u < 0 {
 			continue
 		}
-		b := NewBucket(units(u), units(u), units(u), now)
+		b := newBucket(units(u), units(u), units(u), 0)
 		if k == Write {
-			a.write = b
+			a.write = &b
 		} else {
-			a.read = b
+			a.read = &b
 		}
 	}
 	return a
 }
 
-// allow takes n milli-units of kind at now if the account has them.
-func (a *Account) allow(now time.Time, kind Kind, n MilliUnits) bool {
+// allow takes n milli-units of kind at now, on the account's clock, if the
+// account has them.
+func (a *Account) allow(now nanos, kind Kind, n MilliUnits) bool {
 	b := a.read
 	if kind == Write {
 		b = a.write
@@ -329,8 +331,12 @@ func (a *Account) allow(now time.Time, kind Kind, n MilliUnits) bool {
 // keys and, on demand, its peak. It is not safe for concurrent use: the
 // Server calls it under the table's lock.
 type TableCapacity struct {
-	m          Model
+	m Model
+	// origin is instant zero of the clock of all the table's buckets: its
+	// creation.
+	origin     time.Time
 	account    *Account // nil: no account limit
+	accountOff nanos    // the table's origin on the account's clock
 	onDemand   bool
 	partitions int
 	read       kindCapacity
@@ -346,18 +352,18 @@ type kindCapacity struct {
 	// table is the table-wide bucket: on a provisioned table, rate units/s
 	// holding one second plus the burst credit; on demand, the instant
 	// limit max(floor, 2 × peak) holding one second.
-	table *Bucket
+	table bucket
 	// parts are the partitions' buckets of a provisioned table: an even
 	// share (with its share of burst) without adaptive capacity, the
 	// per-partition limit with it.
-	parts []Bucket
+	parts []bucket
 	// fresh is true on a provisioned table until its first charge of this
 	// kind: until then it holds no more than it started with, fill.
 	fresh bool
 	fill  MilliUnits
 	// On demand: the OnDemandThroughput maximum (nil: none), the peak and
 	// the floor of the instant limit.
-	max   *Bucket
+	max   *bucket
 	peak  peakTracker
 	floor MilliUnits
 }
@@ -365,8 +371,8 @@ type kindCapacity struct {
 // NewProvisioned returns the capacity state of a provisioned table created at
 // now with readUnits RCU and writeUnits WCU per second.
 func (m Model) NewProvisioned(readUnits, writeUnits int64, now time.Time) *TableCapacity {
-	c := &TableCapacity{m: m, keys: newKeyTable()}
-	c.provision(readUnits, writeUnits, m.Partitions(readUnits, writeUnits), now)
+	c := &TableCapacity{m: m, origin: now, keys: newKeyTable(m)}
+	c.provision(readUnits, writeUnits, m.Partitions(readUnits, writeUnits), 0)
 	return c
 }
 
@@ -374,7 +380,7 @@ func (m Model) NewProvisioned(readUnits, writeUnits int64, now time.Time) *Table
 // at now, with OnDemandThroughput maximums maxRead and maxWrite request
 // units per second (-1 or 0: none).
 func (m Model) NewOnDemand(maxRead, maxWrite int64, now time.Time) *TableCapacity {
-	c := &TableCapacity{m: m, keys: newKeyTable()}
+	c := &TableCapacity{m: m, origin: now, keys: newKeyTable(m)}
 	c.toOnDemand(0, 0, now)
 	c.SetOnDemandMax(maxRead, maxWrite, now)
 	return c
@@ -382,10 +388,15 @@ func (m Model) NewOnDemand(maxRead, maxWrite int64, now time.Time) *TableCapacit
 
 // UseAccount makes the table's requests draw on a, an account-level limit
 // shared with other tables; nil means none. It applies to provisioned mode.
-func (c *TableCapacity) UseAccount(a *Account) { c.account = a }
+func (c *TableCapacity) UseAccount(a *Account) {
+	c.account = a
+	if a != nil {
+		c.accountOff = since(a.origin, c.origin)
+	}
+}
 
 // provision makes c a provisioned table with fresh buckets at now.
-func (c *TableCapacity) provision(readUnits, writeUnits int64, partitions int, now time.Time) {
+func (c *TableCapacity) provision(readUnits, writeUnits int64, partitions int, now nanos) {
 	c.onDemand = false
 	c.partitions = partitions
 	for _, k := range []Kind{Read, Write} {
@@ -395,7 +406,7 @@ func (c *TableCapacity) provision(readUnits, writeUnits int64, partitions int, n
 		}
 		rate := units(u)
 		fill := unitsFor(rate, c.m.initial()) + unitsFor(rate, c.m.initialBurst())
-		b := NewBucket(rate, c.tableCapacity(rate), fill, now)
+		b := newBucket(rate, c.tableCapacity(rate), fill, now)
 		*c.kind(k) = kindCapacity{units: u, table: b, fresh: !c.m.BurstFromCreation, fill: fill}
 		c.buildParts(k, now, -1)
 	}
@@ -408,23 +419,21 @@ func (c *TableCapacity) tableCapacity(rate MilliUnits) MilliUnits {
 
 // buildParts (re)creates kind's partition buckets at now. With tokens < 0
 // each starts as a new table's would; otherwise with an even share of tokens.
-func (c *TableCapacity) buildParts(k Kind, now time.Time, tokens MilliUnits) {
+func (c *TableCapacity) buildParts(k Kind, now nanos, tokens MilliUnits) {
 	kc := c.kind(k)
-	kc.parts = make([]Bucket, c.partitions)
+	kc.parts = make([]bucket, c.partitions)
 	for i := range kc.parts {
-		var b *Bucket
 		if c.m.NoAdaptiveCapacity {
 			rate := kc.table.Rate() / MilliUnits(c.partitions)
 			initial := unitsFor(rate, c.m.initial()) + unitsFor(rate, c.m.initialBurst())
 			if tokens >= 0 {
 				initial = tokens / MilliUnits(c.partitions)
 			}
-			b = NewBucket(rate, c.tableCapacity(rate), initial, now)
+			kc.parts[i] = newBucket(rate, c.tableCapacity(rate), initial, now)
 		} else {
 			rate := units(c.m.partitionUnits(k))
-			b = NewBucket(rate, rate, rate, now)
+			kc.parts[i] = newBucket(rate, rate, rate, now)
 		}
-		kc.parts[i] = *b
 	}
 }
 
@@ -436,8 +445,9 @@ func (c *TableCapacity) buildParts(k Kind, now time.Time, tokens MilliUnits) {
 // starts as a new provisioned table.
 func (c *TableCapacity) SetProvisioned(readUnits, writeUnits int64, now time.Time) {
 	need := c.m.Partitions(readUnits, writeUnits)
+	t := since(c.origin, now)
 	if c.onDemand {
-		c.provision(readUnits, writeUnits, need, now)
+		c.provision(readUnits, writeUnits, need, t)
 		return
 	}
 	p := c.partitions
@@ -454,18 +464,18 @@ func (c *TableCapacity) SetProvisioned(readUnits, writeUnits int64, now time.Tim
 		}
 		rate := units(kc.units)
 		if kc.fresh {
-			c.firstUse(now, kc)
+			c.firstUse(t, kc)
 			kc.fresh = true
 			kc.fill = unitsFor(rate, c.m.initial()) + unitsFor(rate, c.m.initialBurst())
 		}
-		kc.table.SetRate(now, rate, c.tableCapacity(rate), false)
+		kc.table.SetRate(t, rate, c.tableCapacity(rate), false)
 		switch {
 		case split:
-			c.buildParts(k, now, kc.table.Tokens(now))
+			c.buildParts(k, t, kc.table.Tokens(t))
 		case c.m.NoAdaptiveCapacity:
 			share := rate / MilliUnits(p)
 			for i := range kc.parts {
-				kc.parts[i].SetRate(now, share, c.tableCapacity(share), false)
+				kc.parts[i].SetRate(t, share, c.tableCapacity(share), false)
 			}
 		}
 	}
@@ -497,7 +507,7 @@ func (c *TableCapacity) toOnDemand(readUnits, writeUnits int64, now time.Time) {
 			kc.peak.record(now.Unix(), units(seed)/2)
 		}
 		limit := c.onDemandLimit(kc, now)
-		kc.table = NewBucket(limit, limit, limit, now)
+		kc.table = newBucket(limit, limit, limit, since(c.origin, now))
 	}
 }
 
@@ -520,9 +530,10 @@ func (c *TableCapacity) SetOnDemandMax(maxRead, maxWrite int64, now time.Time) {
 		}
 		kc.units = u
 		if kc.max == nil {
-			kc.max = NewBucket(units(u), units(u), units(u), now)
+			b := newBucket(units(u), units(u), units(u), since(c.origin, now))
+			kc.max = &b
 		} else {
-			kc.max.SetRate(now, units(u), units(u), false)
+			kc.max.SetRate(since(c.origin, now), units(u), units(u), false)
 		}
 	}
 }
@@ -563,8 +574,8 @@ func (c *TableCapacity) Charge(now time.Time, kind Kind, n MilliUnits) Decision 
 // took: never more than the bucket holds, and nothing from partitions, keys
 // or the account.
 func (c *TableCapacity) Withhold(now time.Time, kind Kind, n MilliUnits) MilliUnits {
-	b := c.kind(kind).table
-	take := min(max(n, 0), max(b.Tokens(now), 0))
+	b := &c.kind(kind).table
+	take := min(max(n, 0), max(b.Tokens(since(c.origin, now)), 0))
 	b.take(take)
 	return take
 }
@@ -579,28 +590,51 @@ func (c *TableCapacity) Withhold(now time.Time, kind Kind, n MilliUnits) MilliUn
 // (AccountLimit). On demand: the OnDemandThroughput maximum
 // (MaxOnDemandThroughput), the instant limit and the key (KeyRange).
 func (c *TableCapacity) ChargeKey(now time.Time, kind Kind, key string, n MilliUnits) Decision {
+	var acct nanos
+	if c.account != nil {
+		acct = since(c.account.origin, now)
+	}
+	return c.chargeKey(now, since(c.origin, now), acct, kind, key, n)
+}
+
+// ChargeKeyAfter is ChargeKey at elapsed after the table's creation (the
+// instant given to NewProvisioned or NewOnDemand): ChargeKey(created.Add(
+// elapsed), ...), the same decision, without time.Time arithmetic on a
+// provisioned table. It is the form for a simulation's virtual clock.
+func (c *TableCapacity) ChargeKeyAfter(elapsed time.Duration, kind Kind, key string, n MilliUnits) Decision {
+	var now time.Time
+	if c.onDemand { // the peak is kept per calendar second
+		now = c.origin.Add(elapsed)
+	}
+	return c.chargeKey(now, nanos(elapsed), nanos(elapsed)+c.accountOff, kind, key, n)
+}
+
+// chargeKey is ChargeKey at now, which is t on the table's clock and acct
+// on its account's; on demand, it reads now too.
+func (c *TableCapacity) chargeKey(now time.Time, t, acct nanos, kind Kind, key string, n MilliUnits) Decision {
 	kc := c.kind(kind)
 	if c.onDemand {
-		return c.chargeOnDemand(now, kind, kc, key, n)
+		return c.chargeOnDemand(now, t, kind, kc, key, n)
 	}
 	if kc.fresh {
-		c.firstUse(now, kc)
+		c.firstUse(t, kc)
 	}
-	if !kc.table.can(now, n) {
+	if !kc.table.can(t, n) {
 		return Decision{Reason: reasonFor(kind, TableReadProvisionedThroughputExceeded, TableWriteProvisionedThroughputExceeded),
 			Exception: ExceptionProvisionedThroughputExceeded}
 	}
-	var part, kb *Bucket
+	var part *bucket
+	var kb keyBucket
 	if key != "" {
 		h := keyHash(key)
 		part = &kc.parts[partitionOfHash(h, c.partitions)]
-		kb = c.keys.bucket(now, kind, key, h, units(c.m.partitionUnits(kind)))
-		if !part.can(now, n) || !kb.can(now, n) {
+		kb = c.keys.bucket(t, kind, key, h)
+		if !part.can(t, n) || !kb.can(t, n) {
 			return Decision{Reason: reasonFor(kind, TableReadKeyRangeThroughputExceeded, TableWriteKeyRangeThroughputExceeded),
 				Exception: ExceptionProvisionedThroughputExceeded}
 		}
 	}
-	if c.account != nil && !c.account.allow(now, kind, n) {
+	if c.account != nil && !c.account.allow(acct, kind, n) {
 		return Decision{Reason: reasonFor(kind, TableReadAccountLimitExceeded, TableWriteAccountLimitExceeded),
 			Exception: c.m.accountThrottle()}
 	}
@@ -614,7 +648,7 @@ func (c *TableCapacity) ChargeKey(now time.Time, kind Kind, key string, n MilliU
 
 // firstUse caps a fresh table's buckets at what they started with, so that
 // burst credit accrues from now on; see Model.BurstFromCreation.
-func (c *TableCapacity) firstUse(now time.Time, kc *kindCapacity) {
+func (c *TableCapacity) firstUse(now nanos, kc *kindCapacity) {
 	kc.fresh = false
 	kc.table.advance(now)
 	kc.table.tokens = min(kc.table.tokens, kc.fill)
@@ -628,26 +662,25 @@ func (c *TableCapacity) firstUse(now time.Time, kc *kindCapacity) {
 	}
 }
 
-func (c *TableCapacity) chargeOnDemand(now time.Time, kind Kind, kc *kindCapacity, key string, n MilliUnits) Decision {
+func (c *TableCapacity) chargeOnDemand(now time.Time, t nanos, kind Kind, kc *kindCapacity, key string, n MilliUnits) Decision {
 	if kc.peak.roll(now) {
 		limit := c.onDemandLimit(kc, now)
 		if limit != kc.table.Rate() {
-			kc.table.SetRate(now, limit, limit, true)
+			kc.table.SetRate(t, limit, limit, true)
 		}
 	}
-	if kc.max != nil && !kc.max.can(now, n) {
+	if kc.max != nil && !kc.max.can(t, n) {
 		return Decision{Reason: reasonFor(kind, TableReadMaxOnDemandThroughputExceeded, TableWriteMaxOnDemandThroughputExceeded),
 			Exception: ExceptionThrottling}
 	}
 	keyRange := Decision{Reason: reasonFor(kind, TableReadKeyRangeThroughputExceeded, TableWriteKeyRangeThroughputExceeded),
 		Exception: c.m.onDemandThrottle()}
-	if !kc.table.can(now, n) {
+	if !kc.table.can(t, n) {
 		return keyRange
 	}
-	var kb *Bucket
 	if key != "" {
-		kb = c.keyBucket(now, kind, key)
-		if !kb.can(now, n) {
+		kb := c.keys.bucket(t, kind, key, keyHash(key))
+		if !kb.can(t, n) {
 			return keyRange
 		}
 		kb.take(n)
@@ -662,10 +695,10 @@ func (c *TableCapacity) chargeOnDemand(now time.Time, kind Kind, kc *kindCapacit
 
 // keyBucket returns the per-key bucket of kind for key, creating it full.
 // Keys whose buckets are all full are forgotten once the table of keys
-// grows (see keyTable): a full bucket is what a new one would be. The
-// pointer is valid until the next call.
-func (c *TableCapacity) keyBucket(now time.Time, kind Kind, key string) *Bucket {
-	return c.keys.bucket(now, kind, key, keyHash(key), units(c.m.partitionUnits(kind)))
+// grows (see keyTable): a full bucket is what a new one would be. It is
+// valid until the next call.
+func (c *TableCapacity) keyBucket(now nanos, kind Kind, key string) keyBucket {
+	return c.keys.bucket(now, kind, key, keyHash(key))
 }
 
 // partitionOf maps a partition key to one of n partitions by a 64-bit FNV-1a
@@ -684,10 +717,11 @@ func partitionOfHash(h uint64, n int) int {
 // on demand what is left of the instant limit.
 func (c *TableCapacity) Available(now time.Time, kind Kind) MilliUnits {
 	kc := c.kind(kind)
+	t := since(c.origin, now)
 	if kc.fresh {
-		return min(kc.table.Tokens(now), kc.fill)
+		return min(kc.table.Tokens(t), kc.fill)
 	}
-	return kc.table.Tokens(now)
+	return kc.table.Tokens(t)
 }
 
 // BurstCredit returns a provisioned table's kind burst credit at now: what
@@ -707,7 +741,7 @@ func (c *TableCapacity) Limit(now time.Time, kind Kind) MilliUnits {
 	if c.onDemand && kc.peak.roll(now) {
 		limit := c.onDemandLimit(kc, now)
 		if limit != kc.table.Rate() {
-			kc.table.SetRate(now, limit, limit, true)
+			kc.table.SetRate(since(c.origin, now), limit, limit, true)
 		}
 	}
 	return kc.table.Rate()

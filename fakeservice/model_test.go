@@ -3,6 +3,7 @@ package fakeservice
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -572,5 +573,49 @@ func TestMilliUnitsString(t *testing.T) {
 		if got := u.String(); got != want {
 			t.Errorf("MilliUnits(%d).String() = %q, want %q", int64(u), got, want)
 		}
+	}
+}
+
+// TestChargeKeyAfter replays one random sequence of requests through
+// ChargeKey and through ChargeKeyAfter on twin tables (provisioned with an
+// account created earlier, and on demand): the decisions must be the same.
+func TestChargeKeyAfter(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		onDemand bool
+	}{{"provisioned", false}, {"on-demand", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := Model{PartitionWriteUnits: 60, AccountWriteUnits: 150, AccountReadUnits: 200}
+			created := t0.Add(90 * time.Second)
+			mk := func() *TableCapacity {
+				if tc.onDemand {
+					return m.NewOnDemand(100, 200, created)
+				}
+				c := m.NewProvisioned(100, 200, created)
+				c.UseAccount(m.NewAccount(t0))
+				return c
+			}
+			byTime, byElapsed := mk(), mk()
+			rng := rand.New(rand.NewPCG(5, 6))
+			var elapsed time.Duration
+			throttled := 0
+			for step := range 20000 {
+				elapsed += time.Duration(rng.ExpFloat64() * float64(2*time.Millisecond))
+				kind := Kind(rng.IntN(2))
+				key := fmt.Sprintf("k%d", rng.IntN(50))
+				n := MilliUnits(rng.IntN(4)+1) * 500
+				got := byElapsed.ChargeKeyAfter(elapsed, kind, key, n)
+				want := byTime.ChargeKey(created.Add(elapsed), kind, key, n)
+				if got != want {
+					t.Fatalf("step %d at %v: ChargeKeyAfter %+v, ChargeKey %+v", step, elapsed, got, want)
+				}
+				if !got.Admitted {
+					throttled++
+				}
+			}
+			if throttled == 0 {
+				t.Error("no throttles: the sequence does not exercise the limits")
+			}
+		})
 	}
 }

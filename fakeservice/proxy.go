@@ -232,16 +232,17 @@ func (p *proxy) debit(s *Server, t *table, kind Kind, hash string, n MilliUnits)
 // until they refill. The caller holds the table's lock.
 func (c *TableCapacity) debit(now time.Time, kind Kind, key string, n MilliUnits) {
 	kc := c.kind(kind)
-	kc.table.advance(now)
+	t := since(c.origin, now)
+	kc.table.advance(t)
 	kc.table.take(n)
 	if key != "" {
-		kb := c.keyBucket(now, kind, key)
-		kb.advance(now)
+		kb := c.keyBucket(t, kind, key)
+		kb.advance(t)
 		kb.take(n)
 	}
 	if c.onDemand {
 		if kc.max != nil {
-			kc.max.advance(now)
+			kc.max.advance(t)
 			kc.max.take(n)
 		}
 		kc.peak.used += n
@@ -249,7 +250,7 @@ func (c *TableCapacity) debit(now time.Time, kind Kind, key string, n MilliUnits
 	}
 	if key != "" {
 		part := &kc.parts[partitionOf(key, c.partitions)]
-		part.advance(now)
+		part.advance(t)
 		part.take(n)
 	}
 	if c.account != nil {
@@ -266,9 +267,10 @@ func (a *Account) debit(now time.Time, kind Kind, n MilliUnits) {
 	if b == nil {
 		return
 	}
+	t := since(a.origin, now)
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	b.advance(now)
+	b.advance(t)
 	b.take(n)
 }
 

@@ -44,9 +44,48 @@ type Aggregator struct {
 
 	byOp     map[string]*OpCounts
 	byClient []ClientCounts
-	reasons  map[string]int64
-	statuses map[int]int64
-	byTries  map[int]int64 // started operations by attempts sent
+	// Add looks these up for every record or attempt, so they avoid maps:
+	// a record's Op is almost always the previous record's (lastOp), HTTP
+	// statuses index an array, a run sees a handful of throttle reasons,
+	// and attempts per operation are bounded by the strategies' maximum.
+	lastOp     string
+	lastCounts *OpCounts // byOp[lastOp]; nil before the first record
+	statuses   [maxStatus]int64
+	oddStatus  map[int]int64 // statuses outside [0, maxStatus)
+	reasons    counts[string]
+	byTries    []int64 // started operations by attempts sent
+}
+
+// maxStatus bounds the HTTP statuses counted in an array: 0 (no response)
+// to 599.
+const maxStatus = 600
+
+// counts counts occurrences of a few distinct keys, in the order first
+// seen: a linear scan of a handful of keys is cheaper than hashing, and
+// keys that are the same constant compare by pointer.
+type counts[K comparable] struct {
+	keys []K
+	n    []int64
+}
+
+func (c *counts[K]) add(k K, n int64) {
+	for i := range c.keys {
+		if c.keys[i] == k {
+			c.n[i] += n
+			return
+		}
+	}
+	c.keys = append(c.keys, k)
+	c.n = append(c.n, n)
+}
+
+// m returns the counts as a map.
+func (c *counts[K]) m() map[K]int64 {
+	m := make(map[K]int64, len(c.keys))
+	for i, k := range c.keys {
+		m[k] = c.n[i]
+	}
+	return m
 }
 
 // OpCounts are per-operation-type counts.
@@ -67,8 +106,7 @@ type ClientCounts struct {
 func NewAggregator() *Aggregator {
 	return &Aggregator{
 		latency: newHist(), fromSend: newHist(), attempt: newHist(), lag: newHist(),
-		byOp: map[string]*OpCounts{}, reasons: map[string]int64{}, statuses: map[int]int64{},
-		byTries: map[int]int64{}, first: -1,
+		byOp: map[string]*OpCounts{}, oddStatus: map[int]int64{}, first: -1,
 	}
 }
 
@@ -82,10 +120,10 @@ func (a *Aggregator) Add(r Record) {
 		a.first = r.Intended
 	}
 	a.last = max(a.last, r.Ended, r.Intended)
-	op := a.byOp[r.Op]
-	if op == nil {
-		op = &OpCounts{}
-		a.byOp[r.Op] = op
+	op := a.lastCounts
+	if op == nil || r.Op != a.lastOp {
+		op = a.opCounts(r.Op)
+		a.lastOp, a.lastCounts = r.Op, op
 	}
 	op.Ops++
 	op.Attempts += int64(r.Attempts)
@@ -103,6 +141,9 @@ func (a *Aggregator) Add(r Record) {
 		return // never started: no latency to speak of
 	}
 	a.started++
+	for len(a.byTries) <= r.Attempts {
+		a.byTries = append(a.byTries, 0)
+	}
 	a.byTries[r.Attempts]++
 	a.sending += r.Sending
 	a.backoff += r.Backoff()
@@ -114,11 +155,41 @@ func (a *Aggregator) Add(r Record) {
 	record(a.lag, r.Started-r.Intended)
 	for _, at := range r.AttemptLog {
 		record(a.attempt, at.Duration)
-		a.statuses[at.Status]++
+		a.countStatus(at.Status, 1)
 		if at.Reason != "" {
-			a.reasons[at.Reason]++
+			a.reasons.add(at.Reason, 1)
 		}
 	}
+}
+
+// opCounts returns byOp[op], adding it if needed.
+func (a *Aggregator) opCounts(op string) *OpCounts {
+	c := a.byOp[op]
+	if c == nil {
+		c = &OpCounts{}
+		a.byOp[op] = c
+	}
+	return c
+}
+
+func (a *Aggregator) countStatus(status int, n int64) {
+	if status >= 0 && status < maxStatus {
+		a.statuses[status] += n
+		return
+	}
+	a.oddStatus[status] += n
+}
+
+// statusCounts returns the attempts by HTTP status as a map.
+func (a *Aggregator) statusCounts() map[int]int64 {
+	m := make(map[int]int64, len(a.oddStatus)+4)
+	maps.Copy(m, a.oddStatus)
+	for s, n := range a.statuses {
+		if n != 0 {
+			m[s] = n
+		}
+	}
+	return m
 }
 
 // Merge adds b's records into a.
@@ -142,11 +213,7 @@ func (a *Aggregator) Merge(b *Aggregator) {
 	a.attempt.Merge(b.attempt)
 	a.lag.Merge(b.lag)
 	for k, v := range b.byOp {
-		op := a.byOp[k]
-		if op == nil {
-			op = &OpCounts{}
-			a.byOp[k] = op
-		}
+		op := a.opCounts(k)
 		op.Ops += v.Ops
 		op.Succeeded += v.Succeeded
 		op.Attempts += v.Attempts
@@ -159,14 +226,22 @@ func (a *Aggregator) Merge(b *Aggregator) {
 		a.byClient[i].Succeeded += c.Succeeded
 		a.byClient[i].Attempts += c.Attempts
 	}
-	for k, v := range b.reasons {
-		a.reasons[k] += v
+	for i, k := range b.reasons.keys {
+		a.reasons.add(k, b.reasons.n[i])
 	}
-	for k, v := range b.statuses {
-		a.statuses[k] += v
+	for s, n := range b.statuses {
+		if n != 0 {
+			a.statuses[s] += n
+		}
 	}
-	for k, v := range b.byTries {
-		a.byTries[k] += v
+	for s, n := range b.oddStatus {
+		a.oddStatus[s] += n
+	}
+	for len(a.byTries) < len(b.byTries) {
+		a.byTries = append(a.byTries, 0)
+	}
+	for k, n := range b.byTries {
+		a.byTries[k] += n
 	}
 }
 
@@ -264,10 +339,15 @@ func (a *Aggregator) Summary() Summary {
 		AttemptMs:         percentiles(a.attempt),
 		StartLagMs:        percentiles(a.lag),
 		ByOperation:       map[string]OpCounts{},
-		ThrottleReasons:   a.reasons,
-		Statuses:          a.statuses,
+		ThrottleReasons:   a.reasons.m(),
+		Statuses:          a.statusCounts(),
 		Fairness:          Jain(a.byClient),
-		AttemptsHist:      maps.Clone(a.byTries),
+		AttemptsHist:      map[int]int64{},
+	}
+	for k, n := range a.byTries {
+		if n != 0 {
+			s.AttemptsHist[k] = n
+		}
 	}
 	if len(a.byClient) > 1 {
 		s.ByClient = a.byClient

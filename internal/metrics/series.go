@@ -39,6 +39,11 @@ type Series struct {
 	inflight []int64 // difference array: +1 at start second, -1 after end second
 	open     map[int]*hdrhistogram.Histogram
 	closed   int // seconds below this have final percentiles
+	// Records mostly end in the second of the previous one: last is
+	// open[lastSec], nil when that second is finished.
+	last    *hdrhistogram.Histogram
+	lastSec int
+	spare   []*hdrhistogram.Histogram // finished, reset for another second
 }
 
 // NewSeries returns an empty series.
@@ -80,17 +85,30 @@ func (s *Series) Add(r Record) {
 
 	i := int(r.Ended / time.Second)
 	if i >= s.closed {
-		h := s.open[i]
-		if h == nil {
-			h = hdrhistogram.New(histMin, histMax, 2)
-			s.open[i] = h
-		}
-		record(h, r.Latency())
+		record(s.hist(i), r.Latency())
 	}
 	for s.closed < i-seriesSlack {
 		s.finish(s.closed)
 		s.closed++
 	}
+}
+
+// hist returns second i's open histogram, making it if needed.
+func (s *Series) hist(i int) *hdrhistogram.Histogram {
+	if s.last != nil && s.lastSec == i {
+		return s.last
+	}
+	h := s.open[i]
+	if h == nil {
+		if n := len(s.spare); n > 0 {
+			h, s.spare = s.spare[n-1], s.spare[:n-1]
+		} else {
+			h = hdrhistogram.New(histMin, histMax, 2)
+		}
+		s.open[i] = h
+	}
+	s.last, s.lastSec = h, i
+	return h
 }
 
 func (s *Series) finish(i int) {
@@ -101,6 +119,11 @@ func (s *Series) finish(i int) {
 	p := percentiles(h)
 	s.secs[i].P50Ms, s.secs[i].P99Ms = p.P50, p.P99
 	delete(s.open, i)
+	if s.last == h {
+		s.last = nil
+	}
+	h.Reset()
+	s.spare = append(s.spare, h)
 }
 
 // Seconds returns the series so far, percentiles of every second final.

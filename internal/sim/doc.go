@@ -29,8 +29,9 @@
 // retryer, the crypto/rand backoff), and for sdk-adaptive, which cannot be
 // simulated.
 //
-// Events are values in a 4-ary heap and operation slots are reused, so
-// the engine allocates nothing per attempt in steady state;
+// Events are values in a timing wheel in front of 4-ary heaps (see queue)
+// and operation slots are reused, so the engine allocates nothing per
+// attempt in steady state;
 // BenchmarkSim reports simulated operations per CPU-second.
 //
 // The package also holds the backoff experiment of the AWS Architecture

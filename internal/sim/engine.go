@@ -396,6 +396,8 @@ func (e *engine) run(ctx context.Context) {
 		if steps&0xffff == 0 && ctx.Err() != nil {
 			return
 		}
+		// The schedule's next operation goes ahead of every event at or
+		// after its instant.
 		if ok && (e.q.len() == 0 || next <= e.q.top()) {
 			e.now = next
 			e.arrive(e.offered, -1)
@@ -567,7 +569,6 @@ func (e *engine) serve(i int32) {
 	op := &e.ops[i]
 	op.atService = false
 	if op.result == nil {
-		now := Epoch.Add(time.Duration(e.now))
 		old := e.svc.items.get(op.item)
 		var cost fakeservice.MilliUnits
 		next := old
@@ -586,7 +587,7 @@ func (e *engine) serve(i int32) {
 			cost = fakeservice.WriteCost(int(old.size))
 			next = item{}
 		}
-		reason, err := e.svc.charge(now, op.kind, op.key, cost)
+		reason, err := e.svc.charge(time.Duration(e.now), op.kind, op.key, cost)
 		if err != nil {
 			op.result, op.reason, op.status = err, reason, 400
 		} else if op.write {

@@ -59,13 +59,14 @@ func newService(sc *scenario.Scenario, model fakeservice.Model, epoch time.Time,
 	return s
 }
 
-// charge asks the model for n milli-units of kind on key at now and returns
-// nil or the throttle error the client sees.
-func (s *service) charge(now time.Time, kind fakeservice.Kind, key string, n fakeservice.MilliUnits) (fakeservice.Reason, error) {
+// charge asks the model for n milli-units of kind on key at off (virtual
+// time since the epoch) and returns nil or the throttle error the client
+// sees.
+func (s *service) charge(off time.Duration, kind fakeservice.Kind, key string, n fakeservice.MilliUnits) (fakeservice.Reason, error) {
 	if s.brown != nil {
-		s.brown.apply(s.capacity, now)
+		s.brown.apply(s.capacity, s.epoch.Add(off))
 	}
-	d := s.capacity.ChargeKey(now, kind, key, n)
+	d := s.capacity.ChargeKeyAfter(off, kind, key, n)
 	if d.Admitted {
 		s.consumed[kind] += n
 		return "", nil
