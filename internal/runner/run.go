@@ -377,23 +377,12 @@ func openLoop(ctx, opsCtx context.Context, live *Live, wl *workload, fleet []*me
 		close(jobs)
 		wg.Wait()
 	}()
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
+	pacer := newWaiter(ctx)
+	defer pacer.close()
 	var n int64
 	for ; ; n++ {
 		off, ok := arrivals.Next()
-		if !ok {
-			break
-		}
-		if wait := time.Until(start.Add(off)); wait > 0 {
-			timer.Reset(wait)
-			select {
-			case <-timer.C:
-			case <-ctx.Done():
-				timer.Stop()
-				return n
-			}
-		} else if ctx.Err() != nil {
+		if !ok || !pacer.wait(start.Add(off)) {
 			break
 		}
 		m := fleet[n%int64(len(fleet))]
