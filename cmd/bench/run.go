@@ -150,6 +150,7 @@ func run(ctx context.Context, o runOptions, stdout, stderr io.Writer) error {
 	}
 	runCtx, stopRun := tg.access.watch(ctx) // an access error stops the run
 	defer stopRun()
+	defer runner.TuneGC()()
 	res, err := runner.Run(runCtx, runner.Options{
 		Scenario: sc, Target: tg.Target, Strategies: strategies,
 		Sequential: o.sequential, Grace: o.grace, Live: live, Trials: o.trials,

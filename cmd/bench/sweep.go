@@ -135,6 +135,7 @@ func confirmReal(ctx context.Context, sc *scenario.Scenario, strategies []strate
 		byName[st.Name()] = st
 	}
 	fmt.Fprintln(stdout, "\nconfirmation against the embedded fake:")
+	defer runner.TuneGC()()
 	for _, a := range answers {
 		if a.Value <= 0 || a.Status == sweep.NoneMeets {
 			fmt.Fprintf(stdout, "%-22s nothing to confirm (%s)\n", a.Strategy, a.Status)
