@@ -701,8 +701,8 @@ func (c *TableCapacity) keyBucket(now nanos, kind Kind, key string) keyBucket {
 	return c.keys.bucket(now, kind, key, keyHash(key))
 }
 
-// partitionOf maps a partition key to one of n partitions by a 64-bit FNV-1a
-// hash scaled to [0, n): each partition owns a contiguous hash range, so a
+// partitionOf maps a partition key to one of n partitions by its keyHash
+// scaled to [0, n): each partition owns a contiguous hash range, so a
 // split in two divides a range as DynamoDB's splits do.
 func partitionOf(key string, n int) int { return partitionOfHash(keyHash(key), n) }
 

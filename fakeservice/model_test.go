@@ -619,3 +619,25 @@ func TestChargeKeyAfter(t *testing.T) {
 		})
 	}
 }
+
+// TestPartitionSpread checks that sequential keys, as load tools name them,
+// spread evenly over partitions: a uniform load at 80 % of a table's
+// capacity must not throttle because some partitions hold twice their
+// share of keys.
+func TestPartitionSpread(t *testing.T) {
+	const keys = 10000
+	for _, n := range []int{2, 4, 26, 100} {
+		count := make([]int, n)
+		for k := range keys {
+			count[partitionOf(fmt.Sprintf("k%012d", k), n)]++
+		}
+		mean := float64(keys) / float64(n)
+		// The binomial standard deviation is below sqrt(mean); allow 5.
+		limit := 5 * math.Sqrt(mean)
+		for p, c := range count {
+			if math.Abs(float64(c)-mean) > limit {
+				t.Errorf("%d partitions: partition %d holds %d of %d keys, want %.0f ± %.0f", n, p, c, keys, mean, limit)
+			}
+		}
+	}
+}
