@@ -88,11 +88,11 @@
 //     beyond one second at the rate.
 //   - Partitions. A provisioned table has ceil(RCU/PartitionReadUnits +
 //     WCU/PartitionWriteUnits) partitions (defaults 3,000 and 1,000; at
-//     least one); partition keys are placed by a 64-bit FNV-1a hash, each
-//     partition owning a contiguous hash range. No partition and no single
-//     partition key serves more than PartitionReadUnits or
-//     PartitionWriteUnits, so a hot key throttles while the table is under
-//     its total (reason KeyRangeThroughputExceeded). With adaptive capacity
+//     least one); partition keys are placed by a 64-bit hash (FNV-1a, then
+//     MurmurHash3's finalizer), each partition owning a contiguous hash
+//     range. No partition and no single partition key serves more than
+//     PartitionReadUnits or PartitionWriteUnits, so a hot key throttles
+//     while the table is under its total (reason KeyRangeThroughputExceeded). With adaptive capacity
 //     (the default) a hot partition borrows unused table capacity at once,
 //     up to that limit; with Model.NoAdaptiveCapacity each partition is held
 //     to an even share of the table's rate and burst. UpdateTable never
