@@ -92,8 +92,9 @@
 //     MurmurHash3's finalizer), each partition owning a contiguous hash
 //     range. No partition and no single partition key serves more than
 //     PartitionReadUnits or PartitionWriteUnits, so a hot key throttles
-//     while the table is under its total (reason KeyRangeThroughputExceeded). With adaptive capacity
-//     (the default) a hot partition borrows unused table capacity at once,
+//     while the table is under its total (reason
+//     KeyRangeThroughputExceeded). With adaptive capacity (the default) a
+//     hot partition borrows unused table capacity at once,
 //     up to that limit; with Model.NoAdaptiveCapacity each partition is held
 //     to an even share of the table's rate and burst. UpdateTable never
 //     merges partitions and splits each in two until there are enough.
