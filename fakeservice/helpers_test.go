@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go/logging"
+
+	"github.com/throttlebench/throttlebench/fakeservice/throttle"
 )
 
 // fakeClock is a manual clock for Options.Now.
@@ -102,4 +104,20 @@ func oneKBItem(id string) map[string]types.AttributeValue {
 		"id": &types.AttributeValueMemberS{Value: id},
 		"p":  &types.AttributeValueMemberS{Value: strings.Repeat("x", pad)},
 	}
+}
+
+// t0 is the instant the model tests start at (as in package throttle's).
+var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// keysInPartitions returns a key in each of the first n partitions of p.
+func keysInPartitions(p, n int) []string {
+	keys := make([]string, n)
+	for i, found := 0, 0; found < n; i++ {
+		k := fmt.Sprintf("key%d", i)
+		if part := throttle.PartitionOf(k, p); part < n && keys[part] == "" {
+			keys[part] = k
+			found++
+		}
+	}
+	return keys
 }

@@ -301,7 +301,7 @@ func (s *Server) createTable(body []byte) (any, error) {
 	if billing == billingProvisioned {
 		t.readUnits = *in.ProvisionedThroughput.ReadCapacityUnits
 		t.writeUnits = *in.ProvisionedThroughput.WriteCapacityUnits
-		if limit := s.model.maxTableUnits(); t.readUnits > limit || t.writeUnits > limit {
+		if limit := s.model.TableQuota(); t.readUnits > limit || t.writeUnits > limit {
 			return nil, limitExceededError(fmt.Sprintf(
 				"Subscriber limit exceeded: Provisioned throughput for a table cannot exceed %d read or write capacity units", limit))
 		}

@@ -3,6 +3,7 @@ package fakeservice
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/throttlebench/throttlebench/fakeservice/throttle"
 	"math/bits"
 	"slices"
 	"strings"
@@ -359,7 +360,7 @@ type scanOrder struct {
 }
 
 func (r *readMany) orderOf(k itemKey, item map[string]attrValue) scanOrder {
-	o := scanOrder{h: keyHash(k.hash), hash: k.hash}
+	o := scanOrder{h: throttle.KeyHash(k.hash), hash: k.hash}
 	if r.t.rng != nil {
 		o.rng = item[r.t.rng.name]
 	}
@@ -413,26 +414,6 @@ func (r *readMany) scanKeys() []itemKey {
 		keys[i] = e.k
 	}
 	return keys
-}
-
-// keyHash is the hash partitionOf places keys by: 64-bit FNV-1a followed
-// by MurmurHash3's 64-bit finalizer. FNV-1a alone leaves its high bits,
-// which pick the partition, nearly blind to a key's last bytes: 10,000 keys
-// "k000000000000".."k000000009999" then fell on 26 partitions 100 to 700 a
-// piece instead of about 385 each, and a uniform load throttled on the
-// crowded partitions at 80 % of the table's capacity.
-func keyHash(key string) uint64 {
-	h := uint64(14695981039346656037)
-	for i := 0; i < len(key); i++ {
-		h ^= uint64(key[i])
-		h *= 1099511628211
-	}
-	h ^= h >> 33
-	h *= 0xff51afd7ed558ccd
-	h ^= h >> 33
-	h *= 0xc4ceb9fe1a85ec53
-	h ^= h >> 33
-	return h
 }
 
 // page reads keys in order up to Limit items or MaxPageSize bytes and

@@ -93,7 +93,7 @@ func (s *Server) updateTable(body []byte) (any, error) {
 	if billing == billingProvisioned {
 		if pt != nil {
 			r, w := *pt.ReadCapacityUnits, *pt.WriteCapacityUnits
-			if limit := s.model.maxTableUnits(); r > limit || w > limit {
+			if limit := s.model.TableQuota(); r > limit || w > limit {
 				return nil, limitExceededError(fmt.Sprintf(
 					"Subscriber limit exceeded: Provisioned throughput for a table cannot exceed %d read or write capacity units", limit))
 			}

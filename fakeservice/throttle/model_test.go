@@ -1,4 +1,4 @@
-package fakeservice
+package throttle
 
 import (
 	"fmt"
@@ -263,7 +263,7 @@ func keysInPartitions(p, n int) []string {
 	found := 0
 	for i := 0; found < n; i++ {
 		k := fmt.Sprintf("key%d", i)
-		if part := partitionOf(k, p); part < n && keys[part] == "" {
+		if part := PartitionOf(k, p); part < n && keys[part] == "" {
 			keys[part] = k
 			found++
 		}
@@ -629,7 +629,7 @@ func TestPartitionSpread(t *testing.T) {
 	for _, n := range []int{2, 4, 26, 100} {
 		count := make([]int, n)
 		for k := range keys {
-			count[partitionOf(fmt.Sprintf("k%012d", k), n)]++
+			count[PartitionOf(fmt.Sprintf("k%012d", k), n)]++
 		}
 		mean := float64(keys) / float64(n)
 		// The binomial standard deviation is below sqrt(mean); allow 5.

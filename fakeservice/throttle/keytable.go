@@ -1,4 +1,4 @@
-package fakeservice
+package throttle
 
 import (
 	"math/bits"
@@ -65,7 +65,7 @@ func newKeyTable(m Model) keyTable {
 		Read: units(m.partitionUnits(Read)), Write: units(m.partitionUnits(Write))}}
 }
 
-// bucket returns the per-key bucket of kind for key (hash keyHash(key)),
+// bucket returns the per-key bucket of kind for key (hash KeyHash(key)),
 // adding the key if it has none. It is valid until the next call.
 func (t *keyTable) bucket(now nanos, kind Kind, key string, hash uint64) keyBucket {
 	e := t.find(key, hash)
@@ -135,7 +135,7 @@ func (t *keyTable) rehash(n int) {
 	t.index = make([]uint32, size)
 	t.shift = uint(64 - bits.TrailingZeros(uint(size)))
 	for i := range t.entries {
-		t.place(keyHash(t.entries[i].key), i)
+		t.place(KeyHash(t.entries[i].key), i)
 	}
 }
 

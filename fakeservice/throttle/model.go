@@ -1,4 +1,4 @@
-package fakeservice
+package throttle
 
 import (
 	"math"
@@ -626,7 +626,7 @@ func (c *TableCapacity) chargeKey(now time.Time, t, acct nanos, kind Kind, key s
 	var part *bucket
 	var kb keyBucket
 	if key != "" {
-		h := keyHash(key)
+		h := KeyHash(key)
 		part = &kc.parts[partitionOfHash(h, c.partitions)]
 		kb = c.keys.bucket(t, kind, key, h)
 		if !part.can(t, n) || !kb.can(t, n) {
@@ -679,7 +679,7 @@ func (c *TableCapacity) chargeOnDemand(now time.Time, t nanos, kind Kind, kc *ki
 		return keyRange
 	}
 	if key != "" {
-		kb := c.keys.bucket(t, kind, key, keyHash(key))
+		kb := c.keys.bucket(t, kind, key, KeyHash(key))
 		if !kb.can(t, n) {
 			return keyRange
 		}
@@ -698,13 +698,13 @@ func (c *TableCapacity) chargeOnDemand(now time.Time, t nanos, kind Kind, kc *ki
 // grows (see keyTable): a full bucket is what a new one would be. It is
 // valid until the next call.
 func (c *TableCapacity) keyBucket(now nanos, kind Kind, key string) keyBucket {
-	return c.keys.bucket(now, kind, key, keyHash(key))
+	return c.keys.bucket(now, kind, key, KeyHash(key))
 }
 
-// partitionOf maps a partition key to one of n partitions by its keyHash
+// PartitionOf maps a partition key to one of n partitions by its KeyHash
 // scaled to [0, n): each partition owns a contiguous hash range, so a
 // split in two divides a range as DynamoDB's splits do.
-func partitionOf(key string, n int) int { return partitionOfHash(keyHash(key), n) }
+func PartitionOf(key string, n int) int { return partitionOfHash(KeyHash(key), n) }
 
 // partitionOfHash is partitionOf of the key whose keyHash is h.
 func partitionOfHash(h uint64, n int) int {
@@ -809,3 +809,27 @@ func floorDiv(a, b int64) int64 {
 	}
 	return q
 }
+
+// KeyHash is the hash partitionOf places keys by: 64-bit FNV-1a followed
+// by MurmurHash3's 64-bit finalizer. FNV-1a alone leaves its high bits,
+// which pick the partition, nearly blind to a key's last bytes: 10,000 keys
+// "k000000000000".."k000000009999" then fell on 26 partitions 100 to 700 a
+// piece instead of about 385 each, and a uniform load throttled on the
+// crowded partitions at 80 % of the table's capacity.
+func KeyHash(key string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(key); i++ {
+		h ^= uint64(key[i])
+		h *= 1099511628211
+	}
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	h ^= h >> 33
+	return h
+}
+
+// TableQuota returns the most RCU or WCU CreateTable and UpdateTable accept
+// for one table (Model.MaxTableUnits, default DefaultMaxTableUnits).
+func (m Model) TableQuota() int64 { return m.maxTableUnits() }

@@ -1,0 +1,57 @@
+package fakeservice
+
+import "github.com/throttlebench/throttlebench/fakeservice/throttle"
+
+// The throttling model lives in package throttle; these names keep
+// fakeservice's public API (and its users' code) as it was.
+
+type (
+	Model         = throttle.Model
+	TableCapacity = throttle.TableCapacity
+	Account       = throttle.Account
+	Bucket        = throttle.Bucket
+	Decision      = throttle.Decision
+	Kind          = throttle.Kind
+	Reason        = throttle.Reason
+	Exception     = throttle.Exception
+	MilliUnits    = throttle.MilliUnits
+)
+
+const (
+	Read  = throttle.Read
+	Write = throttle.Write
+	Unit  = throttle.Unit
+
+	MaxItemSize   = throttle.MaxItemSize
+	WriteUnitSize = throttle.WriteUnitSize
+	ReadUnitSize  = throttle.ReadUnitSize
+
+	DefaultBurst               = throttle.DefaultBurst
+	DefaultInitial             = throttle.DefaultInitial
+	DefaultMaxTableUnits       = throttle.DefaultMaxTableUnits
+	DefaultPartitionReadUnits  = throttle.DefaultPartitionReadUnits
+	DefaultPartitionWriteUnits = throttle.DefaultPartitionWriteUnits
+	DefaultOnDemandReadUnits   = throttle.DefaultOnDemandReadUnits
+	DefaultOnDemandWriteUnits  = throttle.DefaultOnDemandWriteUnits
+	DefaultOnDemandPeakWindow  = throttle.DefaultOnDemandPeakWindow
+	DefaultAccountUnits        = throttle.DefaultAccountUnits
+
+	ExceptionProvisionedThroughputExceeded = throttle.ExceptionProvisionedThroughputExceeded
+	ExceptionThrottling                    = throttle.ExceptionThrottling
+	ExceptionRequestLimitExceeded          = throttle.ExceptionRequestLimitExceeded
+
+	TableReadProvisionedThroughputExceeded  = throttle.TableReadProvisionedThroughputExceeded
+	TableWriteProvisionedThroughputExceeded = throttle.TableWriteProvisionedThroughputExceeded
+	TableReadKeyRangeThroughputExceeded     = throttle.TableReadKeyRangeThroughputExceeded
+	TableWriteKeyRangeThroughputExceeded    = throttle.TableWriteKeyRangeThroughputExceeded
+	TableReadMaxOnDemandThroughputExceeded  = throttle.TableReadMaxOnDemandThroughputExceeded
+	TableWriteMaxOnDemandThroughputExceeded = throttle.TableWriteMaxOnDemandThroughputExceeded
+	TableReadAccountLimitExceeded           = throttle.TableReadAccountLimitExceeded
+	TableWriteAccountLimitExceeded          = throttle.TableWriteAccountLimitExceeded
+)
+
+var (
+	NewBucket = throttle.NewBucket
+	WriteCost = throttle.WriteCost
+	ReadCost  = throttle.ReadCost
+)
