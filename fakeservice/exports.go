@@ -1,6 +1,9 @@
 package fakeservice
 
-import "github.com/throttlebench/throttlebench/fakeservice/throttle"
+import (
+	"github.com/throttlebench/throttlebench/fakeservice/faults"
+	"github.com/throttlebench/throttlebench/fakeservice/throttle"
+)
 
 // The throttling model lives in package throttle; these names keep
 // fakeservice's public API (and its users' code) as it was.
@@ -54,4 +57,30 @@ var (
 	NewBucket = throttle.NewBucket
 	WriteCost = throttle.WriteCost
 	ReadCost  = throttle.ReadCost
+)
+
+// The fault schedule lives in package faults.
+
+type (
+	Faults         = faults.Schedule
+	FaultsError    = faults.Error
+	Duration       = faults.Duration
+	Window         = faults.Window
+	CapacityChange = faults.CapacityChange
+	ErrorFault     = faults.ErrorFault
+	LatencyFault   = faults.LatencyFault
+	StallFault     = faults.StallFault
+	DropFault      = faults.DropFault
+)
+
+const (
+	DistFixed       = faults.DistFixed
+	DistUniform     = faults.DistUniform
+	DistNormal      = faults.DistNormal
+	DistExponential = faults.DistExponential
+)
+
+var (
+	LoadFaults  = faults.Load
+	ParseFaults = faults.Parse
 )

@@ -76,34 +76,34 @@ func (s *Server) front(w http.ResponseWriter, r *http.Request) {
 	f.obs.tick(s, now)
 	op := opLabel(r.Header.Get("X-Amz-Target"))
 	if f.faults != nil {
-		a := f.faults.decide(f.epoch, now, f.seq.Add(1), op)
-		if a.stalled {
+		a := f.faults.Decide(f.epoch, now, f.seq.Add(1), op)
+		if a.Stalled {
 			f.obs.faults[faultStall].Add(1)
 		}
-		if a.delayed {
+		if a.Delayed {
 			f.obs.faults[faultLatency].Add(1)
 		}
-		if a.delay > 0 {
-			if !sleepCtx(r.Context(), a.delay) {
+		if a.Delay > 0 {
+			if !sleepCtx(r.Context(), a.Delay) {
 				f.obs.count(op, "ClientGone")
 				return
 			}
 			now = s.now()
 		}
 		switch {
-		case a.drop:
+		case a.Drop:
 			f.obs.faults[faultDrop].Add(1)
 			f.obs.count(op, "ConnectionDropped")
 			dropConnection(w)
 			return
-		case a.err != nil:
-			if a.err.status == http.StatusServiceUnavailable {
-				f.obs.faults[fault503].Add(1)
-			} else {
-				f.obs.faults[fault500].Add(1)
+		case a.Status != 0:
+			ae, kind := internalServerError(), fault500
+			if a.Status == http.StatusServiceUnavailable {
+				ae, kind = serviceUnavailableError(), fault503
 			}
-			f.obs.count(op, errorName(a.err.typ))
-			writeError(w, a.err)
+			f.obs.faults[kind].Add(1)
+			f.obs.count(op, errorName(ae.typ))
+			writeError(w, ae)
 			return
 		}
 		if f.brown != nil {

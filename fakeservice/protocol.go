@@ -294,3 +294,9 @@ func newRequestID() string {
 	}
 	return string(b[:])
 }
+
+// serviceUnavailableError is the 503 an overloaded endpoint answers. Its
+// namespace is not documented; the SDK retries on the status code.
+func serviceUnavailableError() *apiError {
+	return &apiError{status: http.StatusServiceUnavailable, typ: nsDynamoDB + "ServiceUnavailable", msg: "Service Unavailable"}
+}

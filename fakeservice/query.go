@@ -3,10 +3,11 @@ package fakeservice
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/throttlebench/throttlebench/fakeservice/throttle"
 	"math/bits"
 	"slices"
 	"strings"
+
+	"github.com/throttlebench/throttlebench/fakeservice/throttle"
 )
 
 // MaxPageSize is the most item data one Query or Scan page reads: 1 MB. A

@@ -4,7 +4,8 @@ import (
 	"errors"
 	"time"
 
-	"github.com/throttlebench/throttlebench/fakeservice"
+	"github.com/throttlebench/throttlebench/fakeservice/faults"
+	"github.com/throttlebench/throttlebench/fakeservice/throttle"
 )
 
 // Fake configures the embedded fake's throttling model. It is ignored with
@@ -40,8 +41,8 @@ type Fake struct {
 
 // Model returns the fakeservice model these settings describe; a nil Fake
 // is the default model.
-func (f *Fake) Model() fakeservice.Model {
-	var m fakeservice.Model
+func (f *Fake) Model() throttle.Model {
+	var m throttle.Model
 	if f == nil {
 		return m
 	}
@@ -87,7 +88,7 @@ func (sc *Scenario) validateFaults() error {
 		return nil
 	}
 	err := sc.Faults.Validate()
-	var fe *fakeservice.FaultsError
+	var fe *faults.Error
 	if errors.As(err, &fe) {
 		return sc.Errorf("faults."+fe.Field, "%s", fe.Msg)
 	}

@@ -3,7 +3,7 @@ package scenario
 import (
 	"time"
 
-	"github.com/throttlebench/throttlebench/fakeservice"
+	"github.com/throttlebench/throttlebench/fakeservice/faults"
 )
 
 // ScaleTime multiplies every time in the scenario's schedule by f: the
@@ -30,27 +30,27 @@ func (sc *Scenario) ScaleTime(f float64) {
 		return
 	}
 	fs := *sc.Faults
-	win := func(x *fakeservice.Window) {
-		x.At = fakeservice.Duration(float64(x.At) * f)
-		x.For = fakeservice.Duration(float64(x.For) * f)
+	win := func(x *faults.Window) {
+		x.At = faults.Duration(float64(x.At) * f)
+		x.For = faults.Duration(float64(x.For) * f)
 	}
-	fs.Capacity = append([]fakeservice.CapacityChange(nil), fs.Capacity...)
+	fs.Capacity = append([]faults.CapacityChange(nil), fs.Capacity...)
 	for i := range fs.Capacity {
 		win(&fs.Capacity[i].Window)
 	}
-	fs.Errors = append([]fakeservice.ErrorFault(nil), fs.Errors...)
+	fs.Errors = append([]faults.ErrorFault(nil), fs.Errors...)
 	for i := range fs.Errors {
 		win(&fs.Errors[i].Window)
 	}
-	fs.Latency = append([]fakeservice.LatencyFault(nil), fs.Latency...)
+	fs.Latency = append([]faults.LatencyFault(nil), fs.Latency...)
 	for i := range fs.Latency {
 		win(&fs.Latency[i].Window)
 	}
-	fs.Stalls = append([]fakeservice.StallFault(nil), fs.Stalls...)
+	fs.Stalls = append([]faults.StallFault(nil), fs.Stalls...)
 	for i := range fs.Stalls {
 		win(&fs.Stalls[i].Window)
 	}
-	fs.Drops = append([]fakeservice.DropFault(nil), fs.Drops...)
+	fs.Drops = append([]faults.DropFault(nil), fs.Drops...)
 	for i := range fs.Drops {
 		win(&fs.Drops[i].Window)
 	}

@@ -10,7 +10,7 @@ import (
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
 
-	"github.com/throttlebench/throttlebench/fakeservice"
+	"github.com/throttlebench/throttlebench/fakeservice/faults"
 	"github.com/throttlebench/throttlebench/internal/slo"
 )
 
@@ -40,8 +40,8 @@ type Scenario struct {
 	// fault schedule (capacity drops, injected errors, latency, stalls,
 	// drops; offsets count from the start of each strategy's load). Both
 	// are ignored with -endpoint or -aws.
-	Fake   *Fake               `yaml:"fake" json:"fake,omitempty"`
-	Faults *fakeservice.Faults `yaml:"faults" json:"faults,omitempty"`
+	Fake   *Fake            `yaml:"fake" json:"fake,omitempty"`
+	Faults *faults.Schedule `yaml:"faults" json:"faults,omitempty"`
 	// SLOs are objectives each strategy's results are checked against,
 	// e.g. "p99 < 100ms", "success >= 99.9%" or "full-jitter: p99 < 50ms";
 	// bench run exits with status 3 when one is missed.

@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 
-	"github.com/throttlebench/throttlebench/fakeservice"
+	"github.com/throttlebench/throttlebench/fakeservice/throttle"
 	"github.com/throttlebench/throttlebench/internal/load"
 	"github.com/throttlebench/throttlebench/internal/metrics"
 	"github.com/throttlebench/throttlebench/internal/runner"
@@ -44,7 +44,7 @@ type Options struct {
 	Overhead time.Duration
 	// Model overrides the throttling model; nil means the scenario's
 	// (its fake: settings, defaults otherwise).
-	Model *fakeservice.Model
+	Model *throttle.Model
 	// CryptoJitter keeps the SDK's own crypto/rand backoff draws for the
 	// retry.Standard retryers (sdk-default, sdk-standard-noquota); results
 	// then differ from run to run. By default their formula draws from a
@@ -128,8 +128,8 @@ func RunStrategy(ctx context.Context, o Options, st strategy.Strategy) (runner.S
 		Offered: e.offered, Summary: e.agg.Summary(), Series: e.series.Seconds(),
 	}
 	ts := &runner.TableStats{
-		ConsumedReadUnits:  e.svc.consumed[fakeservice.Read].Units(),
-		ConsumedWriteUnits: e.svc.consumed[fakeservice.Write].Units(),
+		ConsumedReadUnits:  e.svc.consumed[throttle.Read].Units(),
+		ConsumedWriteUnits: e.svc.consumed[throttle.Write].Units(),
 		ThrottledRequests:  e.svc.throttled,
 	}
 	if sr.Summary.Succeeded > 0 {
@@ -163,7 +163,7 @@ type opState struct {
 	client   int32
 	worker   int32 // closed loop; -1 open loop
 	name     string
-	kind     fakeservice.Kind
+	kind     throttle.Kind
 	write    bool
 	item     int64  // index in the item store
 	key      string // canonical partition key
@@ -180,7 +180,7 @@ type opState struct {
 	sentAt    int64
 	back      int64 // response leg of the round trip
 	result    error // this attempt's
-	reason    fakeservice.Reason
+	reason    throttle.Reason
 	status    int
 	attempts  int
 	throttled int
@@ -467,12 +467,12 @@ func (e *engine) arrive(n int64, worker int32) {
 	op.key = e.keyString(k)
 	switch name {
 	case scenario.OpGet:
-		op.kind = fakeservice.Read
+		op.kind = throttle.Read
 	case scenario.OpPut, scenario.OpUpdate:
-		op.kind, op.write = fakeservice.Write, true
+		op.kind, op.write = throttle.Write, true
 		op.size = int32(e.billedSize(n, sk))
 	default:
-		op.kind, op.write = fakeservice.Write, true
+		op.kind, op.write = throttle.Write, true
 	}
 	if e.overhead > 0 {
 		e.q.push(e.now+e.overhead, i, evWake)
@@ -570,21 +570,21 @@ func (e *engine) serve(i int32) {
 	op.atService = false
 	if op.result == nil {
 		old := e.svc.items.get(op.item)
-		var cost fakeservice.MilliUnits
+		var cost throttle.MilliUnits
 		next := old
 		switch op.name {
 		case scenario.OpGet:
-			cost = fakeservice.ReadCost(int(old.size), e.w.ConsistentRead)
+			cost = throttle.ReadCost(int(old.size), e.w.ConsistentRead)
 		case scenario.OpPut:
-			cost = fakeservice.WriteCost(max(int(op.size), int(old.size)))
+			cost = throttle.WriteCost(max(int(op.size), int(old.size)))
 			next = item{size: op.size}
 		case scenario.OpUpdate:
 			v := old.v + 1
 			size := int(op.size) + len("v") + numberSize(int64(v))
-			cost = fakeservice.WriteCost(max(size, int(old.size)))
+			cost = throttle.WriteCost(max(size, int(old.size)))
 			next = item{size: int32(size), v: v}
 		case scenario.OpDelete:
-			cost = fakeservice.WriteCost(int(old.size))
+			cost = throttle.WriteCost(int(old.size))
 			next = item{}
 		}
 		reason, err := e.svc.charge(time.Duration(e.now), op.kind, op.key, cost)

@@ -19,7 +19,7 @@ import (
 	smithymiddle "github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
-	"github.com/throttlebench/throttlebench/fakeservice"
+	"github.com/throttlebench/throttlebench/fakeservice/throttle"
 	"github.com/throttlebench/throttlebench/internal/strategy"
 )
 
@@ -208,22 +208,22 @@ const (
 // throttleError returns the error the client sees for a throttled Decision
 // on the table arn: the modeled exception with its ThrottlingReasons,
 // wrapped as a 400 response, with x-amz-retry-after when retryAfter > 0.
-func throttleError(d fakeservice.Decision, arn string, retryAfter time.Duration) error {
+func throttleError(d throttle.Decision, arn string, retryAfter time.Duration) error {
 	reason, resource := string(d.Reason), arn
 	reasons := []types.ThrottlingReason{{Reason: &reason, Resource: &resource}}
-	account := d.Reason == fakeservice.TableReadAccountLimitExceeded || d.Reason == fakeservice.TableWriteAccountLimitExceeded
+	account := d.Reason == throttle.TableReadAccountLimitExceeded || d.Reason == throttle.TableWriteAccountLimitExceeded
 	var err error
 	switch d.Exception {
-	case fakeservice.ExceptionThrottling:
+	case throttle.ExceptionThrottling:
 		msg := msgOnDemand
 		switch {
-		case d.Reason == fakeservice.TableReadMaxOnDemandThroughputExceeded || d.Reason == fakeservice.TableWriteMaxOnDemandThroughputExceeded:
+		case d.Reason == throttle.TableReadMaxOnDemandThroughputExceeded || d.Reason == throttle.TableWriteMaxOnDemandThroughputExceeded:
 			msg = msgMaxOnDemand
 		case account:
 			msg = msgAccount
 		}
 		err = &types.ThrottlingException{Message: &msg, ThrottlingReasons: reasons}
-	case fakeservice.ExceptionRequestLimitExceeded:
+	case throttle.ExceptionRequestLimitExceeded:
 		msg := msgAccount
 		err = &types.RequestLimitExceeded{Message: &msg, ThrottlingReasons: reasons}
 	default:

@@ -10,7 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/throttlebench/throttlebench/fakeservice"
+	"github.com/throttlebench/throttlebench/fakeservice/faults"
+	"github.com/throttlebench/throttlebench/fakeservice/throttle"
 	"github.com/throttlebench/throttlebench/internal/metrics"
 	"github.com/throttlebench/throttlebench/internal/scenario"
 	"github.com/throttlebench/throttlebench/internal/strategy"
@@ -122,8 +123,8 @@ func TestSeededSDKBackoff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	throttle := throttleError(fakeservice.Decision{Exception: fakeservice.ExceptionProvisionedThroughputExceeded,
-		Reason: fakeservice.TableWriteProvisionedThroughputExceeded}, "arn", 0)
+	throttle := throttleError(throttle.Decision{Exception: throttle.ExceptionProvisionedThroughputExceeded,
+		Reason: throttle.TableWriteProvisionedThroughputExceeded}, "arn", 0)
 	for _, c := range []struct {
 		name    string
 		err     error
@@ -154,8 +155,8 @@ func TestSeededSDKBackoff(t *testing.T) {
 
 // The errors the simulated service returns classify as the real ones do.
 func TestErrorShapes(t *testing.T) {
-	throttle := throttleError(fakeservice.Decision{Exception: fakeservice.ExceptionProvisionedThroughputExceeded,
-		Reason: fakeservice.TableWriteProvisionedThroughputExceeded}, "arn", 150*time.Millisecond)
+	throttle := throttleError(throttle.Decision{Exception: throttle.ExceptionProvisionedThroughputExceeded,
+		Reason: throttle.TableWriteProvisionedThroughputExceeded}, "arn", 150*time.Millisecond)
 	var pt *types.ProvisionedThroughputExceededException
 	if !errors.As(throttle, &pt) || !metrics.IsThrottle(throttle) {
 		t.Errorf("throttle: not a ProvisionedThroughputExceededException throttle: %v", throttle)
@@ -186,7 +187,7 @@ func TestFaults(t *testing.T) {
 	base := testScenario(200, 150, 20*time.Second)
 	burst := scenario.Duration(0)
 	base.Fake = &scenario.Fake{Burst: &burst}
-	run := func(f *fakeservice.Faults) metrics.Summary {
+	run := func(f *faults.Schedule) metrics.Summary {
 		sc := *base
 		sc.Faults = f
 		res, err := Run(context.Background(), Options{Scenario: &sc, Strategies: strategies(t, "none")})
@@ -196,11 +197,11 @@ func TestFaults(t *testing.T) {
 		return res.Strategies[0].Summary
 	}
 	clean := run(nil)
-	brown := run(&fakeservice.Faults{Capacity: []fakeservice.CapacityChange{{Window: fakeservice.Window{At: fakeservice.Duration(5 * time.Second), For: fakeservice.Duration(10 * time.Second)}, Scale: 0.3}}})
+	brown := run(&faults.Schedule{Capacity: []faults.CapacityChange{{Window: faults.Window{At: faults.Duration(5 * time.Second), For: faults.Duration(10 * time.Second)}, Scale: 0.3}}})
 	if clean.SuccessPct < 99 || brown.SuccessPct > 80 || brown.SuccessPct < 50 {
 		t.Errorf("success %.1f%% without the brownout, %.1f%% with it; want >= 99%%, then about 100-(1-60/150)*50 = 70%%", clean.SuccessPct, brown.SuccessPct)
 	}
-	errs := run(&fakeservice.Faults{Seed: 1, Errors: []fakeservice.ErrorFault{{Status: 500, Rate: 0.2}}})
+	errs := run(&faults.Schedule{Seed: 1, Errors: []faults.ErrorFault{{Status: 500, Rate: 0.2}}})
 	if got := errs.Failed[metrics.MaxAttempts.String()]; got == 0 || errs.Statuses[500] == 0 {
 		t.Errorf("500s at 20%%: %d max-attempts failures, %d 500 attempts; want some of each", got, errs.Statuses[500])
 	}

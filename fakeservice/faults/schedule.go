@@ -1,4 +1,4 @@
-package fakeservice
+package faults
 
 import (
 	"errors"
@@ -8,13 +8,13 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
+
+	"github.com/throttlebench/throttlebench/fakeservice/throttle"
 )
 
 // Duration is a time.Duration written as people write it in a faults file:
@@ -34,7 +34,7 @@ func (d *Duration) UnmarshalText(b []byte) error {
 // MarshalText writes the duration as time.Duration.String does.
 func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
 
-// durationError is a malformed duration; ParseFaults finds its line.
+// durationError is a malformed duration; Parse finds its line.
 type durationError struct{ value string }
 
 func (e *durationError) Error() string {
@@ -42,7 +42,7 @@ func (e *durationError) Error() string {
 }
 
 // Window is when a fault applies, as offsets from the schedule's epoch (see
-// Faults.Epoch). The zero Window is "always".
+// Schedule.Epoch). The zero Window is "always".
 type Window struct {
 	// At is when the fault starts; zero means at the epoch.
 	At Duration `yaml:"at" json:"at,omitempty"`
@@ -63,20 +63,20 @@ func (w Window) end() time.Duration {
 	return time.Duration(w.At) + time.Duration(w.For)
 }
 
-// Faults is a schedule of faults the Server injects: capacity changes
+// Schedule is a schedule of faults the Server injects: capacity changes
 // (brownouts), error responses, added latency, stalls, dropped connections
 // and x-amz-retry-after hints on throttles. The zero value injects nothing.
 //
 // Every decision is a pure function of the time, the seed and the request's
 // arrival number at the server (1, 2, ...), so a schedule replays exactly for
 // a given seed and arrival order; no decision depends on a shared random
-// source or a lock. Faults are read by the server, never written: do not
-// change a Faults value after passing it to New.
+// source or a lock. Schedule are read by the server, never written: do not
+// change a Schedule value after passing it to New.
 //
 // Request faults apply in this order: stalls and latency delay the request
 // (their durations add), then a dropped connection or an injected error
 // answers it without running the operation; otherwise the operation runs.
-type Faults struct {
+type Schedule struct {
 	// Seed selects the random draws; the same seed and arrival order give
 	// the same faults.
 	Seed uint64 `yaml:"seed" json:"seed"`
@@ -216,16 +216,16 @@ type DropFault struct {
 	Operations []string `yaml:"operations" json:"operations,omitempty"`
 }
 
-// FaultsError is a problem in a faults file or value, located at a field
+// Error is a problem in a faults file or value, located at a field
 // ("latency[1].distribution") and, for files, a line.
-type FaultsError struct {
+type Error struct {
 	File  string // empty for a Go value
 	Line  int    // 0 when unknown
 	Field string
 	Msg   string
 }
 
-func (e *FaultsError) Error() string {
+func (e *Error) Error() string {
 	var b strings.Builder
 	if e.File != "" {
 		b.WriteString(e.File)
@@ -241,21 +241,21 @@ func (e *FaultsError) Error() string {
 	return b.String()
 }
 
-// LoadFaults reads a faults file (YAML, or JSON, which is YAML) and
-// validates it. Errors are *FaultsError values naming the file, line and
+// Load reads a faults file (YAML, or JSON, which is YAML) and
+// validates it. Errors are *Error values naming the file, line and
 // field.
-func LoadFaults(path string) (*Faults, error) {
+func Load(path string) (*Schedule, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("faults: %w", err)
 	}
-	return ParseFaults(path, data)
+	return Parse(path, data)
 }
 
-// ParseFaults is LoadFaults for bytes already read; name is used in errors.
-func ParseFaults(name string, data []byte) (*Faults, error) {
-	var f Faults
-	file, err := decodeFaults(data, &f)
+// Parse is Load for bytes already read; name is used in errors.
+func Parse(name string, data []byte) (*Schedule, error) {
+	var f Schedule
+	file, err := decode(data, &f)
 	if err != nil {
 		var ye yaml.Error
 		if errors.As(err, &ye) {
@@ -263,9 +263,9 @@ func ParseFaults(name string, data []byte) (*Faults, error) {
 			if tk := ye.GetToken(); tk != nil {
 				line = tk.Position.Line
 			}
-			return nil, &FaultsError{File: name, Line: line, Msg: ye.GetMessage()}
+			return nil, &Error{File: name, Line: line, Msg: ye.GetMessage()}
 		}
-		fe := &FaultsError{File: name, Msg: err.Error()}
+		fe := &Error{File: name, Msg: err.Error()}
 		var de *durationError
 		if errors.As(err, &de) {
 			fe.Msg = de.Error()
@@ -276,7 +276,7 @@ func ParseFaults(name string, data []byte) (*Faults, error) {
 		return nil, fe
 	}
 	if err := f.Validate(); err != nil {
-		var fe *FaultsError
+		var fe *Error
 		if errors.As(err, &fe) {
 			fe.File = name
 			fe.Line = yamlLine(file, fe.Field)
@@ -286,9 +286,9 @@ func ParseFaults(name string, data []byte) (*Faults, error) {
 	return &f, nil
 }
 
-// decodeFaults parses data strictly. go-yaml panics on some malformed input;
+// decode parses data strictly. go-yaml panics on some malformed input;
 // that is reported as an error instead.
-func decodeFaults(data []byte, f *Faults) (file *ast.File, err error) {
+func decode(data []byte, f *Schedule) (file *ast.File, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			file, err = nil, fmt.Errorf("malformed YAML (the parser failed: %v)", r)
@@ -350,10 +350,10 @@ func (f visitor) Visit(n ast.Node) ast.Visitor {
 }
 
 // Validate checks every field and returns the first problem as a
-// *FaultsError.
-func (f *Faults) Validate() error {
+// *Error.
+func (f *Schedule) Validate() error {
 	bad := func(field, format string, args ...any) error {
-		return &FaultsError{Field: field, Msg: fmt.Sprintf(format, args...)}
+		return &Error{Field: field, Msg: fmt.Sprintf(format, args...)}
 	}
 	window := func(field string, w Window) error {
 		if w.At < 0 {
@@ -372,7 +372,7 @@ func (f *Faults) Validate() error {
 	}
 	ops := func(field string, names []string) error {
 		for i, n := range names {
-			if operations[n] == nil {
+			if !slices.Contains(Operations, n) {
 				return bad(fmt.Sprintf("%s.operations[%d]", field, i), "unknown operation %q", n)
 			}
 		}
@@ -465,9 +465,9 @@ func firstErr(err error) error {
 // CapacityScale returns the fraction of kind's provisioned capacity in
 // effect for table at now: the smallest Scale among the capacity changes
 // active then, 1 when none is. epoch is the instant offsets count from (the
-// Server passes Faults.Epoch or its start). It is the narrow hook a
+// Server passes Schedule.Epoch or its start). It is the narrow hook a
 // throttling model consults; it is pure and safe for concurrent use.
-func (f *Faults) CapacityScale(epoch, now time.Time, table string, kind Kind) float64 {
+func (f *Schedule) CapacityScale(epoch, now time.Time, table string, kind throttle.Kind) float64 {
 	scale := 1.0
 	off := now.Sub(epoch)
 	for _, c := range f.Capacity {
@@ -478,17 +478,31 @@ func (f *Faults) CapacityScale(epoch, now time.Time, table string, kind Kind) fl
 	return scale
 }
 
-func (c CapacityChange) matches(table string, kind Kind) bool {
+func (c CapacityChange) matches(table string, kind throttle.Kind) bool {
 	return (c.Table == "" || c.Table == table) && (c.Kind == "" || c.Kind == kind.String())
 }
 
-// faultAction is what the fault schedule does to one request.
-type faultAction struct {
-	delay time.Duration // stalls and latency, added
-	drop  bool
-	err   *apiError // nil: serve the request
-	// stalled and delayed say which kinds contributed to delay, for metrics.
-	stalled, delayed bool
+// Operations are the operation names a rule may list: the operations the
+// fake serves (package fakeservice checks that the two agree).
+var Operations = []string{
+	"CreateTable", "DescribeTable", "DeleteTable", "ListTables", "UpdateTable",
+	"PutItem", "GetItem", "DeleteItem", "UpdateItem", "Query", "Scan",
+	"BatchWriteItem", "BatchGetItem",
+}
+
+// Action is what the schedule does to one request: wait Delay, then drop
+// the connection (Drop), answer with an error (Status 500 or 503), or serve
+// it (neither).
+type Action struct {
+	// Delay is the stalls' and latency faults' time, added.
+	Delay time.Duration
+	// Drop closes the connection without an answer.
+	Drop bool
+	// Status is 0 (serve the request), 500 (InternalServerError) or 503
+	// (ServiceUnavailable).
+	Status int
+	// Stalled and Delayed say which kinds contributed to Delay, for metrics.
+	Stalled, Delayed bool
 }
 
 // Random streams: each rule draws from its own stream so adding a rule of
@@ -500,10 +514,12 @@ const (
 	streamDrop
 )
 
-// decide returns what the schedule does to the request that arrived seq-th
-// at now, for operation op. It is pure.
-func (f *Faults) decide(epoch, now time.Time, seq uint64, op string) faultAction {
-	var a faultAction
+// Decide returns what the schedule does to the request that arrived seq-th
+// (from 1) at now, for operation op (PutItem, ...); offsets count from
+// epoch. It is pure: the server and the simulator call it with the same
+// arguments and get the same Action.
+func (f *Schedule) Decide(epoch, now time.Time, seq uint64, op string) Action {
+	var a Action
 	off := now.Sub(epoch)
 	fires := func(stream uint64, i int, w Window, rate float64, ops []string) bool {
 		if !w.contains(off) || (len(ops) > 0 && !slices.Contains(ops, op)) {
@@ -513,28 +529,27 @@ func (f *Faults) decide(epoch, now time.Time, seq uint64, op string) faultAction
 	}
 	for i, s := range f.Stalls {
 		if fires(streamStall, i, s.Window, s.Rate, s.Operations) {
-			a.delay += time.Duration(s.Duration)
-			a.stalled = true
+			a.Delay += time.Duration(s.Duration)
+			a.Stalled = true
 		}
 	}
 	for i, l := range f.Latency {
 		if fires(streamLatency, i, l.Window, l.Rate, l.Operations) {
-			a.delay += l.Sample(f.uniform(seq, streamLatency, i, 1), f.uniform(seq, streamLatency, i, 2))
-			a.delayed = true
+			a.Delay += l.Sample(f.uniform(seq, streamLatency, i, 1), f.uniform(seq, streamLatency, i, 2))
+			a.Delayed = true
 		}
 	}
 	for i, d := range f.Drops {
 		if fires(streamDrop, i, d.Window, d.Rate, d.Operations) {
-			a.drop = true
+			a.Drop = true
 			return a
 		}
 	}
 	for i, e := range f.Errors {
 		if fires(streamError, i, e.Window, e.Rate, e.Operations) {
+			a.Status = http.StatusInternalServerError
 			if e.Status == http.StatusServiceUnavailable {
-				a.err = serviceUnavailableError()
-			} else {
-				a.err = internalServerError()
+				a.Status = http.StatusServiceUnavailable
 			}
 			return a
 		}
@@ -544,7 +559,7 @@ func (f *Faults) decide(epoch, now time.Time, seq uint64, op string) faultAction
 
 // uniform returns a draw in [0, 1) that depends only on the seed, the
 // request's arrival number, the rule and the draw's index.
-func (f *Faults) uniform(seq, stream uint64, rule, draw int) float64 {
+func (f *Schedule) uniform(seq, stream uint64, rule, draw int) float64 {
 	x := splitmix(f.Seed ^ splitmix(seq^splitmix(stream<<40|uint64(rule)<<8|uint64(draw))))
 	return float64(x>>11) / (1 << 53)
 }
@@ -555,177 +570,4 @@ func splitmix(x uint64) uint64 {
 	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
 	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
 	return x ^ (x >> 31)
-}
-
-// serviceUnavailableError is the 503 an overloaded endpoint answers. Its
-// namespace is not documented; the SDK retries on the status code.
-func serviceUnavailableError() *apiError {
-	return &apiError{status: http.StatusServiceUnavailable, typ: nsDynamoDB + "ServiceUnavailable", msg: "Service Unavailable"}
-}
-
-// brownouts applies Faults.Capacity to tables at request time: for each
-// affected table, an invisible consumer takes the withheld share of the
-// provisioned rate from the table's capacity through the model's own
-// Charge, in steps of brownoutStep, before the request is served. It never
-// blocks on anything but the affected table's own lock.
-type brownouts struct {
-	faults *Faults
-	epoch  time.Time
-	all    bool     // some change names no table
-	names  []string // tables named by changes
-	states sync.Map // *table -> *drainState
-}
-
-// brownoutStep is the granularity of the invisible consumer: the model is
-// exact between steps, and a bucket that fills up within one step loses at
-// most one step of the withheld share.
-const brownoutStep = 100 * time.Millisecond
-
-// maxBrownoutCatchUp bounds the history replayed after a table was idle.
-const maxBrownoutCatchUp = time.Hour
-
-type drainState struct {
-	last  atomic.Int64 // unix nanoseconds the consumer has taken its share up to
-	carry [2]float64   // fractions of a milli-unit owed, by Kind; under the table's lock
-}
-
-func newBrownouts(f *Faults, epoch time.Time) *brownouts {
-	if f == nil || len(f.Capacity) == 0 {
-		return nil
-	}
-	b := &brownouts{faults: f, epoch: epoch}
-	for _, c := range f.Capacity {
-		if c.Table == "" {
-			b.all = true
-		} else if !slices.Contains(b.names, c.Table) {
-			b.names = append(b.names, c.Table)
-		}
-	}
-	return b
-}
-
-// apply brings every affected table's invisible consumer up to now.
-func (b *brownouts) apply(s *Server, now time.Time) {
-	if b.all {
-		s.tables.Range(func(_, v any) bool {
-			b.applyTable(v.(*table), now)
-			return true
-		})
-		return
-	}
-	for _, name := range b.names {
-		if v, ok := s.tables.Load(name); ok {
-			b.applyTable(v.(*table), now)
-		}
-	}
-}
-
-func (b *brownouts) applyTable(t *table, now time.Time) {
-	v, ok := b.states.Load(t)
-	if !ok {
-		st := &drainState{}
-		st.last.Store(max(b.epoch.UnixNano(), t.created.UnixNano()))
-		v, _ = b.states.LoadOrStore(t, st)
-	}
-	st := v.(*drainState)
-	from := time.Unix(0, st.last.Load())
-	if !now.After(from) || !b.activeBetween(t.name, from, now) {
-		return // the common case: no lock taken
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	from = time.Unix(0, st.last.Load()) // another request may have advanced it
-	if t.deleted || !now.After(from) || t.capacity.OnDemand() {
-		return
-	}
-	if oldest := now.Add(-maxBrownoutCatchUp); from.Before(oldest) {
-		from = oldest
-	}
-	units := [2]int64{Read: t.readUnits, Write: t.writeUnits}
-	for from.Before(now) {
-		if !b.activeBetween(t.name, from, now) {
-			break
-		}
-		to := from.Add(brownoutStep)
-		if to.After(now) {
-			to = now
-		}
-		if next, ok := b.nextStart(t.name, from); ok {
-			from = next // idle stretch before a window: nothing withheld
-			continue
-		}
-		for _, kind := range []Kind{Read, Write} {
-			owed := b.withheld(t.name, kind, from, to)*float64(units[kind])*float64(Unit) + st.carry[kind]
-			take := MilliUnits(owed)
-			st.carry[kind] = owed - float64(take)
-			if take <= 0 {
-				continue
-			}
-			if t.capacity.Withhold(to, kind, take) < take {
-				// The consumer takes what is there and does not queue.
-				st.carry[kind] = 0
-			}
-		}
-		from = to
-	}
-	st.last.Store(now.UnixNano())
-}
-
-// activeBetween reports whether any change for table overlaps [from, to).
-func (b *brownouts) activeBetween(table string, from, to time.Time) bool {
-	lo, hi := from.Sub(b.epoch), to.Sub(b.epoch)
-	for _, c := range b.faults.Capacity {
-		if (c.Table == "" || c.Table == table) && c.Scale < 1 && time.Duration(c.At) < hi && c.end() > lo {
-			return true
-		}
-	}
-	return false
-}
-
-// nextStart returns the start of table's next window when no window covers
-// from, so the caller skips stretches where nothing is withheld. ok is false
-// when a window covers from or none starts later.
-func (b *brownouts) nextStart(table string, from time.Time) (time.Time, bool) {
-	off := from.Sub(b.epoch)
-	next := time.Duration(math.MaxInt64)
-	for _, c := range b.faults.Capacity {
-		if (c.Table != "" && c.Table != table) || c.Scale >= 1 {
-			continue
-		}
-		if c.contains(off) {
-			return time.Time{}, false
-		}
-		if at := time.Duration(c.At); at > off {
-			next = min(next, at)
-		}
-	}
-	if next == math.MaxInt64 {
-		return time.Time{}, false
-	}
-	return b.epoch.Add(next), true
-}
-
-// withheld returns the integral over [from, to) of 1 - scale, in seconds:
-// how many seconds of kind's provisioned capacity the consumer takes.
-func (b *brownouts) withheld(table string, kind Kind, from, to time.Time) float64 {
-	lo, hi := from.Sub(b.epoch), to.Sub(b.epoch)
-	cuts := []time.Duration{lo, hi}
-	for _, c := range b.faults.Capacity {
-		for _, x := range []time.Duration{time.Duration(c.At), c.end()} {
-			if x > lo && x < hi {
-				cuts = append(cuts, x)
-			}
-		}
-	}
-	slices.Sort(cuts)
-	var sum float64
-	for i := 1; i < len(cuts); i++ {
-		seg := cuts[i] - cuts[i-1]
-		if seg <= 0 {
-			continue
-		}
-		mid := b.epoch.Add(cuts[i-1] + seg/2)
-		sum += (1 - b.faults.CapacityScale(b.epoch, mid, table, kind)) * seg.Seconds()
-	}
-	return sum
 }
