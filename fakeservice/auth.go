@@ -18,6 +18,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"github.com/throttlebench/throttlebench/fakeservice/wire"
 )
 
 // Credential is one set of AWS credentials the fake accepts. Its String and
@@ -192,8 +194,8 @@ const (
 		"Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
 )
 
-func authError(name, msg string) *apiError {
-	return &apiError{status: http.StatusBadRequest, typ: nsCoral + name, msg: msg}
+func authError(name, msg string) *wire.Error {
+	return &wire.Error{Status: http.StatusBadRequest, Type: wire.NSCoral + name, Msg: msg}
 }
 
 // maxSkew is how far a request's X-Amz-Date may be from the server's clock.
@@ -216,7 +218,7 @@ func newVerifier(store *CredentialStore, region string) *verifier {
 // verify returns nil when r is signed by a stored credential, else the
 // error to answer. now is the wall clock (clients sign with theirs). It
 // replaces r.Body with an equivalent reader.
-func (v *verifier) verify(r *http.Request, now time.Time) *apiError {
+func (v *verifier) verify(r *http.Request, now time.Time) *wire.Error {
 	authz := r.Header.Get("Authorization")
 	if authz == "" {
 		return authError("MissingAuthenticationTokenException", msgMissingToken)
@@ -271,7 +273,7 @@ func (v *verifier) verify(r *http.Request, now time.Time) *apiError {
 
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxRequestSize+1))
 	if err != nil {
-		return serializationError("could not read request body: " + err.Error())
+		return wire.SerializationError("could not read request body: " + err.Error())
 	}
 	if len(body) > MaxRequestSize {
 		// Let the API answer 413 as it does for unsigned requests.
@@ -300,7 +302,7 @@ func (v *verifier) verify(r *http.Request, now time.Time) *apiError {
 	}
 	creds := aws.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken}
 	if err := v.signer.SignHTTP(context.Background(), creds, again, hex.EncodeToString(sum[:]), scope[3], scope[2], signed); err != nil {
-		return internalServerError()
+		return wire.InternalServerError()
 	}
 	_, want, _ := strings.Cut(again.Header.Get("Authorization"), "Signature=")
 	if !hmac.Equal([]byte(want), []byte(signature)) {

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+
+	"github.com/throttlebench/throttlebench/fakeservice/wire"
 )
 
 // Batch limits.
@@ -62,7 +64,7 @@ type writeRequest struct {
 type batchWrite struct {
 	raw  json.RawMessage
 	key  itemKey
-	item map[string]attrValue // nil for a delete
+	item map[string]wire.Value // nil for a delete
 	size int
 }
 
@@ -94,7 +96,7 @@ func (s *Server) batchWriteItem(body []byte) (any, error) {
 		return nil, err
 	}
 	if total > MaxBatchWrite {
-		return nil, validationError("Too many items requested for the BatchWriteItem call")
+		return nil, wire.ValidationError("Too many items requested for the BatchWriteItem call")
 	}
 	tables, err := s.batchTables(names)
 	if err != nil {
@@ -112,17 +114,17 @@ func (s *Server) batchWriteItem(body []byte) (any, error) {
 			w := batchWrite{raw: raw}
 			switch {
 			case (r.PutRequest == nil) == (r.DeleteRequest == nil):
-				return nil, validationError("Supplied WriteRequest must contain exactly one of PutRequest or DeleteRequest")
+				return nil, wire.ValidationError("Supplied WriteRequest must contain exactly one of PutRequest or DeleteRequest")
 			case r.PutRequest != nil:
 				if r.PutRequest.Item == nil {
-					return nil, validationError("1 validation error detected: Value null at 'requestItems." + t.name + ".member.putRequest.item' failed to satisfy constraint: Member must not be null")
+					return nil, wire.ValidationError("1 validation error detected: Value null at 'requestItems." + t.name + ".member.putRequest.item' failed to satisfy constraint: Member must not be null")
 				}
-				item, err := decodeItem(r.PutRequest.Item)
+				item, err := wire.DecodeItem(r.PutRequest.Item)
 				if err != nil {
 					return nil, err
 				}
-				if w.size = itemSize(item); w.size > MaxItemSize {
-					return nil, validationError("Item size has exceeded the maximum allowed size")
+				if w.size = wire.ItemSize(item); w.size > MaxItemSize {
+					return nil, wire.ValidationError("Item size has exceeded the maximum allowed size")
 				}
 				if w.key, err = t.keyOfItem(item); err != nil {
 					return nil, err
@@ -130,9 +132,9 @@ func (s *Server) batchWriteItem(body []byte) (any, error) {
 				w.item = item
 			default:
 				if r.DeleteRequest.Key == nil {
-					return nil, validationError("1 validation error detected: Value null at 'requestItems." + t.name + ".member.deleteRequest.key' failed to satisfy constraint: Member must not be null")
+					return nil, wire.ValidationError("1 validation error detected: Value null at 'requestItems." + t.name + ".member.deleteRequest.key' failed to satisfy constraint: Member must not be null")
 				}
-				key, err := decodeItem(r.DeleteRequest.Key)
+				key, err := wire.DecodeItem(r.DeleteRequest.Key)
 				if err != nil {
 					return nil, err
 				}
@@ -141,7 +143,7 @@ func (s *Server) batchWriteItem(body []byte) (any, error) {
 				}
 			}
 			if seen[w.key] {
-				return nil, validationError("Provided list of item keys contains duplicates")
+				return nil, wire.ValidationError("Provided list of item keys contains duplicates")
 			}
 			seen[w.key] = true
 			work[i] = append(work[i], w)
@@ -157,7 +159,7 @@ func (s *Server) batchWriteItem(body []byte) (any, error) {
 		t.mu.Lock()
 		if t.deleted {
 			t.mu.Unlock()
-			return nil, resourceNotFoundError("Requested resource not found")
+			return nil, wire.ResourceNotFoundError("Requested resource not found")
 		}
 		now := s.now()
 		for _, w := range work[i] {
@@ -183,7 +185,7 @@ func (s *Server) batchWriteItem(body []byte) (any, error) {
 		}
 	}
 	if processed == 0 {
-		return nil, throttleError(first.d, first.arn)
+		return nil, wire.ThrottleError(first.d, first.arn)
 	}
 	return struct {
 		UnprocessedItems map[string][]json.RawMessage
@@ -250,7 +252,7 @@ func (s *Server) batchGetItem(body []byte) (any, error) {
 		return nil, err
 	}
 	if total > MaxBatchGet {
-		return nil, validationError("Too many items requested for the BatchGetItem call")
+		return nil, wire.ValidationError("Too many items requested for the BatchGetItem call")
 	}
 	tables, err := s.batchTables(names)
 	if err != nil {
@@ -265,7 +267,7 @@ func (s *Server) batchGetItem(body []byte) (any, error) {
 		}
 		seen := make(map[itemKey]bool, len(ka.Keys))
 		for _, raw := range ka.Keys {
-			key, err := decodeItem(raw)
+			key, err := wire.DecodeItem(raw)
 			if err != nil {
 				return nil, err
 			}
@@ -274,14 +276,14 @@ func (s *Server) batchGetItem(body []byte) (any, error) {
 				return nil, err
 			}
 			if seen[k] {
-				return nil, validationError("Provided list of item keys contains duplicates")
+				return nil, wire.ValidationError("Provided list of item keys contains duplicates")
 			}
 			seen[k] = true
 			work[i] = append(work[i], batchGet{raw: raw, key: k})
 		}
 	}
 
-	responses := make(map[string][]map[string]attrValue, len(tables))
+	responses := make(map[string][]map[string]wire.Value, len(tables))
 	unprocessed := map[string]*keysAndAttributes{}
 	var caps []*consumedCapacity
 	var first batchThrottle
@@ -290,12 +292,12 @@ func (s *Server) batchGetItem(body []byte) (any, error) {
 		ka := in.RequestItems[t.name]
 		consistent := ka.ConsistentRead != nil && *ka.ConsistentRead
 		var used MilliUnits
-		items := []map[string]attrValue{}
+		items := []map[string]wire.Value{}
 		var left []map[string]json.RawMessage
 		t.mu.Lock()
 		if t.deleted {
 			t.mu.Unlock()
-			return nil, resourceNotFoundError("Requested resource not found")
+			return nil, wire.ResourceNotFoundError("Requested resource not found")
 		}
 		now := s.now()
 		for _, g := range work[i] {
@@ -330,10 +332,10 @@ func (s *Server) batchGetItem(body []byte) (any, error) {
 		}
 	}
 	if processed == 0 && first.arn != "" {
-		return nil, throttleError(first.d, first.arn)
+		return nil, wire.ThrottleError(first.d, first.arn)
 	}
 	return struct {
-		Responses        map[string][]map[string]attrValue
+		Responses        map[string][]map[string]wire.Value
 		UnprocessedKeys  map[string]*keysAndAttributes
 		ConsumedCapacity []*consumedCapacity `json:",omitempty"`
 	}{responses, unprocessed, caps}, nil

@@ -4,9 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"math/big"
 	"slices"
 	"strings"
+
+	"github.com/throttlebench/throttlebench/fakeservice/wire"
 )
 
 // This file is the expression language, for top-level attributes only:
@@ -24,7 +25,7 @@ import (
 // DynamoDB refuses them.
 type exprContext struct {
 	names      map[string]string
-	values     map[string]attrValue
+	values     map[string]wire.Value
 	usedNames  map[string]bool
 	usedValues map[string]bool
 }
@@ -35,26 +36,26 @@ type exprContext struct {
 func newExprContext(names map[string]string, rawValues map[string]json.RawMessage, hasExpr bool) (*exprContext, error) {
 	switch {
 	case names != nil && !hasExpr:
-		return nil, validationError("ExpressionAttributeNames can only be specified when using expressions")
+		return nil, wire.ValidationError("ExpressionAttributeNames can only be specified when using expressions")
 	case rawValues != nil && !hasExpr:
-		return nil, validationError("ExpressionAttributeValues can only be specified when using expressions")
+		return nil, wire.ValidationError("ExpressionAttributeValues can only be specified when using expressions")
 	case names != nil && len(names) == 0:
-		return nil, validationError("ExpressionAttributeNames must not be empty")
+		return nil, wire.ValidationError("ExpressionAttributeNames must not be empty")
 	case rawValues != nil && len(rawValues) == 0:
-		return nil, validationError("ExpressionAttributeValues must not be empty")
+		return nil, wire.ValidationError("ExpressionAttributeValues must not be empty")
 	}
-	values, err := decodeItem(rawValues)
+	values, err := wire.DecodeItem(rawValues)
 	if err != nil {
 		return nil, err
 	}
 	for k := range values {
 		if !strings.HasPrefix(k, ":") {
-			return nil, validationError("ExpressionAttributeValues contains invalid key: Syntax error; key: \"" + k + "\"")
+			return nil, wire.ValidationError("ExpressionAttributeValues contains invalid key: Syntax error; key: \"" + k + "\"")
 		}
 	}
 	for k := range names {
 		if !strings.HasPrefix(k, "#") {
-			return nil, validationError("ExpressionAttributeNames contains invalid key: Syntax error; key: \"" + k + "\"")
+			return nil, wire.ValidationError("ExpressionAttributeNames contains invalid key: Syntax error; key: \"" + k + "\"")
 		}
 	}
 	return &exprContext{names: names, values: values, usedNames: map[string]bool{}, usedValues: map[string]bool{}}, nil
@@ -70,7 +71,7 @@ func (c *exprContext) checkUnused() error {
 	}
 	if len(unused) > 0 {
 		slices.Sort(unused)
-		return validationError("Value provided in ExpressionAttributeNames unused in expressions: keys: {" + strings.Join(unused, ", ") + "}")
+		return wire.ValidationError("Value provided in ExpressionAttributeNames unused in expressions: keys: {" + strings.Join(unused, ", ") + "}")
 	}
 	for k := range c.values {
 		if !c.usedValues[k] {
@@ -79,7 +80,7 @@ func (c *exprContext) checkUnused() error {
 	}
 	if len(unused) > 0 {
 		slices.Sort(unused)
-		return validationError("Value provided in ExpressionAttributeValues unused in expressions: keys: {" + strings.Join(unused, ", ") + "}")
+		return wire.ValidationError("Value provided in ExpressionAttributeValues unused in expressions: keys: {" + strings.Join(unused, ", ") + "}")
 	}
 	return nil
 }
@@ -176,11 +177,11 @@ type exprParser struct {
 
 func (c *exprContext) parser(what, expr string) (*exprParser, error) {
 	if strings.TrimSpace(expr) == "" {
-		return nil, validationError("Invalid " + what + ": The expression can not be empty;")
+		return nil, wire.ValidationError("Invalid " + what + ": The expression can not be empty;")
 	}
 	toks, msg := tokenize(expr)
 	if msg != "" {
-		return nil, validationError("Invalid " + what + ": " + msg)
+		return nil, wire.ValidationError("Invalid " + what + ": " + msg)
 	}
 	return &exprParser{ctx: c, what: what, toks: toks}, nil
 }
@@ -197,7 +198,7 @@ func (p *exprParser) next() token {
 func (p *exprParser) syntax() error {
 	t := p.peek()
 	if t.kind == tNested {
-		return validationError("fakeservice supports only top-level attribute names in " + p.what + ", not nested document paths")
+		return wire.ValidationError("fakeservice supports only top-level attribute names in " + p.what + ", not nested document paths")
 	}
 	lo, hi := max(0, p.pos-1), min(len(p.toks)-1, p.pos+1)
 	var near []string
@@ -206,7 +207,7 @@ func (p *exprParser) syntax() error {
 			near = append(near, x.text)
 		}
 	}
-	return validationError(fmt.Sprintf("Invalid %s: Syntax error; token: %q, near: %q", p.what, t.text, strings.Join(near, " ")))
+	return wire.ValidationError(fmt.Sprintf("Invalid %s: Syntax error; token: %q, near: %q", p.what, t.text, strings.Join(near, " ")))
 }
 
 func (p *exprParser) keyword(kw string) bool {
@@ -237,12 +238,12 @@ func (p *exprParser) done() error {
 type operand struct {
 	path   string
 	isPath bool
-	val    attrValue
+	val    wire.Value
 	text   string // as written, for messages
 }
 
 // get returns the operand's value in item.
-func (o operand) get(item map[string]attrValue) (attrValue, bool) {
+func (o operand) get(item map[string]wire.Value) (wire.Value, bool) {
 	if !o.isPath {
 		return o.val, true
 	}
@@ -265,7 +266,7 @@ func (p *exprParser) path() (operand, error) {
 	case tAttrName:
 		n, ok := p.ctx.names[t.text]
 		if !ok {
-			return operand{}, validationError("Invalid " + p.what + ": An expression attribute name used in the document path is not defined; attribute name: " + t.text)
+			return operand{}, wire.ValidationError("Invalid " + p.what + ": An expression attribute name used in the document path is not defined; attribute name: " + t.text)
 		}
 		p.ctx.usedNames[t.text] = true
 		name = n
@@ -285,14 +286,14 @@ func (p *exprParser) operand() (operand, error) {
 	if t.kind == tValue {
 		v, ok := p.ctx.values[t.text]
 		if !ok {
-			return operand{}, validationError("Invalid " + p.what + ": An expression attribute value used in expression is not defined; attribute value: " + t.text)
+			return operand{}, wire.ValidationError("Invalid " + p.what + ": An expression attribute value used in expression is not defined; attribute value: " + t.text)
 		}
 		p.ctx.usedValues[t.text] = true
 		p.pos++
 		return operand{val: v, text: t.text}, nil
 	}
 	if t.kind == tName && strings.EqualFold(t.text, "size") {
-		return operand{}, validationError("fakeservice does not support size() in " + p.what)
+		return operand{}, wire.ValidationError("fakeservice does not support size() in " + p.what)
 	}
 	return p.path()
 }
@@ -393,9 +394,9 @@ func (p *exprParser) primary() (*cond, error) {
 		n, ok := condFunctions[fn]
 		if !ok {
 			if contains(reservedFunctions, fn) {
-				return nil, validationError("Invalid " + p.what + ": The function is not allowed to be used this way in an expression; function: " + t.text)
+				return nil, wire.ValidationError("Invalid " + p.what + ": The function is not allowed to be used this way in an expression; function: " + t.text)
 			}
-			return nil, validationError("Invalid " + p.what + ": Invalid function name; function: " + t.text)
+			return nil, wire.ValidationError("Invalid " + p.what + ": Invalid function name; function: " + t.text)
 		}
 		p.pos += 2
 		x := &cond{kind: cFunc, op: fn}
@@ -445,7 +446,7 @@ func (p *exprParser) primary() (*cond, error) {
 		}
 		if !lo.isPath && !hi.isPath {
 			if c, ok := compareValues(lo.val, hi.val); ok && c > 0 {
-				return nil, validationError(fmt.Sprintf("Invalid %s: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {%s}, upper bound operand: AttributeValue: {%s}",
+				return nil, wire.ValidationError(fmt.Sprintf("Invalid %s: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {%s}, upper bound operand: AttributeValue: {%s}",
 					p.what, describeValue(lo.val), describeValue(hi.val)))
 			}
 		}
@@ -472,14 +473,14 @@ func (p *exprParser) primary() (*cond, error) {
 }
 
 // describeValue renders a value as DynamoDB's messages do, e.g. N:5.
-func describeValue(v attrValue) string {
+func describeValue(v wire.Value) string {
 	b, _ := v.MarshalJSON()
 	s := strings.Trim(string(b), "{}")
 	return strings.ReplaceAll(s, `"`, "")
 }
 
 // eval reports whether item (nil for none) satisfies the condition.
-func (x *cond) eval(item map[string]attrValue) bool {
+func (x *cond) eval(item map[string]wire.Value) bool {
 	switch x.kind {
 	case cAnd:
 		return x.kids[0].eval(item) && x.kids[1].eval(item)
@@ -548,13 +549,13 @@ func (x *cond) eval(item map[string]attrValue) bool {
 		}
 		switch x.op {
 		case "attribute_type":
-			return b.typ == typeS && a.typ.String() == b.str
+			return b.Type == wire.TypeS && a.Type.String() == b.Str
 		case "begins_with":
 			switch {
-			case a.typ == typeS && b.typ == typeS:
-				return strings.HasPrefix(a.str, b.str)
-			case a.typ == typeB && b.typ == typeB:
-				return bytes.HasPrefix(a.bin, b.bin)
+			case a.Type == wire.TypeS && b.Type == wire.TypeS:
+				return strings.HasPrefix(a.Str, b.Str)
+			case a.Type == wire.TypeB && b.Type == wire.TypeB:
+				return bytes.HasPrefix(a.Bin, b.Bin)
 			}
 			return false
 		case "contains":
@@ -564,34 +565,34 @@ func (x *cond) eval(item map[string]attrValue) bool {
 	return false
 }
 
-func containsValue(a, b attrValue) bool {
-	switch a.typ {
-	case typeS:
-		return b.typ == typeS && strings.Contains(a.str, b.str)
-	case typeB:
-		return b.typ == typeB && bytes.Contains(a.bin, b.bin)
-	case typeSS:
-		return b.typ == typeS && slices.Contains(a.strs, b.str)
-	case typeNS:
-		if b.typ != typeN {
+func containsValue(a, b wire.Value) bool {
+	switch a.Type {
+	case wire.TypeS:
+		return b.Type == wire.TypeS && strings.Contains(a.Str, b.Str)
+	case wire.TypeB:
+		return b.Type == wire.TypeB && bytes.Contains(a.Bin, b.Bin)
+	case wire.TypeSS:
+		return b.Type == wire.TypeS && slices.Contains(a.Strs, b.Str)
+	case wire.TypeNS:
+		if b.Type != wire.TypeN {
 			return false
 		}
-		for _, n := range a.nums {
-			if compareNumbers(n, b.num) == 0 {
+		for _, n := range a.Nums {
+			if wire.CompareNumbers(n, b.Num) == 0 {
 				return true
 			}
 		}
-	case typeBS:
-		if b.typ != typeB {
+	case wire.TypeBS:
+		if b.Type != wire.TypeB {
 			return false
 		}
-		for _, x := range a.bins {
-			if bytes.Equal(x, b.bin) {
+		for _, x := range a.Bins {
+			if bytes.Equal(x, b.Bin) {
 				return true
 			}
 		}
-	case typeL:
-		for _, e := range a.list {
+	case wire.TypeL:
+		for _, e := range a.List {
 			if equalValues(e, b) {
 				return true
 			}
@@ -602,22 +603,22 @@ func containsValue(a, b attrValue) bool {
 
 // equalValues reports whether a and b are the same DynamoDB value: numbers
 // by value, sets regardless of order.
-func equalValues(a, b attrValue) bool {
-	if a.typ != b.typ {
+func equalValues(a, b wire.Value) bool {
+	if a.Type != b.Type {
 		return false
 	}
-	switch a.typ {
-	case typeS:
-		return a.str == b.str
-	case typeN:
-		return compareNumbers(a.num, b.num) == 0
-	case typeB:
-		return bytes.Equal(a.bin, b.bin)
-	case typeBOOL:
-		return a.boolean == b.boolean
-	case typeNULL:
+	switch a.Type {
+	case wire.TypeS:
+		return a.Str == b.Str
+	case wire.TypeN:
+		return wire.CompareNumbers(a.Num, b.Num) == 0
+	case wire.TypeB:
+		return bytes.Equal(a.Bin, b.Bin)
+	case wire.TypeBOOL:
+		return a.Bool == b.Bool
+	case wire.TypeNULL:
 		return true
-	case typeSS, typeNS, typeBS:
+	case wire.TypeSS, wire.TypeNS, wire.TypeBS:
 		ka, kb := setKeys(a), setKeys(b)
 		if len(ka) != len(kb) {
 			return false
@@ -628,14 +629,14 @@ func equalValues(a, b attrValue) bool {
 			}
 		}
 		return true
-	case typeL:
-		return slices.EqualFunc(a.list, b.list, equalValues)
-	case typeM:
-		if len(a.m) != len(b.m) {
+	case wire.TypeL:
+		return slices.EqualFunc(a.List, b.List, equalValues)
+	case wire.TypeM:
+		if len(a.Map) != len(b.Map) {
 			return false
 		}
-		for k, v := range a.m {
-			w, ok := b.m[k]
+		for k, v := range a.Map {
+			w, ok := b.Map[k]
 			if !ok || !equalValues(v, w) {
 				return false
 			}
@@ -646,19 +647,19 @@ func equalValues(a, b attrValue) bool {
 }
 
 // setKeys returns a set's members in canonical form.
-func setKeys(v attrValue) map[string]bool {
+func setKeys(v wire.Value) map[string]bool {
 	out := make(map[string]bool)
-	switch v.typ {
-	case typeSS:
-		for _, s := range v.strs {
+	switch v.Type {
+	case wire.TypeSS:
+		for _, s := range v.Strs {
 			out[s] = true
 		}
-	case typeNS:
-		for _, n := range v.nums {
-			out[n.canonical()] = true
+	case wire.TypeNS:
+		for _, n := range v.Nums {
+			out[n.Canonical()] = true
 		}
-	case typeBS:
-		for _, b := range v.bins {
+	case wire.TypeBS:
+		for _, b := range v.Bins {
 			out[string(b)] = true
 		}
 	}
@@ -667,111 +668,19 @@ func setKeys(v attrValue) map[string]bool {
 
 // compareValues orders two scalars of the same type S, N or B; ok is false
 // for any other pair.
-func compareValues(a, b attrValue) (c int, ok bool) {
-	if a.typ != b.typ {
+func compareValues(a, b wire.Value) (c int, ok bool) {
+	if a.Type != b.Type {
 		return 0, false
 	}
-	switch a.typ {
-	case typeS:
-		return strings.Compare(a.str, b.str), true
-	case typeN:
-		return compareNumbers(a.num, b.num), true
-	case typeB:
-		return bytes.Compare(a.bin, b.bin), true
+	switch a.Type {
+	case wire.TypeS:
+		return strings.Compare(a.Str, b.Str), true
+	case wire.TypeN:
+		return wire.CompareNumbers(a.Num, b.Num), true
+	case wire.TypeB:
+		return bytes.Compare(a.Bin, b.Bin), true
 	}
 	return 0, false
-}
-
-// compareNumbers orders two numbers by value.
-func compareNumbers(a, b number) int {
-	sign := func(x number) int {
-		switch {
-		case x.digits == "":
-			return 0
-		case x.neg:
-			return -1
-		}
-		return 1
-	}
-	sa, sb := sign(a), sign(b)
-	if sa != sb || sa == 0 {
-		return cmpInt(sa, sb)
-	}
-	c := cmpInt(a.exp, b.exp)
-	if c == 0 {
-		c = strings.Compare(a.digits, b.digits)
-	}
-	return c * sa
-}
-
-func cmpInt(a, b int) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-// addNumbers returns a + b (a - b with sub) as a validated number and its
-// decimal string.
-func addNumbers(a, b number, sub bool) (number, string, error) {
-	ia, sa := a.bigInt()
-	ib, sb := b.bigInt()
-	if sub {
-		ib.Neg(ib)
-	}
-	scale := min(sa, sb)
-	ten := big.NewInt(10)
-	ia.Mul(ia, new(big.Int).Exp(ten, big.NewInt(int64(sa-scale)), nil))
-	ib.Mul(ib, new(big.Int).Exp(ten, big.NewInt(int64(sb-scale)), nil))
-	sum := ia.Add(ia, ib)
-	s := decimalString(sum, scale)
-	n, err := parseNumber(s)
-	return n, s, err
-}
-
-// bigInt returns x as i × 10^scale.
-func (x number) bigInt() (*big.Int, int) {
-	if x.digits == "" {
-		return new(big.Int), 0
-	}
-	i, _ := new(big.Int).SetString(x.digits, 10)
-	if x.neg {
-		i.Neg(i)
-	}
-	return i, x.exp + 1 - len(x.digits)
-}
-
-// decimalString formats i × 10^scale without an exponent or trailing
-// fractional zeros.
-func decimalString(i *big.Int, scale int) string {
-	s := i.String()
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	switch {
-	case s == "0":
-		return "0"
-	case scale >= 0:
-		s += strings.Repeat("0", scale)
-	default:
-		frac := -scale
-		if len(s) <= frac {
-			s = strings.Repeat("0", frac-len(s)+1) + s
-		}
-		s = s[:len(s)-frac] + "." + s[len(s)-frac:]
-		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	}
-	if neg {
-		s = "-" + s
-	}
-	return s
-}
-
-// numberValue returns the attribute value of a computed number.
-func numberValue(n number, s string) attrValue {
-	return attrValue{typ: typeN, str: s, num: n}
 }
 
 // ProjectionExpression.

@@ -2,7 +2,6 @@ package fakeservice
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"io"
 	"math"
@@ -12,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/throttlebench/throttlebench/fakeservice/wire"
 )
 
 // putItemBodies are PutItem bodies of every shape: some the fast lane
@@ -91,14 +92,14 @@ func checkParsePutItem(t *testing.T, body []byte) bool {
 		t.Fatalf("%q: Item nil = %t, fast lane's nil = %t", body, slow.Item == nil, fast.item == nil)
 	}
 	if slow.Item != nil {
-		item, err := decodeItem(slow.Item)
+		item, err := wire.DecodeItem(slow.Item)
 		if err != nil {
 			t.Fatalf("fast lane took %q, whose item decodeItem refuses: %v", body, err)
 		}
 		if !reflect.DeepEqual(item, fast.item) {
 			t.Fatalf("%q: fast lane item %#v, want %#v", body, fast.item, item)
 		}
-		if got, want := itemSize(fast.item), itemSize(item); got != want {
+		if got, want := wire.ItemSize(fast.item), wire.ItemSize(item); got != want {
 			t.Fatalf("%q: item size %d, want %d", body, got, want)
 		}
 	}
@@ -134,8 +135,8 @@ func TestParseFast(t *testing.T) {
 func TestWriteOutputJSON(t *testing.T) {
 	units := []float64{0, 0.5, 1, 1.5, 2, 25, 1000.5, 12345678.5, 1e20, 1e21, 1e-6, 1e-7, -1, math.MaxFloat64}
 	var outs []writeOutput
-	outs = append(outs, writeOutput{}, writeOutput{Attributes: map[string]attrValue{}},
-		writeOutput{Attributes: map[string]attrValue{"a": {typ: typeS, str: "x"}}},
+	outs = append(outs, writeOutput{}, writeOutput{Attributes: map[string]wire.Value{}},
+		writeOutput{Attributes: map[string]wire.Value{"a": {Type: wire.TypeS, Str: "x"}}},
 		writeOutput{ConsumedCapacity: &consumedCapacity{TableName: "a<b>&c"}})
 	for _, u := range units {
 		outs = append(outs,
@@ -191,7 +192,7 @@ func BenchmarkParsePutItem(b *testing.B) {
 			if !json.Valid(body) || decode(body, &in) != nil {
 				b.Fatal("refused")
 			}
-			if _, err := decodeItem(in.Item); err != nil {
+			if _, err := wire.DecodeItem(in.Item); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -226,53 +227,4 @@ func BenchmarkHandlerPutItem(b *testing.B) {
 		w := &discardWriter{h: make(http.Header, 4)}
 		s.ServeHTTP(w, r)
 	}
-}
-
-// TestSpecialByte checks the SWAR test against the byte-by-byte one, with
-// every byte value at every position among ordinary bytes.
-func TestSpecialByte(t *testing.T) {
-	special := func(c byte) bool { return c == '"' || c == '\\' || c < 0x20 || c >= 0x80 }
-	for pos := range 8 {
-		for c := range 256 {
-			var b [8]byte
-			for i := range b {
-				b[i] = 'a' + byte(i)
-			}
-			b[pos] = byte(c)
-			if got, want := specialByte(binary.LittleEndian.Uint64(b[:])), special(byte(c)); got != want {
-				t.Errorf("specialByte(%q) = %t, want %t", b, got, want)
-			}
-		}
-	}
-}
-
-// FuzzParseAttr checks that the fast lane either leaves an attribute value
-// alone or decodes it exactly as json.Unmarshal and toAttr do.
-func FuzzParseAttr(f *testing.F) {
-	for _, body := range putItemBodies {
-		var in struct{ Item map[string]json.RawMessage }
-		if json.Unmarshal([]byte(body), &in) == nil {
-			for _, raw := range in.Item {
-				f.Add([]byte(raw))
-			}
-		}
-	}
-	f.Add([]byte(` {"N":"1e3"} `))
-	f.Fuzz(func(t *testing.T, raw []byte) {
-		fast, ok := parseAttr(raw)
-		if !ok {
-			return
-		}
-		var v any
-		if err := json.Unmarshal(raw, &v); err != nil {
-			t.Fatalf("fast lane took %q, which json.Unmarshal refuses: %v", raw, err)
-		}
-		slow, err := toAttr(v, 0)
-		if err != nil {
-			t.Fatalf("fast lane took %q, which toAttr refuses: %v", raw, err)
-		}
-		if !reflect.DeepEqual(fast, slow) {
-			t.Fatalf("%q: fast lane decoded %#v, want %#v", raw, fast, slow)
-		}
-	})
 }

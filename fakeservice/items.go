@@ -2,6 +2,8 @@ package fakeservice
 
 import (
 	"encoding/json"
+
+	"github.com/throttlebench/throttlebench/fakeservice/wire"
 )
 
 // This file is the single-item writes that read the item first: the
@@ -13,7 +15,7 @@ import (
 func conditionOf(expr *string, expected json.RawMessage, condOp *string, names map[string]string,
 	values map[string]json.RawMessage, more func(*exprContext) error) (*cond, error) {
 	if present(expected) || condOp != nil {
-		return nil, validationError("fakeservice does not support the legacy Expected and ConditionalOperator parameters; use ConditionExpression")
+		return nil, wire.ValidationError("fakeservice does not support the legacy Expected and ConditionalOperator parameters; use ConditionExpression")
 	}
 	if expr == nil && more == nil && names == nil && values == nil {
 		return nil, nil // the common unconditional write: nothing to allocate
@@ -46,15 +48,15 @@ func returnOld(mode *string) bool { return mode != nil && *mode == "ALL_OLD" }
 type writeResult struct {
 	old     storedItem
 	existed bool
-	item    map[string]attrValue // the new item; nil after a delete
-	named   []string             // attributes an UpdateExpression named
+	item    map[string]wire.Value // the new item; nil after a delete
+	named   []string              // attributes an UpdateExpression named
 	cost    MilliUnits
 }
 
 // builder returns the item a write leaves (nil to delete it), its size and,
 // for UpdateItem, the attributes the update named. It runs under the
 // table's lock, only when the condition holds.
-type builder func(old storedItem, existed bool) (item map[string]attrValue, size int, named []string, err error)
+type builder func(old storedItem, existed bool) (item map[string]wire.Value, size int, named []string, err error)
 
 // write performs one conditional single-item write on key under the
 // table's lock. The charge is DynamoDB's: the larger of the old and the new
@@ -66,7 +68,7 @@ func (s *Server) write(t *table, key itemKey, c *cond, returnOldOnFailure bool, 
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.deleted {
-		return writeResult{}, resourceNotFoundError("Requested resource not found")
+		return writeResult{}, wire.ResourceNotFoundError("Requested resource not found")
 	}
 	old, existed := t.items[key]
 	ok := c == nil || c.eval(old.attrs)
@@ -82,14 +84,14 @@ func (s *Server) write(t *table, key itemKey, c *cond, returnOldOnFailure bool, 
 		}
 	}
 	if d := t.charge(s.now(), Write, key.hash, r.cost); !d.Admitted {
-		return writeResult{}, throttleError(d, t.arn)
+		return writeResult{}, wire.ThrottleError(d, t.arn)
 	}
 	if !ok {
-		var item map[string]attrValue
+		var item map[string]wire.Value
 		if returnOldOnFailure && existed {
 			item = old.attrs
 		}
-		return writeResult{}, conditionalCheckFailed(item)
+		return writeResult{}, wire.ConditionalCheckFailed(item)
 	}
 	if r.item == nil {
 		t.remove(key)
@@ -131,13 +133,13 @@ func (s *Server) deleteItem(body []byte) (any, error) {
 		return nil, err
 	}
 	if in.ReturnValues != nil && *in.ReturnValues != "NONE" && *in.ReturnValues != "ALL_OLD" {
-		return nil, validationError("ReturnValues can only be ALL_OLD or NONE")
+		return nil, wire.ValidationError("ReturnValues can only be ALL_OLD or NONE")
 	}
 	cond, err := conditionOf(in.ConditionExpression, in.Expected, in.ConditionalOperator, in.ExpressionAttributeNames, in.ExpressionAttributeValues, nil)
 	if err != nil {
 		return nil, err
 	}
-	keyAttrs, err := decodeItem(in.Key)
+	keyAttrs, err := wire.DecodeItem(in.Key)
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +151,7 @@ func (s *Server) deleteItem(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	w, err := s.write(t, key, cond, returnOld(in.ReturnValuesOnConditionCheckFailure), func(storedItem, bool) (map[string]attrValue, int, []string, error) {
+	w, err := s.write(t, key, cond, returnOld(in.ReturnValuesOnConditionCheckFailure), func(storedItem, bool) (map[string]wire.Value, int, []string, error) {
 		return nil, 0, nil, nil
 	})
 	if err != nil {
@@ -196,7 +198,7 @@ func (s *Server) updateItem(body []byte) (any, error) {
 		return nil, err
 	}
 	if present(in.AttributeUpdates) {
-		return nil, validationError("fakeservice does not support the legacy AttributeUpdates parameter; use UpdateExpression")
+		return nil, wire.ValidationError("fakeservice does not support the legacy AttributeUpdates parameter; use UpdateExpression")
 	}
 	var upd *update
 	var more func(*exprContext) error
@@ -211,7 +213,7 @@ func (s *Server) updateItem(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	keyAttrs, err := decodeItem(in.Key)
+	keyAttrs, err := wire.DecodeItem(in.Key)
 	if err != nil {
 		return nil, err
 	}
@@ -226,18 +228,18 @@ func (s *Server) updateItem(body []byte) (any, error) {
 	if upd != nil {
 		for _, a := range upd.actions {
 			if _, isKey := keyAttrs[a.path]; isKey {
-				return nil, validationError("One or more parameter values were invalid: Cannot update attribute " + a.path + ". This attribute is part of the key")
+				return nil, wire.ValidationError("One or more parameter values were invalid: Cannot update attribute " + a.path + ". This attribute is part of the key")
 			}
 		}
 	}
-	w, err := s.write(t, key, cond, returnOld(in.ReturnValuesOnConditionCheckFailure), func(old storedItem, existed bool) (map[string]attrValue, int, []string, error) {
+	w, err := s.write(t, key, cond, returnOld(in.ReturnValuesOnConditionCheckFailure), func(old storedItem, existed bool) (map[string]wire.Value, int, []string, error) {
 		if upd == nil {
 			if existed {
 				return old.attrs, old.size, nil, nil
 			}
-			return keyAttrs, itemSize(keyAttrs), nil, nil
+			return keyAttrs, wire.ItemSize(keyAttrs), nil, nil
 		}
-		var base map[string]attrValue
+		var base map[string]wire.Value
 		if existed {
 			base = old.attrs
 		}
@@ -245,9 +247,9 @@ func (s *Server) updateItem(body []byte) (any, error) {
 		if err != nil {
 			return nil, 0, nil, err
 		}
-		size := itemSize(item)
+		size := wire.ItemSize(item)
 		if size > MaxItemSize {
-			return nil, 0, nil, validationError("Item size to update has exceeded the maximum allowed size")
+			return nil, 0, nil, wire.ValidationError("Item size to update has exceeded the maximum allowed size")
 		}
 		return item, size, named, nil
 	})
@@ -275,12 +277,12 @@ func (s *Server) updateItem(body []byte) (any, error) {
 }
 
 // pick returns the attributes of item named in names, nil when none is there.
-func pick(item map[string]attrValue, names []string) map[string]attrValue {
-	var out map[string]attrValue
+func pick(item map[string]wire.Value, names []string) map[string]wire.Value {
+	var out map[string]wire.Value
 	for _, n := range names {
 		if v, ok := item[n]; ok {
 			if out == nil {
-				out = make(map[string]attrValue)
+				out = make(map[string]wire.Value)
 			}
 			out[n] = v
 		}

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/throttlebench/throttlebench/fakeservice/wire"
 )
 
 // DefaultStatsWindow is how many seconds of per-second history a Server
@@ -97,12 +99,12 @@ func (s *Server) front(w http.ResponseWriter, r *http.Request) {
 			dropConnection(w)
 			return
 		case a.Status != 0:
-			ae, kind := internalServerError(), fault500
+			ae, kind := wire.InternalServerError(), fault500
 			if a.Status == http.StatusServiceUnavailable {
-				ae, kind = serviceUnavailableError(), fault503
+				ae, kind = wire.ServiceUnavailableError(), fault503
 			}
 			f.obs.faults[kind].Add(1)
-			f.obs.count(op, errorName(ae.typ))
+			f.obs.count(op, errorName(ae.Type))
 			writeError(w, ae)
 			return
 		}
@@ -112,7 +114,7 @@ func (s *Server) front(w http.ResponseWriter, r *http.Request) {
 	}
 	if f.auth != nil {
 		if ae := f.auth.verify(r, time.Now()); ae != nil {
-			f.obs.count(op, errorName(ae.typ))
+			f.obs.count(op, errorName(ae.Type))
 			writeError(w, ae)
 			return
 		}
@@ -120,7 +122,7 @@ func (s *Server) front(w http.ResponseWriter, r *http.Request) {
 	if f.authz != nil {
 		if name, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), targetPrefix); ok {
 			if ae := f.authz.authorize(r, name); ae != nil {
-				f.obs.count(op, errorName(ae.typ))
+				f.obs.count(op, errorName(ae.Type))
 				writeError(w, ae)
 				return
 			}
@@ -327,11 +329,11 @@ func (o *observer) throttled(body []byte) {
 		Type string `json:"__type"`
 		// encoding/json matches names case-insensitively, so this takes
 		// ThrottlingReasons and ThrottlingException's throttlingReasons.
-		Reasons []throttlingReason `json:"ThrottlingReasons"`
+		Reasons []wire.ThrottlingReason `json:"ThrottlingReasons"`
 	}
 	_ = json.Unmarshal(body, &e)
 	if len(e.Reasons) == 0 {
-		e.Reasons = []throttlingReason{{Reason: errorName(e.Type)}}
+		e.Reasons = []wire.ThrottlingReason{{Reason: errorName(e.Type)}}
 	}
 	for _, r := range e.Reasons {
 		k := throttleKey{table: tableOfARN(r.Resource), reason: r.Reason}

@@ -7,10 +7,12 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+
+	"github.com/throttlebench/throttlebench/fakeservice/wire"
 )
 
 // operation handles one X-Amz-Target operation: it decodes body and returns
-// the value to answer as JSON, or an error (an *apiError for the client).
+// the value to answer as JSON, or an error (a *wire.Error for the client).
 type operation func(s *Server, body []byte) (any, error)
 
 // operations maps the operation name after "DynamoDB_20120810." to its handler.
@@ -40,11 +42,11 @@ func decode(body []byte, v any) error {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
 		if te.Field == "" {
-			return serializationError("Start of structure or map found where not expected.")
+			return wire.SerializationError("Start of structure or map found where not expected.")
 		}
-		return serializationError(fmt.Sprintf("Unexpected %s value for %s", te.Value, te.Field))
+		return wire.SerializationError(fmt.Sprintf("Unexpected %s value for %s", te.Value, te.Field))
 	}
-	return serializationError(err.Error())
+	return wire.SerializationError(err.Error())
 }
 
 // present reports whether an optional JSON member was given and not null.
@@ -130,7 +132,7 @@ var returnConsumedCapacityValues = []string{"INDEXES", "TOTAL", "NONE"}
 func (s *Server) lookup(name, msg string) (*table, error) {
 	v, ok := s.tables.Load(name)
 	if !ok {
-		return nil, resourceNotFoundError(msg)
+		return nil, wire.ResourceNotFoundError(msg)
 	}
 	return v.(*table), nil
 }
@@ -228,28 +230,28 @@ func (s *Server) createTable(body []byte) (any, error) {
 	}
 	switch {
 	case billing == billingProvisioned && in.ProvisionedThroughput == nil:
-		return nil, validationError("One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED")
+		return nil, wire.ValidationError("One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED")
 	case billing == billingPayPerRequest && in.ProvisionedThroughput != nil:
-		return nil, validationError("One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST")
+		return nil, wire.ValidationError("One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST")
 	}
 
-	defs := make(map[string]attrType, len(in.AttributeDefinitions))
+	defs := make(map[string]wire.Type, len(in.AttributeDefinitions))
 	attrDefs := make([]attributeDefinition, 0, len(in.AttributeDefinitions))
 	for _, d := range in.AttributeDefinitions {
 		if _, dup := defs[*d.AttributeName]; dup {
-			return nil, validationError("Cannot have two attributes with the same name")
+			return nil, wire.ValidationError("Cannot have two attributes with the same name")
 		}
-		defs[*d.AttributeName] = attrTypeByName[*d.AttributeType]
+		defs[*d.AttributeName] = wire.TypeByName[*d.AttributeType]
 		attrDefs = append(attrDefs, attributeDefinition{AttributeName: *d.AttributeName, AttributeType: *d.AttributeType})
 	}
 	ks := in.KeySchema
 	switch {
 	case *ks[0].KeyType != "HASH":
-		return nil, validationError("Invalid KeySchema: The first KeySchemaElement is not a HASH key type")
+		return nil, wire.ValidationError("Invalid KeySchema: The first KeySchemaElement is not a HASH key type")
 	case len(ks) == 2 && *ks[1].KeyType != "RANGE":
-		return nil, validationError("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type")
+		return nil, wire.ValidationError("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type")
 	case len(ks) == 2 && *ks[0].AttributeName == *ks[1].AttributeName:
-		return nil, validationError("Both the Hash Key and the Range Key element in the KeySchema have the same name")
+		return nil, wire.ValidationError("Both the Hash Key and the Range Key element in the KeySchema have the same name")
 	}
 	var keyNames []string
 	undefined := false
@@ -263,12 +265,12 @@ func (s *Server) createTable(body []byte) (any, error) {
 		for _, d := range attrDefs {
 			defNames = append(defNames, d.AttributeName)
 		}
-		return nil, validationError(fmt.Sprintf(
+		return nil, wire.ValidationError(fmt.Sprintf(
 			"One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [%s], AttributeDefinitions: [%s]",
 			strings.Join(keyNames, ", "), strings.Join(defNames, ", ")))
 	}
 	if len(attrDefs) != len(ks) {
-		return nil, validationError("One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions")
+		return nil, wire.ValidationError("One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions")
 	}
 	for _, m := range []struct {
 		name string
@@ -279,7 +281,7 @@ func (s *Server) createTable(body []byte) (any, error) {
 		{"WarmThroughput", in.WarmThroughput},
 	} {
 		if present(m.raw) {
-			return nil, validationError("fakeservice does not support " + m.name + " (secondary indexes and warm throughput are not modelled)")
+			return nil, wire.ValidationError("fakeservice does not support " + m.name + " (secondary indexes and warm throughput are not modelled)")
 		}
 	}
 
@@ -302,7 +304,7 @@ func (s *Server) createTable(body []byte) (any, error) {
 		t.readUnits = *in.ProvisionedThroughput.ReadCapacityUnits
 		t.writeUnits = *in.ProvisionedThroughput.WriteCapacityUnits
 		if limit := s.model.TableQuota(); t.readUnits > limit || t.writeUnits > limit {
-			return nil, limitExceededError(fmt.Sprintf(
+			return nil, wire.LimitExceededError(fmt.Sprintf(
 				"Subscriber limit exceeded: Provisioned throughput for a table cannot exceed %d read or write capacity units", limit))
 		}
 	}
@@ -319,7 +321,7 @@ func (s *Server) createTable(body []byte) (any, error) {
 	}
 	t.capacity.UseAccount(s.acct)
 	if _, loaded := s.tables.LoadOrStore(name, t); loaded {
-		return nil, resourceInUseError("Table already exists: " + name)
+		return nil, wire.ResourceInUseError("Table already exists: " + name)
 	}
 	// Tables are usable at once, so the description says so.
 	return struct{ TableDescription *tableDescription }{t.description("ACTIVE")}, nil
@@ -378,7 +380,7 @@ func (s *Server) describeTable(body []byte) (any, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.deleted {
-		return nil, resourceNotFoundError(tableNotFoundMessage(t.name))
+		return nil, wire.ResourceNotFoundError(tableNotFoundMessage(t.name))
 	}
 	return struct{ Table *tableDescription }{t.description("ACTIVE")}, nil
 }
@@ -402,7 +404,7 @@ func (s *Server) deleteTable(body []byte) (any, error) {
 	t.mu.Lock()
 	if t.deleted {
 		t.mu.Unlock()
-		return nil, resourceNotFoundError(tableNotFoundMessage(t.name))
+		return nil, wire.ResourceNotFoundError(tableNotFoundMessage(t.name))
 	}
 	t.deleted = true
 	d := t.description("DELETING")
@@ -479,8 +481,8 @@ type putItemInput struct {
 	ExpressionAttributeValues           map[string]json.RawMessage
 
 	// item is Item already decoded, by parsePutItem (fastpath.go); nil
-	// when Item is to be decoded by decodeItem.
-	item map[string]attrValue
+	// when Item is to be decoded by wire.DecodeItem.
+	item map[string]wire.Value
 }
 
 func (s *Server) putItem(body []byte) (any, error) {
@@ -504,7 +506,7 @@ func (s *Server) putItemDecoded(in *putItemInput) (any, error) {
 		return nil, err
 	}
 	if in.ReturnValues != nil && *in.ReturnValues != "NONE" && *in.ReturnValues != "ALL_OLD" {
-		return nil, validationError("ReturnValues can only be ALL_OLD or NONE")
+		return nil, wire.ValidationError("ReturnValues can only be ALL_OLD or NONE")
 	}
 	cond, err := conditionOf(in.ConditionExpression, in.Expected, in.ConditionalOperator, in.ExpressionAttributeNames, in.ExpressionAttributeValues, nil)
 	if err != nil {
@@ -512,13 +514,13 @@ func (s *Server) putItemDecoded(in *putItemInput) (any, error) {
 	}
 	item := in.item
 	if item == nil {
-		if item, err = decodeItem(in.Item); err != nil {
+		if item, err = wire.DecodeItem(in.Item); err != nil {
 			return nil, err
 		}
 	}
-	size := itemSize(item)
+	size := wire.ItemSize(item)
 	if size > MaxItemSize {
-		return nil, validationError("Item size has exceeded the maximum allowed size")
+		return nil, wire.ValidationError("Item size has exceeded the maximum allowed size")
 	}
 	t, err := s.lookup(*in.TableName, "Requested resource not found")
 	if err != nil {
@@ -528,7 +530,7 @@ func (s *Server) putItemDecoded(in *putItemInput) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	w, err := s.write(t, key, cond, returnOld(in.ReturnValuesOnConditionCheckFailure), func(storedItem, bool) (map[string]attrValue, int, []string, error) {
+	w, err := s.write(t, key, cond, returnOld(in.ReturnValuesOnConditionCheckFailure), func(storedItem, bool) (map[string]wire.Value, int, []string, error) {
 		return item, size, nil, nil
 	})
 	if err != nil {
@@ -572,7 +574,7 @@ func (s *Server) getItem(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	keyAttrs, err := decodeItem(in.Key)
+	keyAttrs, err := wire.DecodeItem(in.Key)
 	if err != nil {
 		return nil, err
 	}
@@ -589,19 +591,19 @@ func (s *Server) getItem(body []byte) (any, error) {
 	t.mu.Lock()
 	if t.deleted {
 		t.mu.Unlock()
-		return nil, resourceNotFoundError("Requested resource not found")
+		return nil, wire.ResourceNotFoundError("Requested resource not found")
 	}
 	it, found := t.items[key]
 	cost := ReadCost(it.size, consistent)
 	d := t.charge(s.now(), Read, key.hash, cost)
 	t.mu.Unlock()
 	if !d.Admitted {
-		return nil, throttleError(d, t.arn)
+		return nil, wire.ThrottleError(d, t.arn)
 	}
 
 	out := struct {
-		Item             map[string]attrValue `json:",omitempty"`
-		ConsumedCapacity *consumedCapacity    `json:",omitempty"`
+		Item             map[string]wire.Value `json:",omitempty"`
+		ConsumedCapacity *consumedCapacity     `json:",omitempty"`
 	}{ConsumedCapacity: consumed(in.ReturnConsumedCapacity, t.name, Read, cost)}
 	if found {
 		out.Item = project(it.attrs, attrs)
@@ -613,23 +615,23 @@ func (s *Server) getItem(body []byte) (any, error) {
 // for all of them. Nested document paths are not supported yet.
 func projection(toGet []string, expr *string, names map[string]string) ([]string, error) {
 	if toGet != nil && expr != nil {
-		return nil, validationError("Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}")
+		return nil, wire.ValidationError("Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}")
 	}
 	if expr == nil {
 		if names != nil {
-			return nil, validationError("ExpressionAttributeNames can only be specified when using expressions")
+			return nil, wire.ValidationError("ExpressionAttributeNames can only be specified when using expressions")
 		}
 		seen := make(map[string]bool, len(toGet))
 		for _, a := range toGet {
 			if seen[a] {
-				return nil, validationError("One or more parameter values were invalid: Duplicate value in attribute name: " + a)
+				return nil, wire.ValidationError("One or more parameter values were invalid: Duplicate value in attribute name: " + a)
 			}
 			seen[a] = true
 		}
 		return toGet, nil
 	}
 	if strings.TrimSpace(*expr) == "" {
-		return nil, validationError("Invalid ProjectionExpression: The expression can not be empty;")
+		return nil, wire.ValidationError("Invalid ProjectionExpression: The expression can not be empty;")
 	}
 	used := make(map[string]bool, len(names))
 	var attrs []string
@@ -637,13 +639,13 @@ func projection(toGet []string, expr *string, names map[string]string) ([]string
 		p = strings.TrimSpace(p)
 		switch {
 		case p == "":
-			return nil, validationError("Invalid ProjectionExpression: Syntax error; token: \",\"")
+			return nil, wire.ValidationError("Invalid ProjectionExpression: Syntax error; token: \",\"")
 		case strings.ContainsAny(p, ".[] \t\n"):
-			return nil, validationError("fakeservice supports only top-level attribute names in ProjectionExpression, got: " + p)
+			return nil, wire.ValidationError("fakeservice supports only top-level attribute names in ProjectionExpression, got: " + p)
 		case strings.HasPrefix(p, "#"):
 			n, ok := names[p]
 			if !ok {
-				return nil, validationError("Invalid ProjectionExpression: An expression attribute name used in the document path is not defined; attribute name: " + p)
+				return nil, wire.ValidationError("Invalid ProjectionExpression: An expression attribute name used in the document path is not defined; attribute name: " + p)
 			}
 			used[p] = true
 			attrs = append(attrs, n)
@@ -659,18 +661,18 @@ func projection(toGet []string, expr *string, names map[string]string) ([]string
 	}
 	if len(unused) > 0 {
 		slices.Sort(unused)
-		return nil, validationError("Value provided in ExpressionAttributeNames unused in expressions: keys: {" + strings.Join(unused, ", ") + "}")
+		return nil, wire.ValidationError("Value provided in ExpressionAttributeNames unused in expressions: keys: {" + strings.Join(unused, ", ") + "}")
 	}
 	return attrs, nil
 }
 
 // project returns the attributes of item named in attrs; all of them when
 // attrs is nil.
-func project(item map[string]attrValue, attrs []string) map[string]attrValue {
+func project(item map[string]wire.Value, attrs []string) map[string]wire.Value {
 	if attrs == nil {
 		return item
 	}
-	out := make(map[string]attrValue, len(attrs))
+	out := make(map[string]wire.Value, len(attrs))
 	for _, a := range attrs {
 		if v, ok := item[a]; ok {
 			out[a] = v

@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"slices"
+
+	"github.com/throttlebench/throttlebench/fakeservice/wire"
 )
 
 // Policy decides whether an IAM action is allowed on a resource.
@@ -55,13 +57,13 @@ type policyRequest struct {
 // IAM, it checks before any validation; a body it cannot read names no
 // table and is left to the API to refuse. It replaces r.Body with an
 // equivalent reader.
-func (a *authorizer) authorize(r *http.Request, op string) *apiError {
+func (a *authorizer) authorize(r *http.Request, op string) *wire.Error {
 	if op == "" || r.Body == nil {
 		return nil
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxRequestSize+1))
 	if err != nil {
-		return serializationError("could not read request body: " + err.Error())
+		return wire.SerializationError("could not read request body: " + err.Error())
 	}
 	r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
 	var in policyRequest
@@ -98,8 +100,8 @@ func (a *authorizer) authorize(r *http.Request, op string) *apiError {
 }
 
 // accessDenied is DynamoDB's answer to an action no policy allows.
-func accessDenied(principal, action, resource string) *apiError {
-	return &apiError{status: http.StatusBadRequest, typ: nsCoral + "AccessDeniedException", msg: fmt.Sprintf(
+func accessDenied(principal, action, resource string) *wire.Error {
+	return &wire.Error{Status: http.StatusBadRequest, Type: wire.NSCoral + "AccessDeniedException", Msg: fmt.Sprintf(
 		"User: %s is not authorized to perform: %s on resource: %s because no identity-based policy allows the %s action",
 		principal, action, resource, action)}
 }

@@ -100,10 +100,10 @@ func TestPolicyEnforced(t *testing.T) {
 // The error is DynamoDB's shape: HTTP 400, coral namespace.
 func TestAccessDeniedShape(t *testing.T) {
 	e := accessDenied("P", "dynamodb:PutItem", "R")
-	if e.status != 400 || !strings.HasPrefix(e.typ, "com.amazon.coral.service#AccessDeniedException") {
-		t.Errorf("got %d %s, want 400 com.amazon.coral.service#AccessDeniedException", e.status, e.typ)
+	if e.Status != 400 || !strings.HasPrefix(e.Type, "com.amazon.coral.service#AccessDeniedException") {
+		t.Errorf("got %d %s, want 400 com.amazon.coral.service#AccessDeniedException", e.Status, e.Type)
 	}
-	if got := string(e.body()); !strings.Contains(got, `"message":"User: P is not authorized to perform: dynamodb:PutItem on resource: R`) {
+	if got := string(e.Body()); !strings.Contains(got, `"message":"User: P is not authorized to perform: dynamodb:PutItem on resource: R`) {
 		t.Errorf("body %s", got)
 	}
 }

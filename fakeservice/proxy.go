@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/throttlebench/throttlebench/fakeservice/wire"
 )
 
 // CheckUpstream checks an Options.Upstream value: an http or https base URL
@@ -122,7 +124,7 @@ func (p *proxy) serve(s *Server, w http.ResponseWriter, r *http.Request, op stri
 	if err != nil {
 		// The upstream is unreachable or the client went away: a 500,
 		// which clients retry.
-		writeError(w, internalServerError())
+		writeError(w, wire.InternalServerError())
 	}
 }
 
@@ -141,7 +143,7 @@ func (p *proxy) pass(w http.ResponseWriter, r *http.Request, op string, body []b
 // is the model's refusal to mirror it; with neither, the upstream does not
 // know the table either and the request is best passed on for the
 // upstream to answer in its words.
-func (p *proxy) lookup(s *Server, r *http.Request, name string) (*table, *apiError, error) {
+func (p *proxy) lookup(s *Server, r *http.Request, name string) (*table, *wire.Error, error) {
 	if v, ok := s.tables.Load(name); ok {
 		return v.(*table), nil, nil
 	}
@@ -189,10 +191,10 @@ func (p *proxy) lookup(s *Server, r *http.Request, name string) (*table, *apiErr
 	return t, nil, nil
 }
 
-func asAPIError(err error) *apiError {
-	var ae *apiError
+func asAPIError(err error) *wire.Error {
+	var ae *wire.Error
 	if !errors.As(err, &ae) {
-		ae = internalServerError()
+		ae = wire.InternalServerError()
 	}
 	return ae
 }
@@ -295,7 +297,7 @@ func (p *proxy) item(s *Server, w http.ResponseWriter, r *http.Request, op strin
 	est := ReadCost(0, consistent) // reads: the least a read costs
 	switch op {
 	case "PutItem":
-		item, err := decodeItem(in.Item)
+		item, err := wire.DecodeItem(in.Item)
 		if err != nil {
 			return p.pass(w, r, op, body)
 		}
@@ -303,9 +305,9 @@ func (p *proxy) item(s *Server, w http.ResponseWriter, r *http.Request, op strin
 		if err != nil {
 			return p.pass(w, r, op, body)
 		}
-		hash, est = k.hash, WriteCost(itemSize(item))
+		hash, est = k.hash, WriteCost(wire.ItemSize(item))
 	case "GetItem", "UpdateItem", "DeleteItem":
-		key, err := decodeItem(in.Key)
+		key, err := wire.DecodeItem(in.Key)
 		if err != nil {
 			return p.pass(w, r, op, body)
 		}
@@ -319,7 +321,7 @@ func (p *proxy) item(s *Server, w http.ResponseWriter, r *http.Request, op strin
 		}
 	}
 	if d := p.charge(s, t, kind, hash, est); !d.Admitted {
-		writeError(w, throttleError(d, t.arn))
+		writeError(w, wire.ThrottleError(d, t.arn))
 		return nil
 	}
 	fwd, added := askConsumed(body, in.ReturnConsumedCapacity)
@@ -364,11 +366,11 @@ func rawItemSize(raw map[string]json.RawMessage) int {
 	if raw == nil {
 		return 0
 	}
-	item, err := decodeItem(raw)
+	item, err := wire.DecodeItem(raw)
 	if err != nil {
 		return 0
 	}
-	return itemSize(item)
+	return wire.ItemSize(item)
 }
 
 // tableCapacityUnits is one entry of a batch's ConsumedCapacity.
@@ -388,7 +390,7 @@ type batchItem struct {
 
 // batchTables resolves the tables a batch names, in name order; with a
 // nil slice the caller passes the request on (or answers refused).
-func (p *proxy) batchTables(s *Server, r *http.Request, names []string) ([]*table, *apiError, error) {
+func (p *proxy) batchTables(s *Server, r *http.Request, names []string) ([]*table, *wire.Error, error) {
 	slices.Sort(names)
 	ts := make([]*table, len(names))
 	for i, n := range names {
@@ -438,14 +440,14 @@ func (p *proxy) batchWrite(s *Server, w http.ResponseWriter, r *http.Request, bo
 			est := WriteCost(0)
 			switch {
 			case wr.PutRequest != nil && wr.DeleteRequest == nil:
-				var item map[string]attrValue
-				if item, err = decodeItem(wr.PutRequest.Item); err == nil {
+				var item map[string]wire.Value
+				if item, err = wire.DecodeItem(wr.PutRequest.Item); err == nil {
 					k, err = t.keyOfItem(item)
-					est = WriteCost(itemSize(item))
+					est = WriteCost(wire.ItemSize(item))
 				}
 			case wr.DeleteRequest != nil && wr.PutRequest == nil:
-				var key map[string]attrValue
-				if key, err = decodeItem(wr.DeleteRequest.Key); err == nil {
+				var key map[string]wire.Value
+				if key, err = wire.DecodeItem(wr.DeleteRequest.Key); err == nil {
 					k, err = t.keyOfKey(key)
 				}
 			default:
@@ -473,7 +475,7 @@ func (p *proxy) batchWrite(s *Server, w http.ResponseWriter, r *http.Request, bo
 		}
 	}
 	if len(admitted) == 0 {
-		writeError(w, throttleError(first.d, first.arn))
+		writeError(w, wire.ThrottleError(first.d, first.arn))
 		return nil
 	}
 	fwd, added := askConsumed(body, in.ReturnConsumedCapacity)
@@ -552,7 +554,7 @@ func (p *proxy) batchGet(s *Server, w http.ResponseWriter, r *http.Request, body
 		ka := in.RequestItems[t.name]
 		consistent := ka.ConsistentRead != nil && *ka.ConsistentRead
 		for _, raw := range ka.Keys {
-			key, err := decodeItem(raw)
+			key, err := wire.DecodeItem(raw)
 			if err != nil {
 				return p.pass(w, r, op, body)
 			}
@@ -586,7 +588,7 @@ func (p *proxy) batchGet(s *Server, w http.ResponseWriter, r *http.Request, body
 		}
 	}
 	if len(admitted) == 0 {
-		writeError(w, throttleError(first.d, first.arn))
+		writeError(w, wire.ThrottleError(first.d, first.arn))
 		return nil
 	}
 	fwd, added := askConsumed(body, in.ReturnConsumedCapacity)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/throttlebench/throttlebench/fakeservice/throttle"
+	"github.com/throttlebench/throttlebench/fakeservice/wire"
 )
 
 // MaxPageSize is the most item data one Query or Scan page reads: 1 MB. A
@@ -40,21 +41,21 @@ type readManyOutput struct {
 	Items            any `json:",omitempty"` // a list, absent for Select COUNT
 	Count            int
 	ScannedCount     int
-	LastEvaluatedKey map[string]attrValue `json:",omitempty"`
-	ConsumedCapacity *consumedCapacity    `json:",omitempty"`
+	LastEvaluatedKey map[string]wire.Value `json:",omitempty"`
+	ConsumedCapacity *consumedCapacity     `json:",omitempty"`
 }
 
 // readMany is a parsed Query or Scan.
 type readMany struct {
 	t          *table
 	hash       string // Query: the partition key's canonical form
-	hashVal    attrValue
+	hashVal    wire.Value
 	rngCond    *cond // Query: the sort-key condition, nil for none
 	filter     *cond
 	attrs      []string // projection, nil for all
 	count      bool     // Select COUNT
 	limit      int
-	start      map[string]attrValue
+	start      map[string]wire.Value
 	forward    bool
 	consistent bool
 	segment    int
@@ -97,23 +98,23 @@ func (s *Server) readMany(body []byte, isQuery bool) (any, error) {
 	}{{"KeyConditions", in.KeyConditions}, {"QueryFilter", in.QueryFilter}, {"ScanFilter", in.ScanFilter},
 		{"ConditionalOperator", in.ConditionalOperator}, {"AttributesToGet", in.AttributesToGet}} {
 		if present(m.raw) {
-			return nil, validationError("fakeservice does not support the legacy " + m.name + " parameter; use expressions")
+			return nil, wire.ValidationError("fakeservice does not support the legacy " + m.name + " parameter; use expressions")
 		}
 	}
 	if in.IndexName != nil {
-		return nil, validationError("The table does not have the specified index: " + *in.IndexName)
+		return nil, wire.ValidationError("The table does not have the specified index: " + *in.IndexName)
 	}
 	if !isQuery && (in.Segment == nil) != (in.TotalSegments == nil) {
 		if in.Segment == nil {
-			return nil, validationError("The TotalSegments parameter is non-null, but the Segment parameter is null")
+			return nil, wire.ValidationError("The TotalSegments parameter is non-null, but the Segment parameter is null")
 		}
-		return nil, validationError("The Segment parameter is non-null, but the TotalSegments parameter is null")
+		return nil, wire.ValidationError("The Segment parameter is non-null, but the TotalSegments parameter is null")
 	}
 	if in.Segment != nil && in.TotalSegments != nil && *in.Segment >= *in.TotalSegments {
-		return nil, validationError(fmt.Sprintf("The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: %d is not less than TotalSegments: %d", *in.Segment, *in.TotalSegments))
+		return nil, wire.ValidationError(fmt.Sprintf("The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: %d is not less than TotalSegments: %d", *in.Segment, *in.TotalSegments))
 	}
 	if isQuery && in.KeyConditionExpression == nil {
-		return nil, validationError("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.")
+		return nil, wire.ValidationError("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.")
 	}
 	sel := ""
 	if in.Select != nil {
@@ -121,11 +122,11 @@ func (s *Server) readMany(body []byte, isQuery bool) (any, error) {
 	}
 	switch {
 	case sel == "ALL_PROJECTED_ATTRIBUTES":
-		return nil, validationError("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName")
+		return nil, wire.ValidationError("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName")
 	case sel == "SPECIFIC_ATTRIBUTES" && in.ProjectionExpression == nil:
-		return nil, validationError("SPECIFIC_ATTRIBUTES requires ProjectionExpression or AttributesToGet")
+		return nil, wire.ValidationError("SPECIFIC_ATTRIBUTES requires ProjectionExpression or AttributesToGet")
 	case (sel == "COUNT" || sel == "ALL_ATTRIBUTES") && in.ProjectionExpression != nil:
-		return nil, validationError("Cannot specify the ProjectionExpression when choosing to get " + sel)
+		return nil, wire.ValidationError("Cannot specify the ProjectionExpression when choosing to get " + sel)
 	}
 
 	ctx, err := newExprContext(in.ExpressionAttributeNames, in.ExpressionAttributeValues,
@@ -165,7 +166,7 @@ func (s *Server) readMany(body []byte, isQuery bool) (any, error) {
 	if err := ctx.checkUnused(); err != nil {
 		return nil, err
 	}
-	if r.start, err = decodeItem(in.ExclusiveStartKey); err != nil {
+	if r.start, err = wire.DecodeItem(in.ExclusiveStartKey); err != nil {
 		return nil, err
 	}
 	if in.ExclusiveStartKey == nil {
@@ -189,7 +190,7 @@ func (s *Server) readMany(body []byte, isQuery bool) (any, error) {
 	t.mu.Lock()
 	if t.deleted {
 		t.mu.Unlock()
-		return nil, resourceNotFoundError("Requested resource not found")
+		return nil, wire.ResourceNotFoundError("Requested resource not found")
 	}
 	var keys []itemKey
 	if isQuery {
@@ -202,7 +203,7 @@ func (s *Server) readMany(body []byte, isQuery bool) (any, error) {
 	d := t.charge(s.now(), Read, r.hash, cost)
 	t.mu.Unlock()
 	if !d.Admitted {
-		return nil, throttleError(d, t.arn)
+		return nil, wire.ThrottleError(d, t.arn)
 	}
 	out.ConsumedCapacity = consumed(in.ReturnConsumedCapacity, t.name, Read, cost)
 	return out, nil
@@ -221,18 +222,18 @@ func (r *readMany) keyCondition(c *cond) error {
 			}
 			return flatten(c.kids[1])
 		case cOr:
-			return validationError("Invalid operator used in KeyConditionExpression: OR")
+			return wire.ValidationError("Invalid operator used in KeyConditionExpression: OR")
 		case cNot:
-			return validationError("Invalid operator used in KeyConditionExpression: NOT")
+			return wire.ValidationError("Invalid operator used in KeyConditionExpression: NOT")
 		case cIn:
-			return validationError("Invalid operator used in KeyConditionExpression: IN")
+			return wire.ValidationError("Invalid operator used in KeyConditionExpression: IN")
 		case cFunc:
 			if c.op != "begins_with" {
-				return validationError("Invalid operator used in KeyConditionExpression: " + c.op)
+				return wire.ValidationError("Invalid operator used in KeyConditionExpression: " + c.op)
 			}
 		case cCmp:
 			if c.op == "<>" {
-				return validationError("Unsupported operator used in KeyConditionExpression: <>")
+				return wire.ValidationError("Unsupported operator used in KeyConditionExpression: <>")
 			}
 		}
 		parts = append(parts, c)
@@ -242,13 +243,13 @@ func (r *readMany) keyCondition(c *cond) error {
 		return err
 	}
 	if len(parts) > 2 {
-		return validationError("Conditions can be of length 1 or 2 only")
+		return wire.ValidationError("Conditions can be of length 1 or 2 only")
 	}
 	t := r.t
 	var hashCond, rngCond *cond
 	for _, p := range parts {
 		if !p.args[0].isPath || slices.ContainsFunc(p.args[1:], func(o operand) bool { return o.isPath }) {
-			return validationError("Invalid condition in KeyConditionExpression: " + p.args[0].text + " must be an attribute and the other operands values")
+			return wire.ValidationError("Invalid condition in KeyConditionExpression: " + p.args[0].text + " must be an attribute and the other operands values")
 		}
 		switch {
 		case p.args[0].path == t.hash.name && hashCond == nil:
@@ -256,14 +257,14 @@ func (r *readMany) keyCondition(c *cond) error {
 		case t.rng != nil && p.args[0].path == t.rng.name && rngCond == nil:
 			rngCond = p
 		default:
-			return validationError("Query condition missed key schema element: " + r.missing(hashCond))
+			return wire.ValidationError("Query condition missed key schema element: " + r.missing(hashCond))
 		}
 	}
 	if hashCond == nil {
-		return validationError("Query condition missed key schema element: " + t.hash.name)
+		return wire.ValidationError("Query condition missed key schema element: " + t.hash.name)
 	}
 	if hashCond.kind != cCmp || hashCond.op != "=" {
-		return validationError("Query key condition not supported")
+		return wire.ValidationError("Query key condition not supported")
 	}
 	for _, p := range parts {
 		ka := t.hash
@@ -271,11 +272,11 @@ func (r *readMany) keyCondition(c *cond) error {
 			ka = *t.rng
 		}
 		for _, o := range p.args[1:] {
-			if o.val.typ != ka.typ {
-				if p.kind == cFunc && ka.typ == typeN {
-					return validationError("Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N")
+			if o.val.Type != ka.typ {
+				if p.kind == cFunc && ka.typ == wire.TypeN {
+					return wire.ValidationError("Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N")
 				}
-				return validationError("One or more parameter values were invalid: Condition parameter type does not match schema type")
+				return wire.ValidationError("One or more parameter values were invalid: Condition parameter type does not match schema type")
 			}
 		}
 	}
@@ -300,10 +301,10 @@ func (r *readMany) missing(hashCond *cond) string {
 func (r *readMany) checkStart(isQuery bool) error {
 	k, err := r.t.keyOfKey(r.start)
 	if err != nil {
-		return validationError("The provided starting key is invalid: " + err.(*apiError).msg)
+		return wire.ValidationError("The provided starting key is invalid: " + err.(*wire.Error).Msg)
 	}
 	if isQuery && k.hash != r.hash {
-		return validationError("The provided starting key is invalid: The provided key element does not match the schema")
+		return wire.ValidationError("The provided starting key is invalid: The provided key element does not match the schema")
 	}
 	return nil
 }
@@ -357,10 +358,10 @@ func (r *readMany) queryKeys() []itemKey {
 type scanOrder struct {
 	h    uint64
 	hash string
-	rng  attrValue
+	rng  wire.Value
 }
 
-func (r *readMany) orderOf(k itemKey, item map[string]attrValue) scanOrder {
+func (r *readMany) orderOf(k itemKey, item map[string]wire.Value) scanOrder {
 	o := scanOrder{h: throttle.KeyHash(k.hash), hash: k.hash}
 	if r.t.rng != nil {
 		o.rng = item[r.t.rng.name]
@@ -423,7 +424,7 @@ func (r *readMany) scanKeys() []itemKey {
 func (r *readMany) page(keys []itemKey) (*readManyOutput, int) {
 	t := r.t
 	out := &readManyOutput{}
-	items := []map[string]attrValue{}
+	items := []map[string]wire.Value{}
 	read := 0
 	for i, k := range keys {
 		it := t.items[k]
@@ -448,8 +449,8 @@ func (r *readMany) page(keys []itemKey) (*readManyOutput, int) {
 }
 
 // keyAttrs returns the key attributes of item.
-func (t *table) keyAttrs(item map[string]attrValue) map[string]attrValue {
-	k := map[string]attrValue{t.hash.name: item[t.hash.name]}
+func (t *table) keyAttrs(item map[string]wire.Value) map[string]wire.Value {
+	k := map[string]wire.Value{t.hash.name: item[t.hash.name]}
 	if t.rng != nil {
 		k[t.rng.name] = item[t.rng.name]
 	}

@@ -19,6 +19,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/logging"
+
+	"github.com/throttlebench/throttlebench/fakeservice/wire"
 )
 
 var ctx = context.Background()
@@ -362,7 +364,7 @@ func TestSDKThrottleError(t *testing.T) {
 			if !errors.As(err, &pte) {
 				t.Fatalf("err = %v, want *types.ProvisionedThroughputExceededException", err)
 			}
-			if got, want := pte.ErrorMessage(), throttleMessage; got != want {
+			if got, want := pte.ErrorMessage(), wire.ThrottleMessage; got != want {
 				t.Errorf("message = %q, want %q", got, want)
 			}
 			want := []types.ThrottlingReason{{

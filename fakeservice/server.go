@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/throttlebench/throttlebench/fakeservice/wire"
 )
 
 // Options configures a Server. The zero value is ready to use.
@@ -179,7 +181,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 			if v == http.ErrAbortHandler {
 				panic(v)
 			}
-			writeError(w, internalServerError())
+			writeError(w, wire.InternalServerError())
 		}
 	}()
 
@@ -201,7 +203,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 				writeResponse(w, http.StatusRequestEntityTooLarge, nil)
 				return
 			}
-			writeError(w, serializationError("could not read request body: "+err.Error()))
+			writeError(w, wire.SerializationError("could not read request body: "+err.Error()))
 			return
 		}
 	}
@@ -214,7 +216,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	// (fastpath.go); nil for the others, which are checked here.
 	fast := parseFast(target, body)
 	if len(body) > 0 && fast == nil && !json.Valid(body) {
-		writeError(w, serializationError(""))
+		writeError(w, wire.SerializationError(""))
 		return
 	}
 	name, ok := strings.CutPrefix(target, targetPrefix)
@@ -228,25 +230,25 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		if ok && name != "" {
 			msg = "fakeservice does not implement " + name
 		}
-		writeError(w, unknownOperationError(msg))
+		writeError(w, wire.UnknownOperationError(msg))
 		return
 	}
 	if len(body) == 0 {
-		writeError(w, serializationError(""))
+		writeError(w, wire.SerializationError(""))
 		return
 	}
 	out, err := runOp(s, op, body, fast)
 	if err != nil {
-		var ae *apiError
+		var ae *wire.Error
 		if !errors.As(err, &ae) {
-			ae = internalServerError()
+			ae = wire.InternalServerError()
 		}
 		writeError(w, ae)
 		return
 	}
 	b, err := marshal(out)
 	if err != nil {
-		writeError(w, internalServerError())
+		writeError(w, wire.InternalServerError())
 		return
 	}
 	writeResponse(w, http.StatusOK, b)

@@ -5,6 +5,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/throttlebench/throttlebench/fakeservice/wire"
 )
 
 // Billing modes.
@@ -16,7 +18,7 @@ const (
 // keyAttr is one attribute of a table's primary key.
 type keyAttr struct {
 	name string
-	typ  attrType // S, N or B
+	typ  wire.Type // S, N or B
 }
 
 // itemKey identifies an item: the canonical forms of its partition and sort
@@ -58,13 +60,13 @@ type table struct {
 
 // storedItem is an item and its billed size.
 type storedItem struct {
-	attrs map[string]attrValue
+	attrs map[string]wire.Value
 	size  int
 }
 
 // put stores item under key, replacing old (size 0 when there was none).
 // The caller holds t.mu.
-func (t *table) put(key itemKey, item map[string]attrValue, size int, old storedItem, existed bool) {
+func (t *table) put(key itemKey, item map[string]wire.Value, size int, old storedItem, existed bool) {
 	t.items[key] = storedItem{attrs: item, size: size}
 	t.bytes += int64(size - old.size)
 	if t.rng != nil && !existed {
@@ -221,7 +223,7 @@ const (
 
 // keyOfItem extracts the key of an item being written, with PutItem's
 // messages.
-func (t *table) keyOfItem(item map[string]attrValue) (itemKey, error) {
+func (t *table) keyOfItem(item map[string]wire.Value) (itemKey, error) {
 	var k itemKey
 	var err error
 	if k.hash, err = itemKeyPart(item, t.hash, maxHashKeySize); err != nil {
@@ -235,21 +237,21 @@ func (t *table) keyOfItem(item map[string]attrValue) (itemKey, error) {
 	return k, nil
 }
 
-func itemKeyPart(item map[string]attrValue, ka keyAttr, maxSize int) (string, error) {
+func itemKeyPart(item map[string]wire.Value, ka keyAttr, maxSize int) (string, error) {
 	v, ok := item[ka.name]
 	if !ok {
-		return "", validationError("One or more parameter values were invalid: Missing the key " + ka.name + " in the item")
+		return "", wire.ValidationError("One or more parameter values were invalid: Missing the key " + ka.name + " in the item")
 	}
-	if v.typ != ka.typ {
-		return "", validationError(fmt.Sprintf("One or more parameter values were invalid: Type mismatch for key %s expected: %s actual: %s", ka.name, ka.typ, v.typ))
+	if v.Type != ka.typ {
+		return "", wire.ValidationError(fmt.Sprintf("One or more parameter values were invalid: Type mismatch for key %s expected: %s actual: %s", ka.name, ka.typ, v.Type))
 	}
 	return keyPart(v, ka, maxSize)
 }
 
 // keyOfKey extracts the key named by a GetItem Key: exactly the key
 // attributes, with the right types.
-func (t *table) keyOfKey(key map[string]attrValue) (itemKey, error) {
-	errSchema := validationError("The provided key element does not match the schema")
+func (t *table) keyOfKey(key map[string]wire.Value) (itemKey, error) {
+	errSchema := wire.ValidationError("The provided key element does not match the schema")
 	want := 1
 	if t.rng != nil {
 		want = 2
@@ -263,7 +265,7 @@ func (t *table) keyOfKey(key map[string]attrValue) (itemKey, error) {
 			continue
 		}
 		v, ok := key[ka.name]
-		if !ok || v.typ != ka.typ {
+		if !ok || v.Type != ka.typ {
 			return itemKey{}, errSchema
 		}
 		maxSize := maxHashKeySize
@@ -284,28 +286,28 @@ func (t *table) keyOfKey(key map[string]attrValue) (itemKey, error) {
 }
 
 // keyPart checks a key value of the right type and returns its canonical form.
-func keyPart(v attrValue, ka keyAttr, maxSize int) (string, error) {
+func keyPart(v wire.Value, ka keyAttr, maxSize int) (string, error) {
 	var s string
-	switch v.typ {
-	case typeS:
-		if v.str == "" {
-			return "", validationError("One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: " + ka.name)
+	switch v.Type {
+	case wire.TypeS:
+		if v.Str == "" {
+			return "", wire.ValidationError("One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: " + ka.name)
 		}
-		s = v.str
-	case typeB:
-		if len(v.bin) == 0 {
-			return "", validationError("One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty binary value. Key: " + ka.name)
+		s = v.Str
+	case wire.TypeB:
+		if len(v.Bin) == 0 {
+			return "", wire.ValidationError("One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty binary value. Key: " + ka.name)
 		}
-		s = string(v.bin)
-	case typeN:
-		s = v.num.canonical()
+		s = string(v.Bin)
+	case wire.TypeN:
+		s = v.Num.Canonical()
 	}
-	if v.size() > maxSize {
+	if v.Size() > maxSize {
 		if maxSize == maxHashKeySize {
 			// sic: DynamoDB's message has no space before the number.
-			return "", validationError("One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes")
+			return "", wire.ValidationError("One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes")
 		}
-		return "", validationError("One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes")
+		return "", wire.ValidationError("One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes")
 	}
 	return s, nil
 }

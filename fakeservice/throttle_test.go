@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/throttlebench/throttlebench/fakeservice/wire"
 )
 
 // drain calls put until it fails and returns how many succeeded and the
@@ -65,11 +67,11 @@ func shapeOf(t *testing.T, err error) throttleShape {
 }
 
 var (
-	provisionedWrite = throttleShape{"ProvisionedThroughputExceededException", throttleMessage, "TableWriteProvisionedThroughputExceeded"}
-	keyRangeWrite    = throttleShape{"ProvisionedThroughputExceededException", throttleMessage, "TableWriteKeyRangeThroughputExceeded"}
-	onDemandWrite    = throttleShape{"ThrottlingException", onDemandThrottleMessage, "TableWriteKeyRangeThroughputExceeded"}
-	maxOnDemandWrite = throttleShape{"ThrottlingException", maxOnDemandMessage, "TableWriteMaxOnDemandThroughputExceeded"}
-	accountWrite     = throttleShape{"RequestLimitExceeded", accountLimitMessage, "TableWriteAccountLimitExceeded"}
+	provisionedWrite = throttleShape{"ProvisionedThroughputExceededException", wire.ThrottleMessage, "TableWriteProvisionedThroughputExceeded"}
+	keyRangeWrite    = throttleShape{"ProvisionedThroughputExceededException", wire.ThrottleMessage, "TableWriteKeyRangeThroughputExceeded"}
+	onDemandWrite    = throttleShape{"ThrottlingException", wire.OnDemandThrottleMessage, "TableWriteKeyRangeThroughputExceeded"}
+	maxOnDemandWrite = throttleShape{"ThrottlingException", wire.MaxOnDemandMessage, "TableWriteMaxOnDemandThroughputExceeded"}
+	accountWrite     = throttleShape{"RequestLimitExceeded", wire.AccountLimitMessage, "TableWriteAccountLimitExceeded"}
 )
 
 // TestSDKThrottlingRules drives each rule through the SDK at fixed instants:
@@ -351,9 +353,9 @@ func TestRawThrottleShapes(t *testing.T) {
 	tests := []struct {
 		name, table, want string
 	}{
-		{"on-demand maximum", "odt", `{"__type":"com.amazon.coral.availability#ThrottlingException","message":"` + maxOnDemandMessage +
+		{"on-demand maximum", "odt", `{"__type":"com.amazon.coral.availability#ThrottlingException","message":"` + wire.MaxOnDemandMessage +
 			`","throttlingReasons":[{"reason":"TableWriteMaxOnDemandThroughputExceeded","resource":"arn:aws:dynamodb:us-east-1:000000000000:table/odt"}]}`},
-		{"account limit", "prov", `{"__type":"com.amazonaws.dynamodb.v20120810#RequestLimitExceeded","message":"` + accountLimitMessage +
+		{"account limit", "prov", `{"__type":"com.amazonaws.dynamodb.v20120810#RequestLimitExceeded","message":"` + wire.AccountLimitMessage +
 			`","ThrottlingReasons":[{"reason":"TableWriteAccountLimitExceeded","resource":"arn:aws:dynamodb:us-east-1:000000000000:table/prov"}]}`},
 	}
 	for _, tt := range tests {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/throttlebench/throttlebench/fakeservice/wire"
 )
 
 // update is a parsed UpdateExpression: SET, REMOVE, ADD and DELETE actions
@@ -51,7 +53,7 @@ func (c *exprContext) parseUpdate(expr string) (*update, error) {
 			return nil, p.syntax()
 		}
 		if seen[clause] {
-			return nil, validationError(fmt.Sprintf("Invalid UpdateExpression: The %q section can only be used once in an update expression;", clause))
+			return nil, wire.ValidationError(fmt.Sprintf("Invalid UpdateExpression: The %q section can only be used once in an update expression;", clause))
 		}
 		seen[clause] = true
 		for {
@@ -60,7 +62,7 @@ func (c *exprContext) parseUpdate(expr string) (*update, error) {
 				return nil, err
 			}
 			if prev, dup := paths[path.path]; dup {
-				return nil, validationError(fmt.Sprintf("Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [%s], path two: [%s]", prev, path.path))
+				return nil, wire.ValidationError(fmt.Sprintf("Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [%s], path two: [%s]", prev, path.path))
 			}
 			paths[path.path] = path.path
 			a := updateAction{clause: clause, path: path.path}
@@ -80,10 +82,10 @@ func (c *exprContext) parseUpdate(expr string) (*update, error) {
 				if a.arg, err = p.operand(); err != nil {
 					return nil, err
 				}
-				ok := a.arg.val.typ == typeSS || a.arg.val.typ == typeNS || a.arg.val.typ == typeBS ||
-					(clause == "ADD" && a.arg.val.typ == typeN)
+				ok := a.arg.val.Type == wire.TypeSS || a.arg.val.Type == wire.TypeNS || a.arg.val.Type == wire.TypeBS ||
+					(clause == "ADD" && a.arg.val.Type == wire.TypeN)
 				if !ok {
-					return nil, validationError(fmt.Sprintf("Invalid UpdateExpression: Incorrect operand type for operator or function; operator: %s, operand type: %s", clause, typeLongName(a.arg.val.typ)))
+					return nil, wire.ValidationError(fmt.Sprintf("Invalid UpdateExpression: Incorrect operand type for operator or function; operator: %s, operand type: %s", clause, typeLongName(a.arg.val.Type)))
 				}
 			}
 			u.actions = append(u.actions, a)
@@ -97,27 +99,27 @@ func (c *exprContext) parseUpdate(expr string) (*update, error) {
 }
 
 // typeLongName names a type as DynamoDB's operand-type messages do.
-func typeLongName(t attrType) string {
+func typeLongName(t wire.Type) string {
 	switch t {
-	case typeS:
+	case wire.TypeS:
 		return "STRING"
-	case typeN:
+	case wire.TypeN:
 		return "NUMBER"
-	case typeB:
+	case wire.TypeB:
 		return "BINARY"
-	case typeBOOL:
+	case wire.TypeBOOL:
 		return "BOOLEAN"
-	case typeNULL:
+	case wire.TypeNULL:
 		return "NULL"
-	case typeSS:
+	case wire.TypeSS:
 		return "STRING SET"
-	case typeNS:
+	case wire.TypeNS:
 		return "NUMBER SET"
-	case typeBS:
+	case wire.TypeBS:
 		return "BINARY SET"
-	case typeL:
+	case wire.TypeL:
 		return "LIST"
-	case typeM:
+	case wire.TypeM:
 		return "MAP"
 	}
 	return t.String()
@@ -145,9 +147,9 @@ func (p *exprParser) setOperand() (setOperand, error) {
 		fn := strings.ToLower(t.text)
 		if fn != "if_not_exists" && fn != "list_append" {
 			if contains(reservedFunctions, fn) {
-				return setOperand{}, validationError("Invalid UpdateExpression: The function is not allowed to be used this way in an expression; function: " + t.text)
+				return setOperand{}, wire.ValidationError("Invalid UpdateExpression: The function is not allowed to be used this way in an expression; function: " + t.text)
 			}
-			return setOperand{}, validationError("Invalid UpdateExpression: Invalid function name; function: " + t.text)
+			return setOperand{}, wire.ValidationError("Invalid UpdateExpression: Invalid function name; function: " + t.text)
 		}
 		p.pos += 2
 		x := setOperand{fn: fn}
@@ -175,10 +177,10 @@ func (p *exprParser) setOperand() (setOperand, error) {
 	return setOperand{o: o}, err
 }
 
-var errUpdateType = validationError("An operand in the update expression has an incorrect data type")
+var errUpdateType = wire.ValidationError("An operand in the update expression has an incorrect data type")
 
 // eval returns the operand's value against the item before the update.
-func (x setOperand) eval(old map[string]attrValue) (attrValue, error) {
+func (x setOperand) eval(old map[string]wire.Value) (wire.Value, error) {
 	switch x.fn {
 	case "if_not_exists":
 		if v, ok := x.args[0].o.get(old); ok {
@@ -188,51 +190,51 @@ func (x setOperand) eval(old map[string]attrValue) (attrValue, error) {
 	case "list_append":
 		a, err := x.args[0].eval(old)
 		if err != nil {
-			return attrValue{}, err
+			return wire.Value{}, err
 		}
 		b, err := x.args[1].eval(old)
 		if err != nil {
-			return attrValue{}, err
+			return wire.Value{}, err
 		}
-		if a.typ != typeL || b.typ != typeL {
-			return attrValue{}, errUpdateType
+		if a.Type != wire.TypeL || b.Type != wire.TypeL {
+			return wire.Value{}, errUpdateType
 		}
-		return attrValue{typ: typeL, list: append(slices.Clip(a.list), b.list...)}, nil
+		return wire.Value{Type: wire.TypeL, List: append(slices.Clip(a.List), b.List...)}, nil
 	}
 	v, ok := x.o.get(old)
 	if !ok {
-		return attrValue{}, validationError("The provided expression refers to an attribute that does not exist in the item")
+		return wire.Value{}, wire.ValidationError("The provided expression refers to an attribute that does not exist in the item")
 	}
 	return v, nil
 }
 
-func (v setValue) eval(old map[string]attrValue) (attrValue, error) {
+func (v setValue) eval(old map[string]wire.Value) (wire.Value, error) {
 	a, err := v.a.eval(old)
 	if err != nil || v.op == "" {
 		return a, err
 	}
 	b, err := v.b.eval(old)
 	if err != nil {
-		return attrValue{}, err
+		return wire.Value{}, err
 	}
-	if a.typ != typeN || b.typ != typeN {
-		return attrValue{}, errUpdateType
+	if a.Type != wire.TypeN || b.Type != wire.TypeN {
+		return wire.Value{}, errUpdateType
 	}
-	n, s, err := addNumbers(a.num, b.num, v.op == "-")
+	n, s, err := wire.AddNumbers(a.Num, b.Num, v.op == "-")
 	if err != nil {
-		return attrValue{}, err
+		return wire.Value{}, err
 	}
-	return numberValue(n, s), nil
+	return wire.NumberValue(n, s), nil
 }
 
 // apply returns the item after the update, evaluated against old (nil for
 // a new item, which then holds base, its key), and the attributes the
 // update named, for ReturnValues UPDATED_OLD and UPDATED_NEW.
-func (u *update) apply(old, base map[string]attrValue) (map[string]attrValue, []string, error) {
+func (u *update) apply(old, base map[string]wire.Value) (map[string]wire.Value, []string, error) {
 	if old == nil {
 		old = base
 	}
-	item := make(map[string]attrValue, len(old)+len(u.actions))
+	item := make(map[string]wire.Value, len(old)+len(u.actions))
 	for k, v := range old {
 		item[k] = v
 	}
@@ -264,7 +266,7 @@ func (u *update) apply(old, base map[string]attrValue) (map[string]attrValue, []
 			if !ok {
 				continue
 			}
-			if cur.typ != a.arg.val.typ {
+			if cur.Type != a.arg.val.Type {
 				return nil, nil, errUpdateType
 			}
 			if v, left := setMinus(cur, a.arg.val); left {
@@ -278,42 +280,42 @@ func (u *update) apply(old, base map[string]attrValue) (map[string]attrValue, []
 }
 
 // addValue is ADD on an existing value: a number sum or a set union.
-func addValue(cur, v attrValue) (attrValue, error) {
-	if cur.typ != v.typ {
-		return attrValue{}, errUpdateType
+func addValue(cur, v wire.Value) (wire.Value, error) {
+	if cur.Type != v.Type {
+		return wire.Value{}, errUpdateType
 	}
-	if cur.typ == typeN {
-		n, s, err := addNumbers(cur.num, v.num, false)
+	if cur.Type == wire.TypeN {
+		n, s, err := wire.AddNumbers(cur.Num, v.Num, false)
 		if err != nil {
-			return attrValue{}, err
+			return wire.Value{}, err
 		}
-		return numberValue(n, s), nil
+		return wire.NumberValue(n, s), nil
 	}
 	have := setKeys(cur)
-	out := attrValue{typ: cur.typ}
-	out.strs = slices.Clone(cur.strs)
-	out.nums = slices.Clone(cur.nums)
-	out.bins = slices.Clone(cur.bins)
-	switch v.typ {
-	case typeSS:
-		for _, s := range v.strs {
+	out := wire.Value{Type: cur.Type}
+	out.Strs = slices.Clone(cur.Strs)
+	out.Nums = slices.Clone(cur.Nums)
+	out.Bins = slices.Clone(cur.Bins)
+	switch v.Type {
+	case wire.TypeSS:
+		for _, s := range v.Strs {
 			if !have[s] {
-				out.strs = append(out.strs, s)
+				out.Strs = append(out.Strs, s)
 				have[s] = true
 			}
 		}
-	case typeNS:
-		for i, n := range v.nums {
-			if !have[n.canonical()] {
-				out.nums = append(out.nums, n)
-				out.strs = append(out.strs, v.strs[i])
-				have[n.canonical()] = true
+	case wire.TypeNS:
+		for i, n := range v.Nums {
+			if !have[n.Canonical()] {
+				out.Nums = append(out.Nums, n)
+				out.Strs = append(out.Strs, v.Strs[i])
+				have[n.Canonical()] = true
 			}
 		}
-	case typeBS:
-		for _, b := range v.bins {
+	case wire.TypeBS:
+		for _, b := range v.Bins {
 			if !have[string(b)] {
-				out.bins = append(out.bins, b)
+				out.Bins = append(out.Bins, b)
 				have[string(b)] = true
 			}
 		}
@@ -322,31 +324,31 @@ func addValue(cur, v attrValue) (attrValue, error) {
 }
 
 // setMinus returns cur without v's members, and whether any are left.
-func setMinus(cur, v attrValue) (attrValue, bool) {
+func setMinus(cur, v wire.Value) (wire.Value, bool) {
 	drop := setKeys(v)
-	out := attrValue{typ: cur.typ}
-	switch cur.typ {
-	case typeSS:
-		for _, s := range cur.strs {
+	out := wire.Value{Type: cur.Type}
+	switch cur.Type {
+	case wire.TypeSS:
+		for _, s := range cur.Strs {
 			if !drop[s] {
-				out.strs = append(out.strs, s)
+				out.Strs = append(out.Strs, s)
 			}
 		}
-		return out, len(out.strs) > 0
-	case typeNS:
-		for i, n := range cur.nums {
-			if !drop[n.canonical()] {
-				out.nums = append(out.nums, n)
-				out.strs = append(out.strs, cur.strs[i])
+		return out, len(out.Strs) > 0
+	case wire.TypeNS:
+		for i, n := range cur.Nums {
+			if !drop[n.Canonical()] {
+				out.Nums = append(out.Nums, n)
+				out.Strs = append(out.Strs, cur.Strs[i])
 			}
 		}
-		return out, len(out.nums) > 0
+		return out, len(out.Nums) > 0
 	default:
-		for _, b := range cur.bins {
+		for _, b := range cur.Bins {
 			if !drop[string(b)] {
-				out.bins = append(out.bins, b)
+				out.Bins = append(out.Bins, b)
 			}
 		}
-		return out, len(out.bins) > 0
+		return out, len(out.Bins) > 0
 	}
 }

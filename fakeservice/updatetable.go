@@ -3,6 +3,8 @@ package fakeservice
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/throttlebench/throttlebench/fakeservice/wire"
 )
 
 // UpdateTable
@@ -60,12 +62,12 @@ func (s *Server) updateTable(body []byte) (any, error) {
 		{"SSESpecification", in.SSESpecification},
 	} {
 		if present(m.raw) {
-			return nil, validationError("fakeservice does not support " + m.name + " (not modelled)")
+			return nil, wire.ValidationError("fakeservice does not support " + m.name + " (not modelled)")
 		}
 	}
 	if in.BillingMode == nil && in.ProvisionedThroughput == nil && in.OnDemandThroughput == nil &&
 		in.DeletionProtectionEnabled == nil && in.TableClass == nil {
-		return nil, validationError("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required")
+		return nil, wire.ValidationError("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required")
 	}
 	t, err := s.lookup(*in.TableName, tableNotFoundMessage(*in.TableName))
 	if err != nil {
@@ -75,7 +77,7 @@ func (s *Server) updateTable(body []byte) (any, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.deleted {
-		return nil, resourceNotFoundError(tableNotFoundMessage(t.name))
+		return nil, wire.ResourceNotFoundError(tableNotFoundMessage(t.name))
 	}
 	now := s.now()
 	billing := t.billing
@@ -85,20 +87,20 @@ func (s *Server) updateTable(body []byte) (any, error) {
 	pt := in.ProvisionedThroughput
 	switch {
 	case billing == billingPayPerRequest && pt != nil:
-		return nil, validationError("One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST")
+		return nil, wire.ValidationError("One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST")
 	case billing == billingProvisioned && t.billing == billingPayPerRequest && pt == nil:
-		return nil, validationError("One or more parameter values were invalid: ProvisionedThroughput must be specified when BillingMode is PROVISIONED")
+		return nil, wire.ValidationError("One or more parameter values were invalid: ProvisionedThroughput must be specified when BillingMode is PROVISIONED")
 	}
 	maxRead, maxWrite := in.OnDemandThroughput.resolve(t.maxRead, t.maxWrite)
 	if billing == billingProvisioned {
 		if pt != nil {
 			r, w := *pt.ReadCapacityUnits, *pt.WriteCapacityUnits
 			if limit := s.model.TableQuota(); r > limit || w > limit {
-				return nil, limitExceededError(fmt.Sprintf(
+				return nil, wire.LimitExceededError(fmt.Sprintf(
 					"Subscriber limit exceeded: Provisioned throughput for a table cannot exceed %d read or write capacity units", limit))
 			}
 			if t.billing == billingProvisioned && r == t.readUnits && w == t.writeUnits {
-				return nil, validationError(fmt.Sprintf("The provisioned throughput for the table will not change. The requested value equals the current value. "+
+				return nil, wire.ValidationError(fmt.Sprintf("The provisioned throughput for the table will not change. The requested value equals the current value. "+
 					"Current ReadCapacityUnits provisioned for the table: %d. Requested ReadCapacityUnits: %d. "+
 					"Current WriteCapacityUnits provisioned for the table: %d. Requested WriteCapacityUnits: %d. "+
 					"Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.",

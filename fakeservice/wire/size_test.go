@@ -1,4 +1,4 @@
-package fakeservice
+package wire
 
 import (
 	"encoding/json"
@@ -7,13 +7,13 @@ import (
 )
 
 // mustItem decodes a DynamoDB JSON item or fails the test.
-func mustItem(t *testing.T, js string) map[string]attrValue {
+func mustItem(t *testing.T, js string) map[string]Value {
 	t.Helper()
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(js), &raw); err != nil {
 		t.Fatalf("bad test item %s: %v", js, err)
 	}
-	item, err := decodeItem(raw)
+	item, err := DecodeItem(raw)
 	if err != nil {
 		t.Fatalf("decodeItem(%s): %v", js, err)
 	}
@@ -54,7 +54,7 @@ func TestItemSize(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := itemSize(mustItem(t, tt.item)); got != tt.want {
+			if got := ItemSize(mustItem(t, tt.item)); got != tt.want {
 				t.Errorf("itemSize(%.60s) = %d, want %d", tt.item, got, tt.want)
 			}
 		})
@@ -93,14 +93,14 @@ func TestParseNumber(t *testing.T) {
 		{in: " 1", err: "cannot be converted into a number"},
 	}
 	for _, tt := range tests {
-		n, err := parseNumber(tt.in)
+		n, err := ParseNumber(tt.in)
 		switch {
 		case tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)):
 			t.Errorf("parseNumber(%q) error = %v, want one containing %q", tt.in, err, tt.err)
 		case tt.err == "" && err != nil:
 			t.Errorf("parseNumber(%q) error = %v, want none", tt.in, err)
-		case tt.err == "" && n.canonical() != tt.canonical:
-			t.Errorf("parseNumber(%q).canonical() = %q, want %q", tt.in, n.canonical(), tt.canonical)
+		case tt.err == "" && n.Canonical() != tt.canonical:
+			t.Errorf("parseNumber(%q).canonical() = %q, want %q", tt.in, n.Canonical(), tt.canonical)
 		}
 	}
 }
@@ -127,13 +127,13 @@ func TestDecodeItemErrors(t *testing.T) {
 			if err := json.Unmarshal([]byte(tt.item), &raw); err != nil {
 				t.Fatal(err)
 			}
-			_, err := decodeItem(raw)
-			ae, ok := err.(*apiError)
+			_, err := DecodeItem(raw)
+			ae, ok := err.(*Error)
 			if !ok {
 				t.Fatalf("decodeItem error = %v, want *apiError", err)
 			}
-			if !strings.HasSuffix(ae.typ, "#"+tt.typ) || !strings.HasPrefix(ae.msg, tt.msg) {
-				t.Errorf("decodeItem error = %s %q, want %s %q", ae.typ, ae.msg, tt.typ, tt.msg)
+			if !strings.HasSuffix(ae.Type, "#"+tt.typ) || !strings.HasPrefix(ae.Msg, tt.msg) {
+				t.Errorf("decodeItem error = %s %q, want %s %q", ae.Type, ae.Msg, tt.typ, tt.msg)
 			}
 		})
 	}

@@ -1,0 +1,155 @@
+package wire
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	"github.com/throttlebench/throttlebench/fakeservice/throttle"
+)
+
+// Error namespaces of the JSON 1.0 protocol's "__type" member.
+const (
+	NSDynamoDB = "com.amazonaws.dynamodb.v20120810#"
+	NSCoral    = "com.amazon.coral.service#"
+	NSValidate = "com.amazon.coral.validate#"
+	// nsAvailability is ThrottlingException's namespace, as on DynamoDB's
+	// control plane; unverified for the data plane (see the package doc).
+	NSAvailability = "com.amazon.coral.availability#"
+)
+
+// ThrottleMessage is DynamoDB's message for a table's provisioned throughput.
+const ThrottleMessage = "The level of configured provisioned throughput for the table was exceeded. " +
+	"Consider increasing your provisioning level with the UpdateTable API."
+
+// Throttle messages, as DynamoDB words them.
+const (
+	OnDemandThrottleMessage = "Throughput exceeds the current capacity of your table or index. DynamoDB is " +
+		"automatically scaling your table or index so please try again shortly. If exceptions persist, check if you have a " +
+		"hot key: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/bp-partition-key-design.html"
+	MaxOnDemandMessage   = "Throughput exceeds the maximum OnDemandThroughput configured on table or index"
+	AccountLimitMessage  = "Throughput exceeds the current throughput limit for your account. To request a limit increase, contact AWS Support at https://aws.amazon.com/support."
+	ConditionalCheckText = "The conditional request failed"
+)
+
+// Error is an error answered to the client in DynamoDB's shape.
+type Error struct {
+	Status int
+	Type   string // namespace#Name
+	Msg    string
+	// UpperMessage writes the message as "Message", as coral's service
+	// exceptions (SerializationException) do.
+	UpperMessage bool
+	Reasons      []ThrottlingReason
+	// LowerReasons names the reasons member "throttlingReasons", as
+	// ThrottlingException does.
+	LowerReasons bool
+	// Item is ConditionalCheckFailedException's Item (ALL_OLD on failure).
+	Item map[string]Value
+}
+
+type ThrottlingReason struct {
+	Reason   string `json:"reason"`
+	Resource string `json:"resource"`
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("%s: %s", e.Type, e.Msg)
+}
+
+// Body returns the JSON error Body; member order matches DynamoDB's.
+func (e *Error) Body() []byte {
+	var b struct {
+		Type              string             `json:"__type"`
+		Message           string             `json:"message,omitempty"`
+		UpperMessage      string             `json:"Message,omitempty"`
+		ThrottlingReasons []ThrottlingReason `json:"ThrottlingReasons,omitempty"`
+		LowerReasons      []ThrottlingReason `json:"throttlingReasons,omitempty"`
+		Item              map[string]Value   `json:",omitempty"`
+	}
+	b.Type = e.Type
+	if e.UpperMessage {
+		b.UpperMessage = e.Msg
+	} else {
+		b.Message = e.Msg
+	}
+	if e.LowerReasons {
+		b.LowerReasons = e.Reasons
+	} else {
+		b.ThrottlingReasons = e.Reasons
+	}
+	b.Item = e.Item
+	out, err := json.Marshal(b)
+	if err != nil { // strings, reasons and decoded items always marshal
+		panic(err)
+	}
+	return out
+}
+
+func ValidationError(msg string) *Error {
+	return &Error{Status: http.StatusBadRequest, Type: NSValidate + "ValidationException", Msg: msg}
+}
+
+func SerializationError(msg string) *Error {
+	return &Error{Status: http.StatusBadRequest, Type: NSCoral + "SerializationException", Msg: msg, UpperMessage: true}
+}
+
+func UnknownOperationError(msg string) *Error {
+	return &Error{Status: http.StatusBadRequest, Type: NSCoral + "UnknownOperationException", Msg: msg, UpperMessage: true}
+}
+
+func ResourceNotFoundError(msg string) *Error {
+	return &Error{Status: http.StatusBadRequest, Type: NSDynamoDB + "ResourceNotFoundException", Msg: msg}
+}
+
+func ResourceInUseError(msg string) *Error {
+	return &Error{Status: http.StatusBadRequest, Type: NSDynamoDB + "ResourceInUseException", Msg: msg}
+}
+
+func LimitExceededError(msg string) *Error {
+	return &Error{Status: http.StatusBadRequest, Type: NSDynamoDB + "LimitExceededException", Msg: msg}
+}
+
+func InternalServerError() *Error {
+	return &Error{Status: http.StatusInternalServerError, Type: NSDynamoDB + "InternalServerError", Msg: "Internal server error"}
+}
+
+// ThrottleError is the error for a throttled throttle.Decision on the table whose
+// ARN is arn: the throttle.Decision's exception with DynamoDB's message for it and a
+// ThrottlingReasons (throttlingReasons on ThrottlingException) entry.
+func ThrottleError(d throttle.Decision, arn string) *Error {
+	e := &Error{
+		Status:  http.StatusBadRequest,
+		Reasons: []ThrottlingReason{{Reason: string(d.Reason), Resource: arn}},
+	}
+	account := d.Reason == throttle.TableReadAccountLimitExceeded || d.Reason == throttle.TableWriteAccountLimitExceeded
+	switch d.Exception {
+	case throttle.ExceptionThrottling:
+		e.Type, e.LowerReasons = NSAvailability+"ThrottlingException", true
+		switch {
+		case d.Reason == throttle.TableReadMaxOnDemandThroughputExceeded || d.Reason == throttle.TableWriteMaxOnDemandThroughputExceeded:
+			e.Msg = MaxOnDemandMessage
+		case account:
+			e.Msg = AccountLimitMessage
+		default:
+			e.Msg = OnDemandThrottleMessage
+		}
+	case throttle.ExceptionRequestLimitExceeded:
+		e.Type, e.Msg = NSDynamoDB+"RequestLimitExceeded", AccountLimitMessage
+	default:
+		e.Type, e.Msg = NSDynamoDB+"ProvisionedThroughputExceededException", ThrottleMessage
+	}
+	return e
+}
+
+// ConditionalCheckFailed is ConditionalCheckFailedException, with the old
+// item when ReturnValuesOnConditionCheckFailure is ALL_OLD.
+func ConditionalCheckFailed(item map[string]Value) *Error {
+	return &Error{Status: http.StatusBadRequest, Type: NSDynamoDB + "ConditionalCheckFailedException", Msg: ConditionalCheckText, Item: item}
+}
+
+// ServiceUnavailableError is the 503 an overloaded endpoint answers. Its
+// namespace is not documented; the SDK retries on the status code.
+func ServiceUnavailableError() *Error {
+	return &Error{Status: http.StatusServiceUnavailable, Type: NSDynamoDB + "ServiceUnavailable", Msg: "Service Unavailable"}
+}
