@@ -3,6 +3,7 @@ package fakeservice
 import (
 	"encoding/json"
 
+	"github.com/throttlebench/throttlebench/fakeservice/expr"
 	"github.com/throttlebench/throttlebench/fakeservice/wire"
 )
 
@@ -12,15 +13,15 @@ import (
 // conditionOf parses a write's ConditionExpression (nil when absent) and,
 // through more, its other expressions, with one ExpressionAttributeNames
 // and Values context so that unused names and values are refused.
-func conditionOf(expr *string, expected json.RawMessage, condOp *string, names map[string]string,
-	values map[string]json.RawMessage, more func(*exprContext) error) (*cond, error) {
+func conditionOf(condition *string, expected json.RawMessage, condOp *string, names map[string]string,
+	values map[string]json.RawMessage, more func(*expr.Context) error) (*expr.Condition, error) {
 	if present(expected) || condOp != nil {
 		return nil, wire.ValidationError("fakeservice does not support the legacy Expected and ConditionalOperator parameters; use ConditionExpression")
 	}
-	if expr == nil && more == nil && names == nil && values == nil {
+	if condition == nil && more == nil && names == nil && values == nil {
 		return nil, nil // the common unconditional write: nothing to allocate
 	}
-	ctx, err := newExprContext(names, values, expr != nil || more != nil)
+	ctx, err := expr.NewContext(names, values, condition != nil || more != nil)
 	if err != nil {
 		return nil, err
 	}
@@ -29,13 +30,13 @@ func conditionOf(expr *string, expected json.RawMessage, condOp *string, names m
 			return nil, err
 		}
 	}
-	var c *cond
-	if expr != nil {
-		if c, err = ctx.parseCondition("ConditionExpression", *expr); err != nil {
+	var c *expr.Condition
+	if condition != nil {
+		if c, err = ctx.ParseCondition("ConditionExpression", *condition); err != nil {
 			return nil, err
 		}
 	}
-	if err := ctx.checkUnused(); err != nil {
+	if err := ctx.CheckUnused(); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -64,14 +65,14 @@ type builder func(old storedItem, existed bool) (item map[string]wire.Value, siz
 // condition fails still costs the size of the existing item (1 unit if
 // none) and then fails with ConditionalCheckFailedException. A throttled
 // write changes nothing and costs nothing.
-func (s *Server) write(t *table, key itemKey, c *cond, returnOldOnFailure bool, build builder) (writeResult, error) {
+func (s *Server) write(t *table, key itemKey, c *expr.Condition, returnOldOnFailure bool, build builder) (writeResult, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.deleted {
 		return writeResult{}, wire.ResourceNotFoundError("Requested resource not found")
 	}
 	old, existed := t.items[key]
-	ok := c == nil || c.eval(old.attrs)
+	ok := c == nil || c.Eval(old.attrs)
 	r := writeResult{old: old, existed: existed, cost: WriteCost(old.size)}
 	size := 0
 	if ok {
@@ -200,12 +201,12 @@ func (s *Server) updateItem(body []byte) (any, error) {
 	if present(in.AttributeUpdates) {
 		return nil, wire.ValidationError("fakeservice does not support the legacy AttributeUpdates parameter; use UpdateExpression")
 	}
-	var upd *update
-	var more func(*exprContext) error
+	var upd *expr.Update
+	var more func(*expr.Context) error
 	if in.UpdateExpression != nil {
-		more = func(c *exprContext) error {
+		more = func(c *expr.Context) error {
 			var err error
-			upd, err = c.parseUpdate(*in.UpdateExpression)
+			upd, err = c.ParseUpdate(*in.UpdateExpression)
 			return err
 		}
 	}
@@ -226,9 +227,9 @@ func (s *Server) updateItem(body []byte) (any, error) {
 		return nil, err
 	}
 	if upd != nil {
-		for _, a := range upd.actions {
-			if _, isKey := keyAttrs[a.path]; isKey {
-				return nil, wire.ValidationError("One or more parameter values were invalid: Cannot update attribute " + a.path + ". This attribute is part of the key")
+		for _, path := range upd.Paths() {
+			if _, isKey := keyAttrs[path]; isKey {
+				return nil, wire.ValidationError("One or more parameter values were invalid: Cannot update attribute " + path + ". This attribute is part of the key")
 			}
 		}
 	}
@@ -243,7 +244,7 @@ func (s *Server) updateItem(body []byte) (any, error) {
 		if existed {
 			base = old.attrs
 		}
-		item, named, err := upd.apply(base, keyAttrs)
+		item, named, err := upd.Apply(base, keyAttrs)
 		if err != nil {
 			return nil, 0, nil, err
 		}

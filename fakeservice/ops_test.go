@@ -107,10 +107,10 @@ func TestSDKUpdateDeleteConditions(t *testing.T) {
 	}
 
 	tests := []struct {
-		name    string
-		cond    string
-		values  map[string]types.AttributeValue
-		wantErr bool
+		name      string
+		Condition string
+		values    map[string]types.AttributeValue
+		wantErr   bool
 	}{
 		{"<> holds", "version <> :v", map[string]types.AttributeValue{":v": n("1")}, false},
 		{"<> fails", "version <> :v", map[string]types.AttributeValue{":v": n("2.0")}, true},
@@ -123,7 +123,7 @@ func TestSDKUpdateDeleteConditions(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := c.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 				TableName: tbl, Key: key, UpdateExpression: aws.String("SET touched = :t"),
-				ConditionExpression:       aws.String(tt.cond),
+				ConditionExpression:       aws.String(tt.Condition),
 				ExpressionAttributeValues: merge(tt.values, map[string]types.AttributeValue{":t": s(tt.name)}),
 			})
 			if got := errors.As(err, &ccf); got != tt.wantErr || (err != nil && !got) {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/throttlebench/throttlebench/fakeservice/expr"
 	"github.com/throttlebench/throttlebench/fakeservice/throttle"
 	"github.com/throttlebench/throttlebench/fakeservice/wire"
 )
@@ -50,8 +51,8 @@ type readMany struct {
 	t          *table
 	hash       string // Query: the partition key's canonical form
 	hashVal    wire.Value
-	rngCond    *cond // Query: the sort-key condition, nil for none
-	filter     *cond
+	rngCond    *expr.Condition // Query: the sort-key condition, nil for none
+	filter     *expr.Condition
 	attrs      []string // projection, nil for all
 	count      bool     // Select COUNT
 	limit      int
@@ -129,7 +130,7 @@ func (s *Server) readMany(body []byte, isQuery bool) (any, error) {
 		return nil, wire.ValidationError("Cannot specify the ProjectionExpression when choosing to get " + sel)
 	}
 
-	ctx, err := newExprContext(in.ExpressionAttributeNames, in.ExpressionAttributeValues,
+	ctx, err := expr.NewContext(in.ExpressionAttributeNames, in.ExpressionAttributeValues,
 		in.KeyConditionExpression != nil || in.FilterExpression != nil || in.ProjectionExpression != nil)
 	if err != nil {
 		return nil, err
@@ -147,23 +148,23 @@ func (s *Server) readMany(body []byte, isQuery bool) (any, error) {
 	if in.TotalSegments != nil {
 		r.segment, r.segments = int(*in.Segment), int(*in.TotalSegments)
 	}
-	var keyCond *cond
+	var keyCond *expr.Condition
 	if in.KeyConditionExpression != nil {
-		if keyCond, err = ctx.parseCondition("KeyConditionExpression", *in.KeyConditionExpression); err != nil {
+		if keyCond, err = ctx.ParseCondition("KeyConditionExpression", *in.KeyConditionExpression); err != nil {
 			return nil, err
 		}
 	}
 	if in.FilterExpression != nil {
-		if r.filter, err = ctx.parseCondition("FilterExpression", *in.FilterExpression); err != nil {
+		if r.filter, err = ctx.ParseCondition("FilterExpression", *in.FilterExpression); err != nil {
 			return nil, err
 		}
 	}
 	if in.ProjectionExpression != nil {
-		if r.attrs, err = ctx.parseProjection(*in.ProjectionExpression); err != nil {
+		if r.attrs, err = ctx.ParseProjection(*in.ProjectionExpression); err != nil {
 			return nil, err
 		}
 	}
-	if err := ctx.checkUnused(); err != nil {
+	if err := ctx.CheckUnused(); err != nil {
 		return nil, err
 	}
 	if r.start, err = wire.DecodeItem(in.ExclusiveStartKey); err != nil {
@@ -178,7 +179,7 @@ func (s *Server) readMany(body []byte, isQuery bool) (any, error) {
 	}
 	r.t = t
 	if isQuery {
-		if err := r.keyCondition(keyCond); err != nil {
+		if err := r.KeyCondition(keyCond); err != nil {
 			return nil, err
 		}
 	}
@@ -209,91 +210,26 @@ func (s *Server) readMany(body []byte, isQuery bool) (any, error) {
 	return out, nil
 }
 
-// keyCondition checks a KeyConditionExpression against the key schema: an
-// equality on the partition key and at most one condition on the sort key.
-func (r *readMany) keyCondition(c *cond) error {
-	var parts []*cond
-	var flatten func(*cond) error
-	flatten = func(c *cond) error {
-		switch c.kind {
-		case cAnd:
-			if err := flatten(c.kids[0]); err != nil {
-				return err
-			}
-			return flatten(c.kids[1])
-		case cOr:
-			return wire.ValidationError("Invalid operator used in KeyConditionExpression: OR")
-		case cNot:
-			return wire.ValidationError("Invalid operator used in KeyConditionExpression: NOT")
-		case cIn:
-			return wire.ValidationError("Invalid operator used in KeyConditionExpression: IN")
-		case cFunc:
-			if c.op != "begins_with" {
-				return wire.ValidationError("Invalid operator used in KeyConditionExpression: " + c.op)
-			}
-		case cCmp:
-			if c.op == "<>" {
-				return wire.ValidationError("Unsupported operator used in KeyConditionExpression: <>")
-			}
-		}
-		parts = append(parts, c)
-		return nil
+// keyCondition checks a KeyConditionExpression against the table's key
+// schema and keeps the partition key it names and the sort-key condition.
+func (r *readMany) KeyCondition(c *expr.Condition) error {
+	t := r.t
+	var rngName string
+	var rngType wire.Type
+	if t.rng != nil {
+		rngName, rngType = t.rng.name, t.rng.typ
 	}
-	if err := flatten(c); err != nil {
+	hashVal, rngCond, err := expr.KeyCondition(c, t.hash.name, t.hash.typ, rngName, rngType)
+	if err != nil {
 		return err
 	}
-	if len(parts) > 2 {
-		return wire.ValidationError("Conditions can be of length 1 or 2 only")
-	}
-	t := r.t
-	var hashCond, rngCond *cond
-	for _, p := range parts {
-		if !p.args[0].isPath || slices.ContainsFunc(p.args[1:], func(o operand) bool { return o.isPath }) {
-			return wire.ValidationError("Invalid condition in KeyConditionExpression: " + p.args[0].text + " must be an attribute and the other operands values")
-		}
-		switch {
-		case p.args[0].path == t.hash.name && hashCond == nil:
-			hashCond = p
-		case t.rng != nil && p.args[0].path == t.rng.name && rngCond == nil:
-			rngCond = p
-		default:
-			return wire.ValidationError("Query condition missed key schema element: " + r.missing(hashCond))
-		}
-	}
-	if hashCond == nil {
-		return wire.ValidationError("Query condition missed key schema element: " + t.hash.name)
-	}
-	if hashCond.kind != cCmp || hashCond.op != "=" {
-		return wire.ValidationError("Query key condition not supported")
-	}
-	for _, p := range parts {
-		ka := t.hash
-		if p == rngCond {
-			ka = *t.rng
-		}
-		for _, o := range p.args[1:] {
-			if o.val.Type != ka.typ {
-				if p.kind == cFunc && ka.typ == wire.TypeN {
-					return wire.ValidationError("Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N")
-				}
-				return wire.ValidationError("One or more parameter values were invalid: Condition parameter type does not match schema type")
-			}
-		}
-	}
-	r.hashVal = hashCond.args[1].val
+	r.hashVal = hashVal
 	h, err := keyPart(r.hashVal, t.hash, maxHashKeySize)
 	if err != nil {
 		return err
 	}
 	r.hash, r.rngCond = h, rngCond
 	return nil
-}
-
-func (r *readMany) missing(hashCond *cond) string {
-	if hashCond == nil || r.t.rng == nil {
-		return r.t.hash.name
-	}
-	return r.t.rng.name
 }
 
 // checkStart checks ExclusiveStartKey is a key of the table (and, for a
@@ -325,13 +261,13 @@ func (r *readMany) queryKeys() []itemKey {
 	keys := make([]itemKey, 0, len(coll))
 	for rng := range coll {
 		k := itemKey{hash: r.hash, rng: rng}
-		if r.rngCond == nil || r.rngCond.eval(t.items[k].attrs) {
+		if r.rngCond == nil || r.rngCond.Eval(t.items[k].attrs) {
 			keys = append(keys, k)
 		}
 	}
 	name := t.rng.name
 	cmp := func(a, b itemKey) int {
-		c, _ := compareValues(t.items[a].attrs[name], t.items[b].attrs[name])
+		c, _ := expr.CompareValues(t.items[a].attrs[name], t.items[b].attrs[name])
 		return c
 	}
 	slices.SortFunc(keys, cmp)
@@ -342,7 +278,7 @@ func (r *readMany) queryKeys() []itemKey {
 		sv := r.start[name]
 		i := 0
 		for i < len(keys) {
-			c, _ := compareValues(t.items[keys[i]].attrs[name], sv)
+			c, _ := expr.CompareValues(t.items[keys[i]].attrs[name], sv)
 			if (r.forward && c > 0) || (!r.forward && c < 0) {
 				break
 			}
@@ -379,7 +315,7 @@ func compareScan(a, b scanOrder) int {
 	case a.hash != b.hash:
 		return strings.Compare(a.hash, b.hash)
 	}
-	c, _ := compareValues(a.rng, b.rng)
+	c, _ := expr.CompareValues(a.rng, b.rng)
 	return c
 }
 
@@ -430,7 +366,7 @@ func (r *readMany) page(keys []itemKey) (*readManyOutput, int) {
 		it := t.items[k]
 		read += it.size
 		out.ScannedCount++
-		if r.filter == nil || r.filter.eval(it.attrs) {
+		if r.filter == nil || r.filter.Eval(it.attrs) {
 			out.Count++
 			if !r.count {
 				items = append(items, project(it.attrs, r.attrs))

@@ -80,7 +80,7 @@ func TestSDKThrottlingRules(t *testing.T) {
 	type instant struct {
 		advance time.Duration // before this instant's writes
 		key     string        // "": a new key for every write
-		update  *dynamodb.UpdateTableInput
+		Update  *dynamodb.UpdateTableInput
 		want    int // writes accepted
 		shape   throttleShape
 	}
@@ -127,14 +127,14 @@ func TestSDKThrottlingRules(t *testing.T) {
 			model: Model{OnDemandWriteUnits: 4},
 			instants: []instant{
 				{want: 5, shape: provisionedWrite},
-				{update: &dynamodb.UpdateTableInput{ProvisionedThroughput: &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(1), WriteCapacityUnits: aws.Int64(20)}},
+				{Update: &dynamodb.UpdateTableInput{ProvisionedThroughput: &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(1), WriteCapacityUnits: aws.Int64(20)}},
 					advance: time.Second, want: 20, shape: provisionedWrite},
 				// On demand: a peak of half the provisioned 20 WCU, so 20 at once.
-				{update: &dynamodb.UpdateTableInput{BillingMode: ppr}, want: 20, shape: onDemandWrite},
+				{Update: &dynamodb.UpdateTableInput{BillingMode: ppr}, want: 20, shape: onDemandWrite},
 				{advance: time.Second, want: 40, shape: onDemandWrite},
-				{update: &dynamodb.UpdateTableInput{OnDemandThroughput: &types.OnDemandThroughput{MaxWriteRequestUnits: aws.Int64(3)}},
+				{Update: &dynamodb.UpdateTableInput{OnDemandThroughput: &types.OnDemandThroughput{MaxWriteRequestUnits: aws.Int64(3)}},
 					advance: time.Second, want: 3, shape: maxOnDemandWrite},
-				{update: &dynamodb.UpdateTableInput{BillingMode: types.BillingModeProvisioned,
+				{Update: &dynamodb.UpdateTableInput{BillingMode: types.BillingModeProvisioned,
 					ProvisionedThroughput: &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(1), WriteCapacityUnits: aws.Int64(2)}},
 					want: 2, shape: provisionedWrite},
 			},
@@ -199,8 +199,8 @@ func TestSDKThrottlingRules(t *testing.T) {
 			}
 			seq := 0
 			for i, in := range tt.instants {
-				if in.update != nil {
-					u := *in.update
+				if in.Update != nil {
+					u := *in.Update
 					u.TableName = aws.String("tbl")
 					if _, err := c.UpdateTable(ctx, &u); err != nil {
 						t.Fatalf("instant %d: UpdateTable: %v", i, err)

@@ -1,4 +1,4 @@
-package fakeservice
+package expr
 
 import (
 	"fmt"
@@ -8,10 +8,19 @@ import (
 	"github.com/throttlebench/throttlebench/fakeservice/wire"
 )
 
-// update is a parsed UpdateExpression: SET, REMOVE, ADD and DELETE actions
+// Update is a parsed UpdateExpression: SET, REMOVE, ADD and DELETE actions
 // on top-level attributes.
-type update struct {
+type Update struct {
 	actions []updateAction
+}
+
+// Paths returns the attributes the update's actions name, in order.
+func (u *Update) Paths() []string {
+	paths := make([]string, len(u.actions))
+	for i, a := range u.actions {
+		paths[i] = a.path
+	}
+	return paths
 }
 
 type updateAction struct {
@@ -36,19 +45,19 @@ type setOperand struct {
 	args []setOperand
 }
 
-// parseUpdate parses an UpdateExpression.
-func (c *exprContext) parseUpdate(expr string) (*update, error) {
+// ParseUpdate parses an UpdateExpression.
+func (c *Context) ParseUpdate(expr string) (*Update, error) {
 	p, err := c.parser("UpdateExpression", expr)
 	if err != nil {
 		return nil, err
 	}
-	u := &update{}
+	u := &Update{}
 	seen := map[string]bool{}
 	paths := map[string]string{} // attribute -> path as written
 	for p.peek().kind != tEOF {
 		t := p.next()
 		clause := strings.ToUpper(t.text)
-		if t.kind != tName || !contains([]string{"SET", "REMOVE", "ADD", "DELETE"}, clause) {
+		if t.kind != tName || !slices.Contains([]string{"SET", "REMOVE", "ADD", "DELETE"}, clause) {
 			p.pos--
 			return nil, p.syntax()
 		}
@@ -146,7 +155,7 @@ func (p *exprParser) setOperand() (setOperand, error) {
 	if t.kind == tName && p.toks[p.pos+1].kind == tLParen {
 		fn := strings.ToLower(t.text)
 		if fn != "if_not_exists" && fn != "list_append" {
-			if contains(reservedFunctions, fn) {
+			if slices.Contains(reservedFunctions, fn) {
 				return setOperand{}, wire.ValidationError("Invalid UpdateExpression: The function is not allowed to be used this way in an expression; function: " + t.text)
 			}
 			return setOperand{}, wire.ValidationError("Invalid UpdateExpression: Invalid function name; function: " + t.text)
@@ -227,10 +236,10 @@ func (v setValue) eval(old map[string]wire.Value) (wire.Value, error) {
 	return wire.NumberValue(n, s), nil
 }
 
-// apply returns the item after the update, evaluated against old (nil for
+// Apply returns the item after the update, evaluated against old (nil for
 // a new item, which then holds base, its key), and the attributes the
 // update named, for ReturnValues UPDATED_OLD and UPDATED_NEW.
-func (u *update) apply(old, base map[string]wire.Value) (map[string]wire.Value, []string, error) {
+func (u *Update) Apply(old, base map[string]wire.Value) (map[string]wire.Value, []string, error) {
 	if old == nil {
 		old = base
 	}

@@ -1,4 +1,4 @@
-package fakeservice
+package expr
 
 import (
 	"bytes"
@@ -20,20 +20,20 @@ import (
 // refused with a ValidationException that says so. Reserved words are not
 // checked.
 
-// exprContext holds a request's ExpressionAttributeNames and Values and
+// Context holds a request's ExpressionAttributeNames and Values and
 // which of them its expressions used, so that unused ones are refused as
 // DynamoDB refuses them.
-type exprContext struct {
+type Context struct {
 	names      map[string]string
 	values     map[string]wire.Value
 	usedNames  map[string]bool
 	usedValues map[string]bool
 }
 
-// newExprContext decodes a request's ExpressionAttributeNames and
+// NewContext decodes a request's ExpressionAttributeNames and
 // ExpressionAttributeValues. hasExpr says whether the request has any
 // expression: without one, either map is an error.
-func newExprContext(names map[string]string, rawValues map[string]json.RawMessage, hasExpr bool) (*exprContext, error) {
+func NewContext(names map[string]string, rawValues map[string]json.RawMessage, hasExpr bool) (*Context, error) {
 	switch {
 	case names != nil && !hasExpr:
 		return nil, wire.ValidationError("ExpressionAttributeNames can only be specified when using expressions")
@@ -58,11 +58,11 @@ func newExprContext(names map[string]string, rawValues map[string]json.RawMessag
 			return nil, wire.ValidationError("ExpressionAttributeNames contains invalid key: Syntax error; key: \"" + k + "\"")
 		}
 	}
-	return &exprContext{names: names, values: values, usedNames: map[string]bool{}, usedValues: map[string]bool{}}, nil
+	return &Context{names: names, values: values, usedNames: map[string]bool{}, usedValues: map[string]bool{}}, nil
 }
 
-// checkUnused refuses names or values no expression used.
-func (c *exprContext) checkUnused() error {
+// CheckUnused refuses names or values no expression used.
+func (c *Context) CheckUnused() error {
 	var unused []string
 	for k := range c.names {
 		if !c.usedNames[k] {
@@ -169,13 +169,13 @@ func near(s string, i int) string {
 
 // exprParser is a recursive-descent parser over one expression's tokens.
 type exprParser struct {
-	ctx  *exprContext
+	ctx  *Context
 	what string // "ConditionExpression", ... for messages
 	toks []token
 	pos  int
 }
 
-func (c *exprContext) parser(what, expr string) (*exprParser, error) {
+func (c *Context) parser(what, expr string) (*exprParser, error) {
 	if strings.TrimSpace(expr) == "" {
 		return nil, wire.ValidationError("Invalid " + what + ": The expression can not be empty;")
 	}
@@ -259,7 +259,7 @@ func (p *exprParser) path() (operand, error) {
 	var name string
 	switch t.kind {
 	case tName:
-		if contains(reservedFunctions, strings.ToLower(t.text)) || isKeyword(t.text) {
+		if slices.Contains(reservedFunctions, strings.ToLower(t.text)) || isKeyword(t.text) {
 			return operand{}, p.syntax()
 		}
 		name = t.text
@@ -320,17 +320,17 @@ const (
 	cFunc    // op(args...)
 )
 
-// cond is a parsed condition.
-type cond struct {
+// Condition is a parsed condition.
+type Condition struct {
 	kind condKind
 	op   string // comparator or lower-case function name
-	kids []*cond
+	kids []*Condition
 	args []operand
 }
 
-// parseCondition parses a ConditionExpression, FilterExpression or
+// ParseCondition parses a ConditionExpression, FilterExpression or
 // KeyConditionExpression.
-func (c *exprContext) parseCondition(what, expr string) (*cond, error) {
+func (c *Context) ParseCondition(what, expr string) (*Condition, error) {
 	p, err := c.parser(what, expr)
 	if err != nil {
 		return nil, err
@@ -342,35 +342,35 @@ func (c *exprContext) parseCondition(what, expr string) (*cond, error) {
 	return x, p.done()
 }
 
-func (p *exprParser) or() (*cond, error) {
+func (p *exprParser) or() (*Condition, error) {
 	x, err := p.and()
 	for err == nil && p.keyword("OR") {
-		var y *cond
+		var y *Condition
 		if y, err = p.and(); err == nil {
-			x = &cond{kind: cOr, kids: []*cond{x, y}}
+			x = &Condition{kind: cOr, kids: []*Condition{x, y}}
 		}
 	}
 	return x, err
 }
 
-func (p *exprParser) and() (*cond, error) {
+func (p *exprParser) and() (*Condition, error) {
 	x, err := p.not()
 	for err == nil && p.keyword("AND") {
-		var y *cond
+		var y *Condition
 		if y, err = p.not(); err == nil {
-			x = &cond{kind: cAnd, kids: []*cond{x, y}}
+			x = &Condition{kind: cAnd, kids: []*Condition{x, y}}
 		}
 	}
 	return x, err
 }
 
-func (p *exprParser) not() (*cond, error) {
+func (p *exprParser) not() (*Condition, error) {
 	if p.keyword("NOT") {
 		x, err := p.not()
 		if err != nil {
 			return nil, err
 		}
-		return &cond{kind: cNot, kids: []*cond{x}}, nil
+		return &Condition{kind: cNot, kids: []*Condition{x}}, nil
 	}
 	return p.primary()
 }
@@ -379,7 +379,7 @@ var condFunctions = map[string]int{ // name -> argument count
 	"attribute_exists": 1, "attribute_not_exists": 1, "attribute_type": 2, "begins_with": 2, "contains": 2,
 }
 
-func (p *exprParser) primary() (*cond, error) {
+func (p *exprParser) primary() (*Condition, error) {
 	t := p.peek()
 	if t.kind == tLParen {
 		p.pos++
@@ -393,13 +393,13 @@ func (p *exprParser) primary() (*cond, error) {
 		fn := strings.ToLower(t.text)
 		n, ok := condFunctions[fn]
 		if !ok {
-			if contains(reservedFunctions, fn) {
+			if slices.Contains(reservedFunctions, fn) {
 				return nil, wire.ValidationError("Invalid " + p.what + ": The function is not allowed to be used this way in an expression; function: " + t.text)
 			}
 			return nil, wire.ValidationError("Invalid " + p.what + ": Invalid function name; function: " + t.text)
 		}
 		p.pos += 2
-		x := &cond{kind: cFunc, op: fn}
+		x := &Condition{kind: cFunc, op: fn}
 		for i := range n {
 			if i > 0 {
 				if err := p.expect(tComma); err != nil {
@@ -431,7 +431,7 @@ func (p *exprParser) primary() (*cond, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &cond{kind: cCmp, op: op, args: []operand{a, b}}, nil
+		return &Condition{kind: cCmp, op: op, args: []operand{a, b}}, nil
 	case p.keyword("BETWEEN"):
 		lo, err := p.operand()
 		if err != nil {
@@ -445,17 +445,17 @@ func (p *exprParser) primary() (*cond, error) {
 			return nil, err
 		}
 		if !lo.isPath && !hi.isPath {
-			if c, ok := compareValues(lo.val, hi.val); ok && c > 0 {
+			if c, ok := CompareValues(lo.val, hi.val); ok && c > 0 {
 				return nil, wire.ValidationError(fmt.Sprintf("Invalid %s: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {%s}, upper bound operand: AttributeValue: {%s}",
 					p.what, describeValue(lo.val), describeValue(hi.val)))
 			}
 		}
-		return &cond{kind: cBetween, args: []operand{a, lo, hi}}, nil
+		return &Condition{kind: cBetween, args: []operand{a, lo, hi}}, nil
 	case p.keyword("IN"):
 		if err := p.expect(tLParen); err != nil {
 			return nil, err
 		}
-		x := &cond{kind: cIn, args: []operand{a}}
+		x := &Condition{kind: cIn, args: []operand{a}}
 		for {
 			o, err := p.operand()
 			if err != nil {
@@ -479,15 +479,15 @@ func describeValue(v wire.Value) string {
 	return strings.ReplaceAll(s, `"`, "")
 }
 
-// eval reports whether item (nil for none) satisfies the condition.
-func (x *cond) eval(item map[string]wire.Value) bool {
+// Eval reports whether item (nil for none) satisfies the condition.
+func (x *Condition) Eval(item map[string]wire.Value) bool {
 	switch x.kind {
 	case cAnd:
-		return x.kids[0].eval(item) && x.kids[1].eval(item)
+		return x.kids[0].Eval(item) && x.kids[1].Eval(item)
 	case cOr:
-		return x.kids[0].eval(item) || x.kids[1].eval(item)
+		return x.kids[0].Eval(item) || x.kids[1].Eval(item)
 	case cNot:
-		return !x.kids[0].eval(item)
+		return !x.kids[0].Eval(item)
 	case cCmp:
 		a, okA := x.args[0].get(item)
 		b, okB := x.args[1].get(item)
@@ -496,11 +496,11 @@ func (x *cond) eval(item map[string]wire.Value) bool {
 		}
 		switch x.op {
 		case "=":
-			return equalValues(a, b)
+			return EqualValues(a, b)
 		case "<>":
-			return !equalValues(a, b)
+			return !EqualValues(a, b)
 		}
-		c, ok := compareValues(a, b)
+		c, ok := CompareValues(a, b)
 		if !ok {
 			return false
 		}
@@ -521,8 +521,8 @@ func (x *cond) eval(item map[string]wire.Value) bool {
 		if !ok || !okLo || !okHi {
 			return false
 		}
-		c1, ok1 := compareValues(lo, v)
-		c2, ok2 := compareValues(v, hi)
+		c1, ok1 := CompareValues(lo, v)
+		c2, ok2 := CompareValues(v, hi)
 		return ok1 && ok2 && c1 <= 0 && c2 <= 0
 	case cIn:
 		v, ok := x.args[0].get(item)
@@ -530,7 +530,7 @@ func (x *cond) eval(item map[string]wire.Value) bool {
 			return false
 		}
 		for _, o := range x.args[1:] {
-			if w, ok := o.get(item); ok && equalValues(v, w) {
+			if w, ok := o.get(item); ok && EqualValues(v, w) {
 				return true
 			}
 		}
@@ -593,7 +593,7 @@ func containsValue(a, b wire.Value) bool {
 		}
 	case wire.TypeL:
 		for _, e := range a.List {
-			if equalValues(e, b) {
+			if EqualValues(e, b) {
 				return true
 			}
 		}
@@ -601,9 +601,9 @@ func containsValue(a, b wire.Value) bool {
 	return false
 }
 
-// equalValues reports whether a and b are the same DynamoDB value: numbers
+// EqualValues reports whether a and b are the same DynamoDB value: numbers
 // by value, sets regardless of order.
-func equalValues(a, b wire.Value) bool {
+func EqualValues(a, b wire.Value) bool {
 	if a.Type != b.Type {
 		return false
 	}
@@ -630,14 +630,14 @@ func equalValues(a, b wire.Value) bool {
 		}
 		return true
 	case wire.TypeL:
-		return slices.EqualFunc(a.List, b.List, equalValues)
+		return slices.EqualFunc(a.List, b.List, EqualValues)
 	case wire.TypeM:
 		if len(a.Map) != len(b.Map) {
 			return false
 		}
 		for k, v := range a.Map {
 			w, ok := b.Map[k]
-			if !ok || !equalValues(v, w) {
+			if !ok || !EqualValues(v, w) {
 				return false
 			}
 		}
@@ -666,9 +666,9 @@ func setKeys(v wire.Value) map[string]bool {
 	return out
 }
 
-// compareValues orders two scalars of the same type S, N or B; ok is false
+// CompareValues orders two scalars of the same type S, N or B; ok is false
 // for any other pair.
-func compareValues(a, b wire.Value) (c int, ok bool) {
+func CompareValues(a, b wire.Value) (c int, ok bool) {
 	if a.Type != b.Type {
 		return 0, false
 	}
@@ -685,9 +685,9 @@ func compareValues(a, b wire.Value) (c int, ok bool) {
 
 // ProjectionExpression.
 
-// parseProjection returns the top-level attribute names a
+// ParseProjection returns the top-level attribute names a
 // ProjectionExpression names.
-func (c *exprContext) parseProjection(expr string) ([]string, error) {
+func (c *Context) ParseProjection(expr string) ([]string, error) {
 	p, err := c.parser("ProjectionExpression", expr)
 	if err != nil {
 		return nil, err
@@ -705,4 +705,86 @@ func (c *exprContext) parseProjection(expr string) ([]string, error) {
 		p.pos++
 	}
 	return attrs, p.done()
+}
+
+// KeyCondition checks a parsed KeyConditionExpression against a key schema
+// (the partition key's name and type; the sort key's, or "" for none): an
+// equality on the partition key and at most one condition on the sort key.
+// It returns the partition key's value and the sort-key condition (nil for
+// none).
+func KeyCondition(c *Condition, hashName string, hashType wire.Type, rngName string, rngType wire.Type) (wire.Value, *Condition, error) {
+	var parts []*Condition
+	var flatten func(*Condition) error
+	flatten = func(c *Condition) error {
+		switch c.kind {
+		case cAnd:
+			if err := flatten(c.kids[0]); err != nil {
+				return err
+			}
+			return flatten(c.kids[1])
+		case cOr:
+			return wire.ValidationError("Invalid operator used in KeyConditionExpression: OR")
+		case cNot:
+			return wire.ValidationError("Invalid operator used in KeyConditionExpression: NOT")
+		case cIn:
+			return wire.ValidationError("Invalid operator used in KeyConditionExpression: IN")
+		case cFunc:
+			if c.op != "begins_with" {
+				return wire.ValidationError("Invalid operator used in KeyConditionExpression: " + c.op)
+			}
+		case cCmp:
+			if c.op == "<>" {
+				return wire.ValidationError("Unsupported operator used in KeyConditionExpression: <>")
+			}
+		}
+		parts = append(parts, c)
+		return nil
+	}
+	if err := flatten(c); err != nil {
+		return wire.Value{}, nil, err
+	}
+	if len(parts) > 2 {
+		return wire.Value{}, nil, wire.ValidationError("Conditions can be of length 1 or 2 only")
+	}
+	missing := func(hashCond *Condition) string {
+		if hashCond == nil || rngName == "" {
+			return hashName
+		}
+		return rngName
+	}
+	var hashCond, rngCond *Condition
+	for _, p := range parts {
+		if !p.args[0].isPath || slices.ContainsFunc(p.args[1:], func(o operand) bool { return o.isPath }) {
+			return wire.Value{}, nil, wire.ValidationError("Invalid condition in KeyConditionExpression: " + p.args[0].text + " must be an attribute and the other operands values")
+		}
+		switch {
+		case p.args[0].path == hashName && hashCond == nil:
+			hashCond = p
+		case rngName != "" && p.args[0].path == rngName && rngCond == nil:
+			rngCond = p
+		default:
+			return wire.Value{}, nil, wire.ValidationError("Query condition missed key schema element: " + missing(hashCond))
+		}
+	}
+	if hashCond == nil {
+		return wire.Value{}, nil, wire.ValidationError("Query condition missed key schema element: " + hashName)
+	}
+	if hashCond.kind != cCmp || hashCond.op != "=" {
+		return wire.Value{}, nil, wire.ValidationError("Query key condition not supported")
+	}
+	for _, p := range parts {
+		typ := hashType
+		if p == rngCond {
+			typ = rngType
+		}
+		for _, o := range p.args[1:] {
+			if o.val.Type != typ {
+				if p.kind == cFunc && typ == wire.TypeN {
+					return wire.Value{}, nil, wire.ValidationError("Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N")
+				}
+				return wire.Value{}, nil, wire.ValidationError("One or more parameter values were invalid: Condition parameter type does not match schema type")
+			}
+		}
+	}
+	return hashCond.args[1].val, rngCond, nil
 }
