@@ -34,7 +34,7 @@ func (b *batchThrottle) note(d Decision, arn string) {
 }
 
 // batchTables looks up every table a batch names, in name order.
-func (s *Server) batchTables(names []string) ([]*table, error) {
+func (s *DB) batchTables(names []string) ([]*table, error) {
 	slices.Sort(names)
 	ts := make([]*table, len(names))
 	for i, n := range names {
@@ -68,7 +68,7 @@ type batchWrite struct {
 	size int
 }
 
-func (s *Server) batchWriteItem(body []byte) (any, error) {
+func (s *DB) batchWriteItem(body []byte) (any, error) {
 	var in batchWriteInput
 	if err := decode(body, &in); err != nil {
 		return nil, err
@@ -214,7 +214,7 @@ type batchGet struct {
 	key itemKey
 }
 
-func (s *Server) batchGetItem(body []byte) (any, error) {
+func (s *DB) batchGetItem(body []byte) (any, error) {
 	var in batchGetInput
 	if err := decode(body, &in); err != nil {
 		return nil, err

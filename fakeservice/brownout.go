@@ -39,14 +39,14 @@ func newBrownouts(f *Faults, epoch time.Time) *brownouts {
 // apply brings every affected table's invisible consumer up to now.
 func (b *brownouts) apply(s *Server, now time.Time) {
 	if b.all {
-		s.tables.Range(func(_, v any) bool {
+		s.db.tables.Range(func(_, v any) bool {
 			b.applyTable(v.(*table), now)
 			return true
 		})
 		return
 	}
 	for _, name := range b.names {
-		if v, ok := s.tables.Load(name); ok {
+		if v, ok := s.db.tables.Load(name); ok {
 			b.applyTable(v.(*table), now)
 		}
 	}

@@ -24,7 +24,7 @@ import (
 
 // fastRequest is a request body parsed by the fast lane, ready to run.
 type fastRequest interface {
-	run(s *Server) (any, error)
+	run(s *DB) (any, error)
 }
 
 // parseFast parses body in one pass when target is an operation the fast lane
@@ -41,7 +41,7 @@ func parseFast(target string, body []byte) fastRequest {
 	return in
 }
 
-func (in *putItemInput) run(s *Server) (any, error) { return s.putItemDecoded(in) }
+func (in *putItemInput) run(s *DB) (any, error) { return s.putItemDecoded(in) }
 
 // parsePutItem parses a PutItem body into what decode and wire.DecodeItem would
 // make of it, or reports false (see the contract above).
@@ -181,7 +181,7 @@ func marshal(v any) ([]byte, error) {
 }
 
 // runOp runs op on body, or the request the fast lane parsed from it.
-func runOp(s *Server, op operation, body []byte, fast fastRequest) (any, error) {
+func runOp(s *DB, op operation, body []byte, fast fastRequest) (any, error) {
 	if fast != nil {
 		return fast.run(s)
 	}

@@ -65,7 +65,7 @@ type builder func(old storedItem, existed bool) (item map[string]wire.Value, siz
 // condition fails still costs the size of the existing item (1 unit if
 // none) and then fails with ConditionalCheckFailedException. A throttled
 // write changes nothing and costs nothing.
-func (s *Server) write(t *table, key itemKey, c *expr.Condition, returnOldOnFailure bool, build builder) (writeResult, error) {
+func (s *DB) write(t *table, key itemKey, c *expr.Condition, returnOldOnFailure bool, build builder) (writeResult, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.deleted {
@@ -118,7 +118,7 @@ type deleteItemInput struct {
 	ExpressionAttributeValues           map[string]json.RawMessage
 }
 
-func (s *Server) deleteItem(body []byte) (any, error) {
+func (s *DB) deleteItem(body []byte) (any, error) {
 	var in deleteItemInput
 	if err := decode(body, &in); err != nil {
 		return nil, err
@@ -183,7 +183,7 @@ type updateItemInput struct {
 	ExpressionAttributeValues           map[string]json.RawMessage
 }
 
-func (s *Server) updateItem(body []byte) (any, error) {
+func (s *DB) updateItem(body []byte) (any, error) {
 	var in updateItemInput
 	if err := decode(body, &in); err != nil {
 		return nil, err

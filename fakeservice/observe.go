@@ -423,7 +423,7 @@ func (o *observer) sampleLocked(s *Server, now time.Time) {
 		return
 	}
 	seen := make(map[*table]bool)
-	s.tables.Range(func(_, v any) bool {
+	s.db.tables.Range(func(_, v any) bool {
 		t := v.(*table)
 		seen[t] = true
 		ts := o.series[t]
@@ -516,7 +516,7 @@ func (s *Server) Report(seconds int) StatsReport {
 	}
 	rep := StatsReport{Time: now, Seconds: seconds, Tables: make(map[string]TableReport)}
 	sec := now.Unix()
-	s.tables.Range(func(k, v any) bool {
+	s.db.tables.Range(func(k, v any) bool {
 		t := v.(*table)
 		cur := t.snapshot()
 		info := f.capacityInfo(t, now)
@@ -661,7 +661,7 @@ func (f *front) writeMetrics(w io.Writer, now time.Time) error {
 	family("fakeservice_requests_total", "counter", "DynamoDB API requests answered, by operation and outcome (ok, or the error's name).", reqs)
 
 	var consumed, throttled, provisioned, scale, avail, burst []string
-	f.s.tables.Range(func(k, v any) bool {
+	f.s.db.tables.Range(func(k, v any) bool {
 		name, t := k.(string), v.(*table)
 		st := t.snapshot()
 		info := f.capacityInfo(t, now)

@@ -13,23 +13,23 @@ import (
 
 // operation handles one X-Amz-Target operation: it decodes body and returns
 // the value to answer as JSON, or an error (a *wire.Error for the client).
-type operation func(s *Server, body []byte) (any, error)
+type operation func(s *DB, body []byte) (any, error)
 
 // operations maps the operation name after "DynamoDB_20120810." to its handler.
 var operations = map[string]operation{
-	"CreateTable":    (*Server).createTable,
-	"DescribeTable":  (*Server).describeTable,
-	"DeleteTable":    (*Server).deleteTable,
-	"ListTables":     (*Server).listTables,
-	"UpdateTable":    (*Server).updateTable,
-	"PutItem":        (*Server).putItem,
-	"GetItem":        (*Server).getItem,
-	"DeleteItem":     (*Server).deleteItem,
-	"UpdateItem":     (*Server).updateItem,
-	"Query":          (*Server).query,
-	"Scan":           (*Server).scan,
-	"BatchWriteItem": (*Server).batchWriteItem,
-	"BatchGetItem":   (*Server).batchGetItem,
+	"CreateTable":    (*DB).createTable,
+	"DescribeTable":  (*DB).describeTable,
+	"DeleteTable":    (*DB).deleteTable,
+	"ListTables":     (*DB).listTables,
+	"UpdateTable":    (*DB).updateTable,
+	"PutItem":        (*DB).putItem,
+	"GetItem":        (*DB).getItem,
+	"DeleteItem":     (*DB).deleteItem,
+	"UpdateItem":     (*DB).updateItem,
+	"Query":          (*DB).query,
+	"Scan":           (*DB).scan,
+	"BatchWriteItem": (*DB).batchWriteItem,
+	"BatchGetItem":   (*DB).batchGetItem,
 }
 
 // decode unmarshals a request body that is known to be valid JSON; a value of
@@ -129,7 +129,7 @@ func consumed(mode *string, tableName string, _ Kind, n MilliUnits) *consumedCap
 var returnConsumedCapacityValues = []string{"INDEXES", "TOTAL", "NONE"}
 
 // lookup returns the table named name, or ResourceNotFoundException with msg.
-func (s *Server) lookup(name, msg string) (*table, error) {
+func (s *DB) lookup(name, msg string) (*table, error) {
 	v, ok := s.tables.Load(name)
 	if !ok {
 		return nil, wire.ResourceNotFoundError(msg)
@@ -183,7 +183,7 @@ func (o *onDemandThroughputInput) resolve(curRead, curWrite int64) (int64, int64
 	return curRead, curWrite
 }
 
-func (s *Server) createTable(body []byte) (any, error) {
+func (s *DB) createTable(body []byte) (any, error) {
 	var in createTableInput
 	if err := decode(body, &in); err != nil {
 		return nil, err
@@ -363,7 +363,7 @@ type tableNameInput struct {
 	TableName *string
 }
 
-func (s *Server) describeTable(body []byte) (any, error) {
+func (s *DB) describeTable(body []byte) (any, error) {
 	var in tableNameInput
 	if err := decode(body, &in); err != nil {
 		return nil, err
@@ -387,7 +387,7 @@ func (s *Server) describeTable(body []byte) (any, error) {
 
 // DeleteTable
 
-func (s *Server) deleteTable(body []byte) (any, error) {
+func (s *DB) deleteTable(body []byte) (any, error) {
 	var in tableNameInput
 	if err := decode(body, &in); err != nil {
 		return nil, err
@@ -422,7 +422,7 @@ type listTablesInput struct {
 
 const maxListTablesLimit = 100
 
-func (s *Server) listTables(body []byte) (any, error) {
+func (s *DB) listTables(body []byte) (any, error) {
 	var in listTablesInput
 	if err := decode(body, &in); err != nil {
 		return nil, err
@@ -485,7 +485,7 @@ type putItemInput struct {
 	item map[string]wire.Value
 }
 
-func (s *Server) putItem(body []byte) (any, error) {
+func (s *DB) putItem(body []byte) (any, error) {
 	var in putItemInput
 	if err := decode(body, &in); err != nil {
 		return nil, err
@@ -494,7 +494,7 @@ func (s *Server) putItem(body []byte) (any, error) {
 }
 
 // putItemDecoded runs a PutItem request decoded by putItem or parsePutItem.
-func (s *Server) putItemDecoded(in *putItemInput) (any, error) {
+func (s *DB) putItemDecoded(in *putItemInput) (any, error) {
 	var v validator
 	v.tableName("tableName", in.TableName, true)
 	v.notNull("item", in.Item == nil && in.item == nil)
@@ -555,7 +555,7 @@ type getItemInput struct {
 	ExpressionAttributeNames map[string]string
 }
 
-func (s *Server) getItem(body []byte) (any, error) {
+func (s *DB) getItem(body []byte) (any, error) {
 	var in getItemInput
 	if err := decode(body, &in); err != nil {
 		return nil, err

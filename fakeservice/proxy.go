@@ -144,12 +144,12 @@ func (p *proxy) pass(w http.ResponseWriter, r *http.Request, op string, body []b
 // know the table either and the request is best passed on for the
 // upstream to answer in its words.
 func (p *proxy) lookup(s *Server, r *http.Request, name string) (*table, *wire.Error, error) {
-	if v, ok := s.tables.Load(name); ok {
+	if v, ok := s.db.tables.Load(name); ok {
 		return v.(*table), nil, nil
 	}
 	p.adopt.Lock()
 	defer p.adopt.Unlock()
-	if v, ok := s.tables.Load(name); ok {
+	if v, ok := s.db.tables.Load(name); ok {
 		return v.(*table), nil, nil
 	}
 	req, _ := json.Marshal(tableNameInput{TableName: &name})
@@ -183,10 +183,10 @@ func (p *proxy) lookup(s *Server, r *http.Request, name string) (*table, *wire.E
 	if err != nil {
 		return nil, nil, err
 	}
-	if _, err := s.createTable(b); err != nil {
+	if _, err := s.db.createTable(b); err != nil {
 		return nil, asAPIError(err), nil
 	}
-	v, _ := s.tables.Load(name)
+	v, _ := s.db.tables.Load(name)
 	t, _ := v.(*table)
 	return t, nil, nil
 }
@@ -650,7 +650,7 @@ func (p *proxy) createTable(s *Server, w http.ResponseWriter, r *http.Request, b
 		return p.pass(w, r, op, body)
 	}
 	name := *in.TableName
-	if _, known := s.tables.Load(name); known {
+	if _, known := s.db.tables.Load(name); known {
 		// The upstream says whether it still exists; if it did not, the
 		// model's table was stale and is replaced.
 		a, err := p.forward(r, op, body)
@@ -658,21 +658,21 @@ func (p *proxy) createTable(s *Server, w http.ResponseWriter, r *http.Request, b
 			return err
 		}
 		if a.status == http.StatusOK {
-			s.dropTable(name)
-			_, _ = s.createTable(body)
+			s.db.dropTable(name)
+			_, _ = s.db.createTable(body)
 		}
 		writeResponse(w, a.status, a.body)
 		return nil
 	}
 	// The model first: its quotas, and what it does not model, are refused
 	// before the upstream creates anything.
-	if _, err := s.createTable(body); err != nil {
+	if _, err := s.db.createTable(body); err != nil {
 		writeError(w, asAPIError(err))
 		return nil
 	}
 	a, err := p.forward(r, op, body)
 	if err != nil || a.status != http.StatusOK {
-		s.dropTable(name)
+		s.db.dropTable(name)
 	}
 	if err != nil {
 		return err
@@ -693,24 +693,12 @@ func (p *proxy) mirrorAfter(s *Server, w http.ResponseWriter, r *http.Request, o
 	switch {
 	case in.TableName == nil:
 	case op == "DeleteTable" && (a.status == http.StatusOK || a.errorType() == "ResourceNotFoundException"):
-		s.dropTable(*in.TableName)
+		s.db.dropTable(*in.TableName)
 	case op == "UpdateTable" && a.status == http.StatusOK:
 		// The upstream accepted it; the model follows as far as it can.
-		_, _ = s.updateTable(body)
+		_, _ = s.db.updateTable(body)
 	}
 	writeResponse(w, a.status, a.body)
 	return nil
 }
 
-// dropTable removes a table from the model.
-func (s *Server) dropTable(name string) {
-	v, ok := s.tables.Load(name)
-	if !ok {
-		return
-	}
-	t := v.(*table)
-	t.mu.Lock()
-	t.deleted = true
-	t.mu.Unlock()
-	s.tables.CompareAndDelete(name, t)
-}

@@ -63,10 +63,10 @@ type readMany struct {
 	segments   int
 }
 
-func (s *Server) query(body []byte) (any, error) { return s.readMany(body, true) }
-func (s *Server) scan(body []byte) (any, error)  { return s.readMany(body, false) }
+func (s *DB) query(body []byte) (any, error) { return s.readMany(body, true) }
+func (s *DB) scan(body []byte) (any, error)  { return s.readMany(body, false) }
 
-func (s *Server) readMany(body []byte, isQuery bool) (any, error) {
+func (s *DB) readMany(body []byte, isQuery bool) (any, error) {
 	var in readManyInput
 	if err := decode(body, &in); err != nil {
 		return nil, err

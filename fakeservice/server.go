@@ -71,12 +71,10 @@ type Server struct {
 	now       func() time.Time
 	region    string
 	accountID string
-	model     Model
-	acct      *Account // account-level limit shared by the tables
+	db        *DB      // the tables and operations (store.go)
 	fr        *front   // faults, SigV4 and metrics around serveAPI (observe.go)
 	proxy     *proxy   // nil unless Options.Upstream is set (proxy.go)
 
-	tables sync.Map // table name -> *table
 
 	mu   sync.Mutex // guards srv and done, for Start and Close
 	srv  *http.Server
@@ -89,7 +87,6 @@ func New(opts Options) *Server {
 		now:       opts.Now,
 		region:    opts.Region,
 		accountID: opts.AccountID,
-		model:     opts.Model,
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -100,7 +97,7 @@ func New(opts Options) *Server {
 	if s.accountID == "" {
 		s.accountID = DefaultAccountID
 	}
-	s.acct = s.model.NewAccount(s.now())
+	s.db = newDB(s.now, s.region, s.accountID, opts.Model)
 	s.fr = newFront(s, opts)
 	if opts.Upstream != "" {
 		s.proxy = newProxy(opts.Upstream)
@@ -153,18 +150,6 @@ func (s *Server) Close() error {
 		return fmt.Errorf("fakeservice: close: %w", err)
 	}
 	return nil
-}
-
-// Stats returns the counters of every table that exists, by table name.
-// Counters start at zero when a table is created and go when it is deleted.
-// It is safe to call while requests are being served, and never blocks them.
-func (s *Server) Stats() map[string]TableStats {
-	out := make(map[string]TableStats)
-	s.tables.Range(func(k, v any) bool {
-		out[k.(string)] = v.(*table).snapshot()
-		return true
-	})
-	return out
 }
 
 // ServeHTTP answers one request: GET /metrics and GET /stats, else the fault
@@ -237,7 +222,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		writeError(w, wire.SerializationError(""))
 		return
 	}
-	out, err := runOp(s, op, body, fast)
+	out, err := runOp(s.db, op, body, fast)
 	if err != nil {
 		var ae *wire.Error
 		if !errors.As(err, &ae) {
@@ -263,3 +248,8 @@ func jsonContentType(ct string) bool {
 	mt, _, err := mime.ParseMediaType(ct)
 	return err == nil && (mt == "application/x-amz-json-1.0" || mt == "application/json")
 }
+
+// Stats returns the counters of every table that exists, by table name.
+// Counters start at zero when a table is created and go when it is deleted.
+// It is safe to call while requests are being served, and never blocks them.
+func (s *Server) Stats() map[string]TableStats { return s.db.Stats() }

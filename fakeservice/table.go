@@ -357,3 +357,29 @@ func (t *table) description(status string) *tableDescription {
 func epochSeconds(t time.Time) float64 {
 	return float64(t.UnixMilli()) / 1000
 }
+// dropTable removes a table from the model.
+func (s *DB) dropTable(name string) {
+	v, ok := s.tables.Load(name)
+	if !ok {
+		return
+	}
+	t := v.(*table)
+	t.mu.Lock()
+	t.deleted = true
+	t.mu.Unlock()
+	s.tables.CompareAndDelete(name, t)
+}
+
+// Stats returns the counters of every table that exists, by table name.
+// Counters start at zero when a table is created and go when it is deleted.
+// It is safe to call while requests are being served, and never blocks them.
+func (s *DB) Stats() map[string]TableStats {
+	out := make(map[string]TableStats)
+	s.tables.Range(func(k, v any) bool {
+		out[k.(string)] = v.(*table).snapshot()
+		return true
+	})
+	return out
+}
+
+

@@ -32,7 +32,7 @@ type updateTableInput struct {
 // OnDemandThroughput. Changes take effect at once (the table answers
 // UPDATING and is ACTIVE for the next request): the capacity state is
 // re-rated at now (see TableCapacity.SetProvisioned and SetOnDemand).
-func (s *Server) updateTable(body []byte) (any, error) {
+func (s *DB) updateTable(body []byte) (any, error) {
 	var in updateTableInput
 	if err := decode(body, &in); err != nil {
 		return nil, err
