@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/throttlebench/throttlebench/fakeservice/faults"
+	"github.com/throttlebench/throttlebench/fakeservice/store"
 )
 
 // brownouts applies Faults.Capacity to the server's tables at request time:
@@ -39,32 +40,32 @@ func newBrownouts(f *Faults, epoch time.Time) *brownouts {
 // apply brings every affected table's invisible consumer up to now.
 func (b *brownouts) apply(s *Server, now time.Time) {
 	if b.all {
-		s.db.tables.Range(func(_, v any) bool {
-			b.applyTable(v.(*table), now)
+		s.db.Each(func(t *store.Table) bool {
+			b.applyTable(t, now)
 			return true
 		})
 		return
 	}
 	for _, name := range b.names {
-		if v, ok := s.db.tables.Load(name); ok {
-			b.applyTable(v.(*table), now)
+		if t, ok := s.db.Lookup(name); ok {
+			b.applyTable(t, now)
 		}
 	}
 }
 
-func (b *brownouts) applyTable(t *table, now time.Time) {
+func (b *brownouts) applyTable(t *store.Table, now time.Time) {
 	v, ok := b.drains.Load(t)
 	if !ok {
-		v, _ = b.drains.LoadOrStore(t, b.faults.NewDrain(b.epoch, t.created, t.name))
+		v, _ = b.drains.LoadOrStore(t, b.faults.NewDrain(b.epoch, t.Created, t.Name))
 	}
 	d := v.(*faults.Drain)
 	if !d.Due(now) {
 		return // the common case: no lock taken
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.deleted || t.capacity.OnDemand() {
+	t.Mu.Lock()
+	defer t.Mu.Unlock()
+	if t.Deleted || t.Capacity.OnDemand() {
 		return
 	}
-	d.Apply(t.capacity, t.readUnits, t.writeUnits, now)
+	d.Apply(t.Capacity, t.ReadUnits, t.WriteUnits, now)
 }

@@ -2,161 +2,12 @@ package fakeservice
 
 import (
 	"bytes"
-	"encoding/json"
 	"io"
-	"math"
 	"net/http"
 	neturl "net/url"
-	"reflect"
-	"strings"
 	"testing"
 	"time"
-
-	"github.com/throttlebench/throttlebench/fakeservice/wire"
 )
-
-// putItemBodies are PutItem bodies of every shape: some the fast lane
-// takes, some it leaves to the general way.
-var putItemBodies = []string{
-	`{"TableName":"bench","Item":{"id":{"S":"key-0001"},"p":{"S":"` + strings.Repeat("x", 1015) + `"}}}`,
-	` { "TableName" : "t" , "Item" : { "id" : { "S" : "a" } } , "ReturnConsumedCapacity" : "TOTAL" } `,
-	"{\n\t\"TableName\":\"t\",\r\n\"Item\":{}}",
-	`{}`,
-	`{"Item":{}}`,
-	`{"TableName":"fuzz","Item":{"id":{"S":"a"},"n":{"N":"-1.5e3"},"l":{"L":[{"M":{"x":{"NS":["1","2"]}}},{"NULL":true}]},"b":{"BS":["AAE="]}},"ReturnConsumedCapacity":"INDEXES","ReturnValues":"ALL_OLD"}`,
-	`{"TableName":"od","Item":{"b":{"B":"AAE="},"s":{"SS":["a","a"]}}}`,
-	`{"TableName":"t","Item":{"a":{"BOOL":false},"b":{"BOOL":true},"c":{"NULL":true},"d":{"NULL":false}}}`,
-	`{"TableName":"t","Item":{"a":{"L":[]},"m":{"M":{}},"e":{"B":""}}}`,
-	`{"TableName":"t","Item":{"a":{"SS":[]}}}`,
-	`{"TableName":"t","Item":{"a":{"NS":["1","1.0"]}}}`,
-	`{"TableName":"t","Item":{"a":{"N":"x"}}}`,
-	`{"TableName":"t","Item":{"a":{"B":"!!"}}}`,
-	`{"TableName":"t","Item":{"a":{"S":"x","N":"1"}}}`,
-	`{"TableName":"t","Item":{"a":{"S":"x","N":null}}}`,
-	`{"TableName":"t","Item":{"a":{"S":"x"},"a":{"S":"y"}}}`,
-	`{"TableName":"t","TableName":"u","Item":{}}`,
-	`{"tablename":"t","Item":{}}`,
-	`{"TableName":"t","Item":{"\u0061":{"S":"x"}}}`,
-	`{"TableName":"t","Item":{"é":{"S":"ü"}}}`,
-	"{\"TableName\":\"t\",\"Item\":{\"a\":{\"S\":\"\xff\"}}}",
-	`{"TableName":"t","Item":{"id":{"S":5}}}`,
-	`{"TableName":"t","Item":null}`,
-	`{"TableName":null,"Item":{}}`,
-	`{"TableName":"t","Item":{},"ConditionExpression":"attribute_not_exists(id)"}`,
-	`{"TableName":"t","Item":{},"ExpressionAttributeNames":{"#a":"a"}}`,
-	`{"TableName":"t","Item":{}} x`,
-	`{"TableName":"t","Item":{},}`,
-	`{"TableName":"t","Item":{"a":{"L":[{"S":"x"},]}}}`,
-	`{"TableName":"t","Item":{"a":` + strings.Repeat(`{"L":[`, 40) + `{"S":"x"}` + strings.Repeat(`]}`, 40) + `}}`,
-	`[`,
-	`null`,
-	``,
-}
-
-// TestParsePutItem checks, body by body, that the fast lane either leaves a
-// body alone or decodes it exactly as the general way does.
-func TestParsePutItem(t *testing.T) {
-	taken := 0
-	for _, body := range putItemBodies {
-		if checkParsePutItem(t, []byte(body)) {
-			taken++
-		}
-	}
-	if taken < 8 {
-		t.Errorf("the fast lane took %d of %d bodies, want at least 8", taken, len(putItemBodies))
-	}
-}
-
-func FuzzParsePutItem(f *testing.F) {
-	for _, body := range putItemBodies {
-		f.Add([]byte(body))
-	}
-	f.Fuzz(func(t *testing.T, body []byte) { checkParsePutItem(t, body) })
-}
-
-// checkParsePutItem checks one body and reports whether the fast lane took it.
-func checkParsePutItem(t *testing.T, body []byte) bool {
-	t.Helper()
-	fast, ok := parsePutItem(body)
-	if !ok {
-		return false
-	}
-	if !json.Valid(body) {
-		t.Fatalf("fast lane took invalid JSON %q", body)
-	}
-	var slow putItemInput
-	if err := decode(body, &slow); err != nil {
-		t.Fatalf("fast lane took %q, which decode refuses: %v", body, err)
-	}
-	if (slow.Item == nil) != (fast.item == nil) {
-		t.Fatalf("%q: Item nil = %t, fast lane's nil = %t", body, slow.Item == nil, fast.item == nil)
-	}
-	if slow.Item != nil {
-		item, err := wire.DecodeItem(slow.Item)
-		if err != nil {
-			t.Fatalf("fast lane took %q, whose item decodeItem refuses: %v", body, err)
-		}
-		if !reflect.DeepEqual(item, fast.item) {
-			t.Fatalf("%q: fast lane item %#v, want %#v", body, fast.item, item)
-		}
-		if got, want := wire.ItemSize(fast.item), wire.ItemSize(item); got != want {
-			t.Fatalf("%q: item size %d, want %d", body, got, want)
-		}
-	}
-	slow.Item, fast.item = nil, nil
-	if !reflect.DeepEqual(*fast, slow) {
-		t.Fatalf("%q: fast lane decoded %+v, want %+v", body, *fast, slow)
-	}
-	return true
-}
-
-// TestParseFast checks which targets the fast lane takes.
-func TestParseFast(t *testing.T) {
-	body := []byte(`{"TableName":"t","Item":{}}`)
-	tests := []struct {
-		target string
-		want   bool
-	}{
-		{"DynamoDB_20120810.PutItem", true},
-		{"PutItem", false},
-		{"DynamoDB_20120810.GetItem", false},
-		{"DynamoDB_20120810.putitem", false},
-		{"", false},
-	}
-	for _, tt := range tests {
-		if got := parseFast(tt.target, body) != nil; got != tt.want {
-			t.Errorf("parseFast(%q) taken = %t, want %t", tt.target, got, tt.want)
-		}
-	}
-}
-
-// TestWriteOutputJSON checks that writeOutput encodes itself exactly as
-// json.Marshal does.
-func TestWriteOutputJSON(t *testing.T) {
-	units := []float64{0, 0.5, 1, 1.5, 2, 25, 1000.5, 12345678.5, 1e20, 1e21, 1e-6, 1e-7, -1, math.MaxFloat64}
-	var outs []writeOutput
-	outs = append(outs, writeOutput{}, writeOutput{Attributes: map[string]wire.Value{}},
-		writeOutput{Attributes: map[string]wire.Value{"a": {Type: wire.TypeS, Str: "x"}}},
-		writeOutput{ConsumedCapacity: &consumedCapacity{TableName: "a<b>&c"}})
-	for _, u := range units {
-		outs = append(outs,
-			writeOutput{ConsumedCapacity: &consumedCapacity{TableName: "bench.table_1-x", CapacityUnits: u}},
-			writeOutput{ConsumedCapacity: &consumedCapacity{TableName: "t", CapacityUnits: u, Table: &capacityUnits{CapacityUnits: u}}})
-	}
-	for _, o := range outs {
-		want, err := json.Marshal(o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := marshal(o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if string(got) != string(want) {
-			t.Errorf("marshal(%+v) = %s, want %s", o, got, want)
-		}
-	}
-}
 
 // TestNewRequestIDUnique checks that request IDs do not repeat.
 func TestNewRequestIDUnique(t *testing.T) {
@@ -173,38 +24,14 @@ func TestNewRequestIDUnique(t *testing.T) {
 	}
 }
 
-// BenchmarkParsePutItem compares the fast lane with the general way on the
-// body BenchmarkServeRatio sends.
-func BenchmarkParsePutItem(b *testing.B) {
-	body := []byte(putItemBodies[0])
-	b.Run("fast", func(b *testing.B) {
-		b.SetBytes(int64(len(body)))
-		for b.Loop() {
-			if _, ok := parsePutItem(body); !ok {
-				b.Fatal("not taken")
-			}
-		}
-	})
-	b.Run("general", func(b *testing.B) {
-		b.SetBytes(int64(len(body)))
-		for b.Loop() {
-			var in putItemInput
-			if !json.Valid(body) || decode(body, &in) != nil {
-				b.Fatal("refused")
-			}
-			if _, err := wire.DecodeItem(in.Item); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-}
-
 // discardWriter is a ResponseWriter that keeps nothing, so that
 // BenchmarkHandlerPutItem measures the handler alone.
 type discardWriter struct{ h http.Header }
 
-func (w *discardWriter) Header() http.Header         { return w.h }
-func (w *discardWriter) WriteHeader(int)             {}
+func (w *discardWriter) Header() http.Header { return w.h }
+
+func (w *discardWriter) WriteHeader(int) {}
+
 func (w *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
 
 // BenchmarkHandlerPutItem measures ServeHTTP alone, without the network, on

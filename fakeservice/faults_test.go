@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,8 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
-
-	"github.com/throttlebench/throttlebench/fakeservice/faults"
 )
 
 // TestBrownoutSDK offers twice a table's capacity through the SDK at fixed
@@ -180,17 +177,4 @@ func TestRetryAfterHeader(t *testing.T) {
 		t.Errorf("second put: %d, retry-after %q; want 400 and 250", r.StatusCode, r.Header.Get("x-amz-retry-after"))
 	}
 	_ = s
-}
-
-// The fault schedule accepts exactly the operations the server serves.
-func TestFaultOperationsAreServed(t *testing.T) {
-	var served []string
-	for name := range operations {
-		served = append(served, name)
-	}
-	slices.Sort(served)
-	named := slices.Sorted(slices.Values(faults.Operations))
-	if !slices.Equal(served, named) {
-		t.Errorf("faults.Operations = %v, the server serves %v", named, served)
-	}
 }

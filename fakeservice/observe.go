@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/throttlebench/throttlebench/fakeservice/store"
 	"github.com/throttlebench/throttlebench/fakeservice/wire"
 )
 
@@ -120,7 +121,7 @@ func (s *Server) front(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if f.authz != nil {
-		if name, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), targetPrefix); ok {
+		if name, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), wire.TargetPrefix); ok {
 			if ae := f.authz.authorize(r, name); ae != nil {
 				f.obs.count(op, errorName(ae.Type))
 				writeError(w, ae)
@@ -166,8 +167,8 @@ func dropConnection(w http.ResponseWriter) {
 // opLabel returns the operation named by an X-Amz-Target header, or
 // "unknown", so that metric labels stay a small fixed set.
 func opLabel(target string) string {
-	name, ok := strings.CutPrefix(target, targetPrefix)
-	if !ok || operations[name] == nil {
+	name, ok := strings.CutPrefix(target, wire.TargetPrefix)
+	if !ok || !store.Serves(name) {
 		return "unknown"
 	}
 	return name
@@ -284,7 +285,7 @@ type observer struct {
 	mu      sync.Mutex // guards the fields below
 	window  int
 	sampled int64 // second the counts since the last sample belong to
-	series  map[*table]*tableSeries
+	series  map[*store.Table]*tableSeries
 }
 
 type opCounters struct {
@@ -301,7 +302,7 @@ func (o *observer) init(window int, start time.Time) {
 	o.window = window
 	o.sampled = start.Unix()
 	o.lastSec.Store(start.Unix())
-	o.series = make(map[*table]*tableSeries)
+	o.series = make(map[*store.Table]*tableSeries)
 }
 
 // count adds one request of op with outcome.
@@ -367,7 +368,7 @@ func (o *observer) tick(s *Server, now time.Time) {
 
 // tableSeries is one table's per-second history: a ring of seconds.
 type tableSeries struct {
-	prev TableStats // cumulative counters at the last sample
+	prev store.TableStats // cumulative counters at the last sample
 	ring []secondSample
 	last secondSample // the latest capacity seen, for seconds without samples
 }
@@ -392,24 +393,24 @@ type tableCapacityInfo struct {
 }
 
 // capacityInfo reads t's capacity at now under its lock.
-func (f *front) capacityInfo(t *table, now time.Time) tableCapacityInfo {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	c := tableCapacityInfo{billing: t.billing, readUnits: t.readUnits, writeUnits: t.writeUnits, readScale: 1, writeScale: 1}
-	if t.deleted || t.capacity == nil {
+func (f *front) capacityInfo(t *store.Table, now time.Time) tableCapacityInfo {
+	t.Mu.Lock()
+	defer t.Mu.Unlock()
+	c := tableCapacityInfo{billing: t.Billing, readUnits: t.ReadUnits, writeUnits: t.WriteUnits, readScale: 1, writeScale: 1}
+	if t.Deleted || t.Capacity == nil {
 		return c
 	}
 	c.haveCapacity = true
-	c.onDemand = t.capacity.OnDemand()
+	c.onDemand = t.Capacity.OnDemand()
 	if !c.onDemand {
-		c.availRead = t.capacity.Available(now, Read)
-		c.availWrite = t.capacity.Available(now, Write)
-		c.burstRead = t.capacity.BurstCredit(now, Read)
-		c.burstWrite = t.capacity.BurstCredit(now, Write)
+		c.availRead = t.Capacity.Available(now, Read)
+		c.availWrite = t.Capacity.Available(now, Write)
+		c.burstRead = t.Capacity.BurstCredit(now, Read)
+		c.burstWrite = t.Capacity.BurstCredit(now, Write)
 	}
 	if f.faults != nil {
-		c.readScale = f.faults.CapacityScale(f.epoch, now, t.name, Read)
-		c.writeScale = f.faults.CapacityScale(f.epoch, now, t.name, Write)
+		c.readScale = f.faults.CapacityScale(f.epoch, now, t.Name, Read)
+		c.writeScale = f.faults.CapacityScale(f.epoch, now, t.Name, Write)
 	}
 	return c
 }
@@ -422,17 +423,16 @@ func (o *observer) sampleLocked(s *Server, now time.Time) {
 	if sec <= o.sampled {
 		return
 	}
-	seen := make(map[*table]bool)
-	s.db.tables.Range(func(_, v any) bool {
-		t := v.(*table)
+	seen := make(map[*store.Table]bool)
+	s.db.Each(func(t *store.Table) bool {
 		seen[t] = true
 		ts := o.series[t]
 		if ts == nil {
 			ts = &tableSeries{ring: make([]secondSample, o.window)}
 			o.series[t] = ts
 		}
-		cur := t.snapshot()
-		at := max(o.sampled, t.created.Unix())
+		cur := t.Snapshot()
+		at := max(o.sampled, t.Created.Unix())
 		slot := &ts.ring[int(at%int64(o.window))]
 		if slot.sec != at {
 			*slot = secondSample{sec: at}
@@ -516,9 +516,8 @@ func (s *Server) Report(seconds int) StatsReport {
 	}
 	rep := StatsReport{Time: now, Seconds: seconds, Tables: make(map[string]TableReport)}
 	sec := now.Unix()
-	s.db.tables.Range(func(k, v any) bool {
-		t := v.(*table)
-		cur := t.snapshot()
+	s.db.Each(func(t *store.Table) bool {
+		cur := t.Snapshot()
 		info := f.capacityInfo(t, now)
 		tr := TableReport{
 			BillingMode:           info.billing,
@@ -539,7 +538,7 @@ func (s *Server) Report(seconds int) StatsReport {
 		if last.billing == "" {
 			last = info
 		}
-		for at := max(sec-int64(seconds), t.created.Unix()); at < sec; at++ {
+		for at := max(sec-int64(seconds), t.Created.Unix()); at < sec; at++ {
 			e := SecondStats{Time: at}
 			if len(ts.ring) > 0 {
 				if slot := ts.ring[int(at%int64(len(ts.ring)))]; slot.sec == at {
@@ -563,7 +562,7 @@ func (s *Server) Report(seconds int) StatsReport {
 		e := partial.stats()
 		e.Partial = true
 		tr.Series = append(tr.Series, e)
-		rep.Tables[k.(string)] = tr
+		rep.Tables[t.Name] = tr
 		return true
 	})
 	return rep
@@ -583,7 +582,7 @@ func (x secondSample) stats() SecondStats {
 
 // effective returns the provisioned units in effect, scaled by a brownout.
 func (c tableCapacityInfo) effective() (read, write float64) {
-	if c.onDemand || c.billing == billingPayPerRequest {
+	if c.onDemand || c.billing == store.BillingPayPerRequest {
 		return 0, 0
 	}
 	return float64(c.readUnits) * c.readScale, float64(c.writeUnits) * c.writeScale
@@ -661,9 +660,9 @@ func (f *front) writeMetrics(w io.Writer, now time.Time) error {
 	family("fakeservice_requests_total", "counter", "DynamoDB API requests answered, by operation and outcome (ok, or the error's name).", reqs)
 
 	var consumed, throttled, provisioned, scale, avail, burst []string
-	f.s.db.tables.Range(func(k, v any) bool {
-		name, t := k.(string), v.(*table)
-		st := t.snapshot()
+	f.s.db.Each(func(t *store.Table) bool {
+		name := t.Name
+		st := t.Snapshot()
 		info := f.capacityInfo(t, now)
 		consumed = append(consumed,
 			sample("fakeservice_consumed_capacity_units_total", st.ConsumedReadUnits.Units(), "table", name, "kind", "read"),

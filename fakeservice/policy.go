@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 
+	"github.com/throttlebench/throttlebench/fakeservice/store"
 	"github.com/throttlebench/throttlebench/fakeservice/wire"
 )
 
@@ -73,16 +74,16 @@ func (a *authorizer) authorize(r *http.Request, op string) *wire.Error {
 	var resources []string
 	switch {
 	case op == "ListTables":
-		resources = []string{tableARN(a.region, a.account, "*")}
+		resources = []string{store.TableARN(a.region, a.account, "*")}
 	case in.RequestItems != nil:
 		for name := range in.RequestItems {
-			resources = append(resources, tableARN(a.region, a.account, name))
+			resources = append(resources, store.TableARN(a.region, a.account, name))
 		}
 		slices.Sort(resources)
 	case in.ResourceArn != nil:
 		resources = []string{*in.ResourceArn}
 	case in.TableName != nil:
-		resources = []string{tableARN(a.region, a.account, *in.TableName)}
+		resources = []string{store.TableARN(a.region, a.account, *in.TableName)}
 	}
 	actions := []string{"dynamodb:" + op}
 	if op == "CreateTable" && len(in.Tags) > 0 {

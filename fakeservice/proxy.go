@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/throttlebench/throttlebench/fakeservice/store"
 	"github.com/throttlebench/throttlebench/fakeservice/wire"
 )
 
@@ -86,7 +87,7 @@ func (p *proxy) forward(r *http.Request, op string, body []byte) (upstreamAnswer
 	for _, h := range hopHeaders {
 		req.Header.Del(h)
 	}
-	req.Header.Set("X-Amz-Target", targetPrefix+op)
+	req.Header.Set("X-Amz-Target", wire.TargetPrefix+op)
 	if req.Header.Get("Content-Type") == "" {
 		req.Header.Set("Content-Type", contentType)
 	}
@@ -143,16 +144,16 @@ func (p *proxy) pass(w http.ResponseWriter, r *http.Request, op string, body []b
 // is the model's refusal to mirror it; with neither, the upstream does not
 // know the table either and the request is best passed on for the
 // upstream to answer in its words.
-func (p *proxy) lookup(s *Server, r *http.Request, name string) (*table, *wire.Error, error) {
-	if v, ok := s.db.tables.Load(name); ok {
-		return v.(*table), nil, nil
+func (p *proxy) lookup(s *Server, r *http.Request, name string) (*store.Table, *wire.Error, error) {
+	if t, ok := s.db.Lookup(name); ok {
+		return t, nil, nil
 	}
 	p.adopt.Lock()
 	defer p.adopt.Unlock()
-	if v, ok := s.db.tables.Load(name); ok {
-		return v.(*table), nil, nil
+	if t, ok := s.db.Lookup(name); ok {
+		return t, nil, nil
 	}
-	req, _ := json.Marshal(tableNameInput{TableName: &name})
+	req, _ := json.Marshal(store.TableNameInput{TableName: &name})
 	a, err := p.forward(r, "DescribeTable", req)
 	if err != nil || a.status != http.StatusOK {
 		return nil, nil, err
@@ -161,8 +162,8 @@ func (p *proxy) lookup(s *Server, r *http.Request, name string) (*table, *wire.E
 		Table struct {
 			KeySchema             json.RawMessage
 			AttributeDefinitions  json.RawMessage
-			BillingModeSummary    *billingModeSummary
-			ProvisionedThroughput *provisionedThroughputDescription
+			BillingModeSummary    *store.BillingModeSummary
+			ProvisionedThroughput *store.ProvisionedThroughputDescription
 			OnDemandThroughput    json.RawMessage
 		}
 	}
@@ -171,9 +172,9 @@ func (p *proxy) lookup(s *Server, r *http.Request, name string) (*table, *wire.E
 	}
 	in := map[string]any{"TableName": name, "KeySchema": d.Table.KeySchema, "AttributeDefinitions": d.Table.AttributeDefinitions}
 	pt := d.Table.ProvisionedThroughput
-	if (d.Table.BillingModeSummary != nil && d.Table.BillingModeSummary.BillingMode == billingPayPerRequest) || pt == nil || pt.ReadCapacityUnits == 0 {
-		in["BillingMode"] = billingPayPerRequest
-		if present(d.Table.OnDemandThroughput) {
+	if (d.Table.BillingModeSummary != nil && d.Table.BillingModeSummary.BillingMode == store.BillingPayPerRequest) || pt == nil || pt.ReadCapacityUnits == 0 {
+		in["BillingMode"] = store.BillingPayPerRequest
+		if store.Present(d.Table.OnDemandThroughput) {
 			in["OnDemandThroughput"] = d.Table.OnDemandThroughput
 		}
 	} else {
@@ -183,11 +184,10 @@ func (p *proxy) lookup(s *Server, r *http.Request, name string) (*table, *wire.E
 	if err != nil {
 		return nil, nil, err
 	}
-	if _, err := s.db.createTable(b); err != nil {
+	if _, err := s.db.CreateTable(b); err != nil {
 		return nil, asAPIError(err), nil
 	}
-	v, _ := s.db.tables.Load(name)
-	t, _ := v.(*table)
+	t, _ := s.db.Lookup(name)
 	return t, nil, nil
 }
 
@@ -200,32 +200,27 @@ func asAPIError(err error) *wire.Error {
 }
 
 // charge asks the model for n of kind on t's partition key hash at now.
-func (p *proxy) charge(s *Server, t *table, kind Kind, hash string, n MilliUnits) Decision {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.deleted {
+func (p *proxy) charge(s *Server, t *store.Table, kind Kind, hash string, n MilliUnits) Decision {
+	t.Mu.Lock()
+	defer t.Mu.Unlock()
+	if t.Deleted {
 		return Decision{Admitted: true} // the upstream will say it is gone
 	}
-	return t.charge(s.now(), kind, hash, n)
+	return t.Charge(s.now(), kind, hash, n)
 }
 
 // debit takes the part of an admitted request's cost learnt from the
 // upstream's answer.
-func (p *proxy) debit(s *Server, t *table, kind Kind, hash string, n MilliUnits) {
+func (p *proxy) debit(s *Server, t *store.Table, kind Kind, hash string, n MilliUnits) {
 	if n <= 0 {
 		return
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.deleted {
+	t.Mu.Lock()
+	defer t.Mu.Unlock()
+	if t.Deleted {
 		return
 	}
-	t.capacity.Debit(s.now(), kind, hash, n)
-	if kind == Read {
-		t.stats.consumedRead.Add(int64(n))
-	} else {
-		t.stats.consumedWrite.Add(int64(n))
-	}
+	t.Debit(s.now(), kind, hash, n)
 }
 
 // askConsumed returns body asking for ReturnConsumedCapacity TOTAL, and
@@ -301,27 +296,27 @@ func (p *proxy) item(s *Server, w http.ResponseWriter, r *http.Request, op strin
 		if err != nil {
 			return p.pass(w, r, op, body)
 		}
-		k, err := t.keyOfItem(item)
+		k, err := t.KeyOfItem(item)
 		if err != nil {
 			return p.pass(w, r, op, body)
 		}
-		hash, est = k.hash, WriteCost(wire.ItemSize(item))
+		hash, est = k.Hash, WriteCost(wire.ItemSize(item))
 	case "GetItem", "UpdateItem", "DeleteItem":
 		key, err := wire.DecodeItem(in.Key)
 		if err != nil {
 			return p.pass(w, r, op, body)
 		}
-		k, err := t.keyOfKey(key)
+		k, err := t.KeyOfKey(key)
 		if err != nil {
 			return p.pass(w, r, op, body)
 		}
-		hash = k.hash
+		hash = k.Hash
 		if kind == Write {
 			est = WriteCost(0)
 		}
 	}
 	if d := p.charge(s, t, kind, hash, est); !d.Admitted {
-		writeError(w, wire.ThrottleError(d, t.arn))
+		writeError(w, wire.ThrottleError(d, t.ARN))
 		return nil
 	}
 	fwd, added := askConsumed(body, in.ReturnConsumedCapacity)
@@ -390,9 +385,9 @@ type batchItem struct {
 
 // batchTables resolves the tables a batch names, in name order; with a
 // nil slice the caller passes the request on (or answers refused).
-func (p *proxy) batchTables(s *Server, r *http.Request, names []string) ([]*table, *wire.Error, error) {
+func (p *proxy) batchTables(s *Server, r *http.Request, names []string) ([]*store.Table, *wire.Error, error) {
 	slices.Sort(names)
-	ts := make([]*table, len(names))
+	ts := make([]*store.Table, len(names))
 	for i, n := range names {
 		t, refused, err := p.lookup(s, r, n)
 		if err != nil || refused != nil || t == nil {
@@ -430,25 +425,25 @@ func (p *proxy) batchWrite(s *Server, w http.ResponseWriter, r *http.Request, bo
 	// will refuse costs nothing.
 	work := make([][]batchItem, len(tables))
 	for i, t := range tables {
-		for _, raw := range in.RequestItems[t.name] {
-			var wr writeRequest
+		for _, raw := range in.RequestItems[t.Name] {
+			var wr store.WriteRequest
 			if json.Unmarshal(raw, &wr) != nil {
 				return p.pass(w, r, op, body)
 			}
-			var k itemKey
+			var k store.Key
 			var err error
 			est := WriteCost(0)
 			switch {
 			case wr.PutRequest != nil && wr.DeleteRequest == nil:
 				var item map[string]wire.Value
 				if item, err = wire.DecodeItem(wr.PutRequest.Item); err == nil {
-					k, err = t.keyOfItem(item)
+					k, err = t.KeyOfItem(item)
 					est = WriteCost(wire.ItemSize(item))
 				}
 			case wr.DeleteRequest != nil && wr.PutRequest == nil:
 				var key map[string]wire.Value
 				if key, err = wire.DecodeItem(wr.DeleteRequest.Key); err == nil {
-					k, err = t.keyOfKey(key)
+					k, err = t.KeyOfKey(key)
 				}
 			default:
 				err = errors.New("not one of PutRequest or DeleteRequest")
@@ -456,26 +451,26 @@ func (p *proxy) batchWrite(s *Server, w http.ResponseWriter, r *http.Request, bo
 			if err != nil {
 				return p.pass(w, r, op, body)
 			}
-			work[i] = append(work[i], batchItem{raw: raw, hash: k.hash, est: est})
+			work[i] = append(work[i], batchItem{raw: raw, hash: k.Hash, est: est})
 		}
 	}
 	admitted := map[string][]json.RawMessage{}
 	left := map[string][]json.RawMessage{}
 	charged := map[string]MilliUnits{}
-	var first batchThrottle
+	var first store.BatchThrottle
 	for i, t := range tables {
 		for _, it := range work[i] {
 			if d := p.charge(s, t, Write, it.hash, it.est); d.Admitted {
-				admitted[t.name] = append(admitted[t.name], it.raw)
-				charged[t.name] += it.est
+				admitted[t.Name] = append(admitted[t.Name], it.raw)
+				charged[t.Name] += it.est
 			} else {
-				first.note(d, t.arn)
-				left[t.name] = append(left[t.name], it.raw)
+				first.Note(d, t.ARN)
+				left[t.Name] = append(left[t.Name], it.raw)
 			}
 		}
 	}
 	if len(admitted) == 0 {
-		writeError(w, wire.ThrottleError(first.d, first.arn))
+		writeError(w, wire.ThrottleError(first.D, first.ARN))
 		return nil
 	}
 	fwd, added := askConsumed(body, in.ReturnConsumedCapacity)
@@ -513,11 +508,11 @@ func (p *proxy) batchWrite(s *Server, w http.ResponseWriter, r *http.Request, bo
 
 // reconcile charges each table what the upstream reports it consumed
 // beyond what was charged at admission, on the table only.
-func (p *proxy) reconcile(s *Server, tables []*table, kind Kind, charged map[string]MilliUnits, used []tableCapacityUnits) {
+func (p *proxy) reconcile(s *Server, tables []*store.Table, kind Kind, charged map[string]MilliUnits, used []tableCapacityUnits) {
 	for _, c := range used {
 		for _, t := range tables {
-			if t.name == c.TableName {
-				p.debit(s, t, kind, "", milli(c.CapacityUnits)-charged[t.name])
+			if t.Name == c.TableName {
+				p.debit(s, t, kind, "", milli(c.CapacityUnits)-charged[t.Name])
 			}
 		}
 	}
@@ -526,7 +521,7 @@ func (p *proxy) reconcile(s *Server, tables []*table, kind Kind, charged map[str
 func (p *proxy) batchGet(s *Server, w http.ResponseWriter, r *http.Request, body []byte) error {
 	const op = "BatchGetItem"
 	var in struct {
-		RequestItems           map[string]*keysAndAttributes
+		RequestItems           map[string]*store.KeysAndAttributes
 		ReturnConsumedCapacity *string
 	}
 	if json.Unmarshal(body, &in) != nil || len(in.RequestItems) == 0 {
@@ -551,44 +546,44 @@ func (p *proxy) batchGet(s *Server, w http.ResponseWriter, r *http.Request, body
 	}
 	work := make([][]batchItem, len(tables))
 	for i, t := range tables {
-		ka := in.RequestItems[t.name]
+		ka := in.RequestItems[t.Name]
 		consistent := ka.ConsistentRead != nil && *ka.ConsistentRead
 		for _, raw := range ka.Keys {
 			key, err := wire.DecodeItem(raw)
 			if err != nil {
 				return p.pass(w, r, op, body)
 			}
-			k, err := t.keyOfKey(key)
+			k, err := t.KeyOfKey(key)
 			if err != nil {
 				return p.pass(w, r, op, body)
 			}
-			work[i] = append(work[i], batchItem{key: raw, hash: k.hash, est: ReadCost(0, consistent)})
+			work[i] = append(work[i], batchItem{key: raw, hash: k.Hash, est: ReadCost(0, consistent)})
 		}
 	}
-	admitted := map[string]*keysAndAttributes{}
-	left := map[string]*keysAndAttributes{}
+	admitted := map[string]*store.KeysAndAttributes{}
+	left := map[string]*store.KeysAndAttributes{}
 	charged := map[string]MilliUnits{}
-	var first batchThrottle
+	var first store.BatchThrottle
 	for i, t := range tables {
-		ka := in.RequestItems[t.name]
+		ka := in.RequestItems[t.Name]
 		for _, it := range work[i] {
 			to := admitted
 			if d := p.charge(s, t, Read, it.hash, it.est); d.Admitted {
-				charged[t.name] += it.est
+				charged[t.Name] += it.est
 			} else {
-				first.note(d, t.arn)
+				first.Note(d, t.ARN)
 				to = left
 			}
-			if to[t.name] == nil {
+			if to[t.Name] == nil {
 				cp := *ka
 				cp.Keys = nil
-				to[t.name] = &cp
+				to[t.Name] = &cp
 			}
-			to[t.name].Keys = append(to[t.name].Keys, it.key)
+			to[t.Name].Keys = append(to[t.Name].Keys, it.key)
 		}
 	}
 	if len(admitted) == 0 {
-		writeError(w, wire.ThrottleError(first.d, first.arn))
+		writeError(w, wire.ThrottleError(first.D, first.ARN))
 		return nil
 	}
 	fwd, added := askConsumed(body, in.ReturnConsumedCapacity)
@@ -602,7 +597,7 @@ func (p *proxy) batchGet(s *Server, w http.ResponseWriter, r *http.Request, body
 	if a.status == http.StatusOK {
 		var out struct {
 			Responses        map[string][]map[string]json.RawMessage
-			UnprocessedKeys  map[string]*keysAndAttributes
+			UnprocessedKeys  map[string]*store.KeysAndAttributes
 			ConsumedCapacity []tableCapacityUnits
 		}
 		_ = json.Unmarshal(a.body, &out)
@@ -610,18 +605,18 @@ func (p *proxy) batchGet(s *Server, w http.ResponseWriter, r *http.Request, body
 		if used == nil {
 			// No report: each item returned costs its size.
 			for _, t := range tables {
-				ka := in.RequestItems[t.name]
+				ka := in.RequestItems[t.Name]
 				consistent := ka.ConsistentRead != nil && *ka.ConsistentRead
-				u := charged[t.name]
-				for _, it := range out.Responses[t.name] {
+				u := charged[t.Name]
+				for _, it := range out.Responses[t.Name] {
 					u += ReadCost(rawItemSize(it), consistent) - ReadCost(0, consistent)
 				}
-				used = append(used, tableCapacityUnits{TableName: t.name, CapacityUnits: u.Units()})
+				used = append(used, tableCapacityUnits{TableName: t.Name, CapacityUnits: u.Units()})
 			}
 		}
 		p.reconcile(s, tables, Read, charged, used)
 		if out.UnprocessedKeys == nil {
-			out.UnprocessedKeys = map[string]*keysAndAttributes{}
+			out.UnprocessedKeys = map[string]*store.KeysAndAttributes{}
 		}
 		for name, ka := range left {
 			if prev := out.UnprocessedKeys[name]; prev != nil {
@@ -645,12 +640,12 @@ func (p *proxy) batchGet(s *Server, w http.ResponseWriter, r *http.Request, body
 // createTable mirrors a new table in the model, then creates it upstream.
 func (p *proxy) createTable(s *Server, w http.ResponseWriter, r *http.Request, body []byte) error {
 	const op = "CreateTable"
-	var in tableNameInput
+	var in store.TableNameInput
 	if json.Unmarshal(body, &in) != nil || in.TableName == nil {
 		return p.pass(w, r, op, body)
 	}
 	name := *in.TableName
-	if _, known := s.db.tables.Load(name); known {
+	if _, known := s.db.Lookup(name); known {
 		// The upstream says whether it still exists; if it did not, the
 		// model's table was stale and is replaced.
 		a, err := p.forward(r, op, body)
@@ -658,21 +653,21 @@ func (p *proxy) createTable(s *Server, w http.ResponseWriter, r *http.Request, b
 			return err
 		}
 		if a.status == http.StatusOK {
-			s.db.dropTable(name)
-			_, _ = s.db.createTable(body)
+			s.db.Drop(name)
+			_, _ = s.db.CreateTable(body)
 		}
 		writeResponse(w, a.status, a.body)
 		return nil
 	}
 	// The model first: its quotas, and what it does not model, are refused
 	// before the upstream creates anything.
-	if _, err := s.db.createTable(body); err != nil {
+	if _, err := s.db.CreateTable(body); err != nil {
 		writeError(w, asAPIError(err))
 		return nil
 	}
 	a, err := p.forward(r, op, body)
 	if err != nil || a.status != http.StatusOK {
-		s.db.dropTable(name)
+		s.db.Drop(name)
 	}
 	if err != nil {
 		return err
@@ -688,17 +683,16 @@ func (p *proxy) mirrorAfter(s *Server, w http.ResponseWriter, r *http.Request, o
 	if err != nil {
 		return err
 	}
-	var in tableNameInput
+	var in store.TableNameInput
 	_ = json.Unmarshal(body, &in)
 	switch {
 	case in.TableName == nil:
 	case op == "DeleteTable" && (a.status == http.StatusOK || a.errorType() == "ResourceNotFoundException"):
-		s.db.dropTable(*in.TableName)
+		s.db.Drop(*in.TableName)
 	case op == "UpdateTable" && a.status == http.StatusOK:
 		// The upstream accepted it; the model follows as far as it can.
-		_, _ = s.db.updateTable(body)
+		_, _ = s.db.UpdateTable(body)
 	}
 	writeResponse(w, a.status, a.body)
 	return nil
 }
-

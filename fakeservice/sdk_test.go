@@ -20,6 +20,7 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/logging"
 
+	"github.com/throttlebench/throttlebench/fakeservice/store"
 	"github.com/throttlebench/throttlebench/fakeservice/wire"
 )
 
@@ -383,11 +384,11 @@ func TestSDKThrottleError(t *testing.T) {
 		})
 	}
 	st := s.Stats()["tbl1"]
-	want := TableStats{
+	want := store.TableStats{
 		ConsumedReadUnits: Unit, ConsumedWriteUnits: Unit,
 		Reads: 1, Writes: 1, ThrottledReads: 1, ThrottledWrites: 1,
 		ThrottledReadUnits: Unit, ThrottledWriteUnits: Unit,
-		ReadThrottles: ReasonCounts{ProvisionedThroughput: 1}, WriteThrottles: ReasonCounts{ProvisionedThroughput: 1},
+		ReadThrottles: store.ReasonCounts{ProvisionedThroughput: 1}, WriteThrottles: store.ReasonCounts{ProvisionedThroughput: 1},
 	}
 	if st != want {
 		t.Errorf("Stats = %+v, want %+v", st, want)

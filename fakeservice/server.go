@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"net"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/throttlebench/throttlebench/fakeservice/store"
 	"github.com/throttlebench/throttlebench/fakeservice/wire"
 )
 
@@ -62,19 +64,15 @@ const (
 // Larger bodies are answered 413 with an empty body.
 const MaxRequestSize = 16 << 20
 
-// targetPrefix prefixes every X-Amz-Target the service answers.
-const targetPrefix = "DynamoDB_20120810."
-
 // Server is an in-memory DynamoDB-compatible service speaking the JSON 1.0
 // protocol. It is safe for concurrent use; see the package documentation.
 type Server struct {
 	now       func() time.Time
 	region    string
 	accountID string
-	db        *DB      // the tables and operations (store.go)
-	fr        *front   // faults, SigV4 and metrics around serveAPI (observe.go)
-	proxy     *proxy   // nil unless Options.Upstream is set (proxy.go)
-
+	db        *store.DB // the tables and operations (package store)
+	fr        *front    // faults, SigV4 and metrics around serveAPI (observe.go)
+	proxy     *proxy    // nil unless Options.Upstream is set (proxy.go)
 
 	mu   sync.Mutex // guards srv and done, for Start and Close
 	srv  *http.Server
@@ -97,7 +95,7 @@ func New(opts Options) *Server {
 	if s.accountID == "" {
 		s.accountID = DefaultAccountID
 	}
-	s.db = newDB(s.now, s.region, s.accountID, opts.Model)
+	s.db = store.New(store.Options{Now: s.now, Region: s.region, AccountID: s.accountID, Model: opts.Model})
 	s.fr = newFront(s, opts)
 	if opts.Upstream != "" {
 		s.proxy = newProxy(opts.Upstream)
@@ -199,18 +197,17 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	target := r.Header.Get("X-Amz-Target")
 	// The hot requests are parsed in one pass that also checks their syntax
 	// (fastpath.go); nil for the others, which are checked here.
-	fast := parseFast(target, body)
+	fast := store.ParseFast(target, body)
 	if len(body) > 0 && fast == nil && !json.Valid(body) {
 		writeError(w, wire.SerializationError(""))
 		return
 	}
-	name, ok := strings.CutPrefix(target, targetPrefix)
+	name, ok := strings.CutPrefix(target, wire.TargetPrefix)
 	if s.proxy != nil && ok && name != "" && len(body) > 0 {
 		s.proxy.serve(s, w, r, name, body)
 		return
 	}
-	op := operations[name]
-	if !ok || op == nil {
+	if !ok || !store.Serves(name) {
 		msg := ""
 		if ok && name != "" {
 			msg = "fakeservice does not implement " + name
@@ -222,7 +219,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		writeError(w, wire.SerializationError(""))
 		return
 	}
-	out, err := runOp(s.db, op, body, fast)
+	out, err := s.db.Do(name, body, fast)
 	if err != nil {
 		var ae *wire.Error
 		if !errors.As(err, &ae) {
@@ -231,7 +228,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		writeError(w, ae)
 		return
 	}
-	b, err := marshal(out)
+	b, err := store.Marshal(out)
 	if err != nil {
 		writeError(w, wire.InternalServerError())
 		return
@@ -252,4 +249,27 @@ func jsonContentType(ct string) bool {
 // Stats returns the counters of every table that exists, by table name.
 // Counters start at zero when a table is created and go when it is deleted.
 // It is safe to call while requests are being served, and never blocks them.
-func (s *Server) Stats() map[string]TableStats { return s.db.Stats() }
+func (s *Server) Stats() map[string]store.TableStats { return s.db.Stats() }
+
+// readBody reads r to the end, in one allocation when size (the request's
+// Content-Length, -1 if unknown) is right and not above 1 MiB (a client
+// announcing more must send it before it costs that much memory).
+func readBody(r io.Reader, size int64) ([]byte, error) {
+	if size <= 0 || size > 1<<20 {
+		return io.ReadAll(r)
+	}
+	b := make([]byte, 0, size+1) // +1: room to see EOF without growing
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err != nil {
+			if err == io.EOF {
+				err = nil
+			}
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // longer than announced: grow
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/throttlebench/throttlebench/fakeservice/store"
 	"github.com/throttlebench/throttlebench/fakeservice/wire"
 )
 
@@ -254,7 +255,7 @@ func TestSDKAdaptiveCapacity(t *testing.T) {
 			if shape := shapeOf(t, err); shape != keyRangeWrite {
 				t.Errorf("throttle %+v, want %+v", shape, keyRangeWrite)
 			}
-			if st := srv.Stats()["tbl"]; st.WriteThrottles != (ReasonCounts{KeyRangeThroughput: 1}) {
+			if st := srv.Stats()["tbl"]; st.WriteThrottles != (store.ReasonCounts{KeyRangeThroughput: 1}) {
 				t.Errorf("WriteThrottles = %+v, want one KeyRangeThroughput", st.WriteThrottles)
 			}
 		})

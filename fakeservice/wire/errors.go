@@ -8,6 +8,9 @@ import (
 	"github.com/throttlebench/throttlebench/fakeservice/throttle"
 )
 
+// TargetPrefix prefixes every X-Amz-Target the service answers.
+const TargetPrefix = "DynamoDB_20120810."
+
 // Error namespaces of the JSON 1.0 protocol's "__type" member.
 const (
 	NSDynamoDB = "com.amazonaws.dynamodb.v20120810#"

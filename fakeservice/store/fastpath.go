@@ -1,8 +1,7 @@
-package fakeservice
+package store
 
 import (
 	"encoding/json"
-	"io"
 	"math"
 	"strconv"
 
@@ -22,16 +21,16 @@ import (
 // decodes to exactly what the general way would have decoded
 // (FuzzParsePutItem checks both).
 
-// fastRequest is a request body parsed by the fast lane, ready to run.
-type fastRequest interface {
+// Request is a request body parsed by the fast lane, ready to run.
+type Request interface {
 	run(s *DB) (any, error)
 }
 
-// parseFast parses body in one pass when target is an operation the fast lane
+// ParseFast parses body in one pass when target is an operation the fast lane
 // takes and the body has the common shape; it returns nil otherwise. A
 // non-nil result also means that body is valid JSON.
-func parseFast(target string, body []byte) fastRequest {
-	if target != targetPrefix+"PutItem" {
+func ParseFast(target string, body []byte) Request {
+	if target != wire.TargetPrefix+"PutItem" {
 		return nil
 	}
 	in, ok := parsePutItem(body)
@@ -166,9 +165,9 @@ type jsonAppender interface {
 	appendJSON(b []byte) ([]byte, bool)
 }
 
-// marshal returns json.Marshal(v), taking v's own encoder when it has one.
+// Marshal returns json.Marshal(v), taking v's own encoder when it has one.
 // The result may be shared: callers must not modify it.
-func marshal(v any) ([]byte, error) {
+func Marshal(v any) ([]byte, error) {
 	if o, ok := v.(writeOutput); ok && o.ConsumedCapacity == nil && len(o.Attributes) == 0 {
 		return emptyObject[:len(emptyObject):len(emptyObject)], nil
 	}
@@ -178,35 +177,4 @@ func marshal(v any) ([]byte, error) {
 		}
 	}
 	return json.Marshal(v)
-}
-
-// runOp runs op on body, or the request the fast lane parsed from it.
-func runOp(s *DB, op operation, body []byte, fast fastRequest) (any, error) {
-	if fast != nil {
-		return fast.run(s)
-	}
-	return op(s, body)
-}
-
-// readBody reads r to the end, in one allocation when size (the request's
-// Content-Length, -1 if unknown) is right and not above 1 MiB (a client
-// announcing more must send it before it costs that much memory).
-func readBody(r io.Reader, size int64) ([]byte, error) {
-	if size <= 0 || size > 1<<20 {
-		return io.ReadAll(r)
-	}
-	b := make([]byte, 0, size+1) // +1: room to see EOF without growing
-	for {
-		n, err := r.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if err != nil {
-			if err == io.EOF {
-				err = nil
-			}
-			return b, err
-		}
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)] // longer than announced: grow
-		}
-	}
 }

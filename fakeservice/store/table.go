@@ -1,4 +1,4 @@
-package fakeservice
+package store
 
 import (
 	"fmt"
@@ -6,54 +6,55 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/throttlebench/throttlebench/fakeservice/throttle"
 	"github.com/throttlebench/throttlebench/fakeservice/wire"
 )
 
 // Billing modes.
 const (
-	billingProvisioned   = "PROVISIONED"
-	billingPayPerRequest = "PAY_PER_REQUEST"
+	BillingProvisioned   = "PROVISIONED"
+	BillingPayPerRequest = "PAY_PER_REQUEST"
 )
 
 // keyAttr is one attribute of a table's primary key.
 type keyAttr struct {
-	name string
+	Name string
 	typ  wire.Type // S, N or B
 }
 
-// itemKey identifies an item: the canonical forms of its partition and sort
+// Key identifies an item: the canonical forms of its partition and sort
 // key values (numbers are compared by value, so "1" and "1.0" are one key).
-type itemKey struct {
-	hash, rng string
+type Key struct {
+	Hash, rng string
 }
 
-// table is one table: its fixed definition, its items and its capacity
-// state. The key schema never changes after creation; mu guards the rest
+// Table is one table: its fixed definition, its items and its capacity
+// state. The key schema never changes after creation; Mu guards the rest
 // (billing mode and throughput change with UpdateTable), so tables never
 // contend with one another.
-type table struct {
-	name     string
-	arn      string
+type Table struct {
+	Name     string
+	ARN      string
 	id       string
-	created  time.Time
+	Created  time.Time
 	hash     keyAttr
 	rng      *keyAttr // nil for a partition-key-only table
 	attrDefs []attributeDefinition
 
-	mu          sync.Mutex
-	billing     string
-	readUnits   int64 // provisioned; 0 for PAY_PER_REQUEST
-	writeUnits  int64
+	Mu          sync.Mutex
+	Billing     string
+	ReadUnits   int64 // provisioned; 0 for PAY_PER_REQUEST
+	WriteUnits  int64
 	maxRead     int64 // OnDemandThroughput maximums; -1 for none
 	maxWrite    int64
 	lastPPR     time.Time // last switch to PAY_PER_REQUEST (or creation as one)
 	lastInc     time.Time // last provisioned increase, zero if none
 	lastDec     time.Time // last provisioned decrease, zero if none
-	deleted     bool
-	items       map[itemKey]storedItem
+	Deleted     bool
+	items       map[Key]storedItem
 	collections map[string]map[string]struct{} // partition key -> sort keys, for Query on a table with a sort key
 	bytes       int64                          // sum of stored item sizes
-	capacity    *TableCapacity
+	Capacity    *throttle.TableCapacity
 
 	stats tableCounters
 }
@@ -66,21 +67,21 @@ type storedItem struct {
 
 // put stores item under key, replacing old (size 0 when there was none).
 // The caller holds t.mu.
-func (t *table) put(key itemKey, item map[string]wire.Value, size int, old storedItem, existed bool) {
+func (t *Table) put(key Key, item map[string]wire.Value, size int, old storedItem, existed bool) {
 	t.items[key] = storedItem{attrs: item, size: size}
 	t.bytes += int64(size - old.size)
 	if t.rng != nil && !existed {
-		c := t.collections[key.hash]
+		c := t.collections[key.Hash]
 		if c == nil {
 			c = make(map[string]struct{})
-			t.collections[key.hash] = c
+			t.collections[key.Hash] = c
 		}
 		c[key.rng] = struct{}{}
 	}
 }
 
 // remove deletes the item under key, if any. The caller holds t.mu.
-func (t *table) remove(key itemKey) {
+func (t *Table) remove(key Key) {
 	old, ok := t.items[key]
 	if !ok {
 		return
@@ -88,10 +89,10 @@ func (t *table) remove(key itemKey) {
 	delete(t.items, key)
 	t.bytes -= int64(old.size)
 	if t.rng != nil {
-		c := t.collections[key.hash]
+		c := t.collections[key.Hash]
 		delete(c, key.rng)
 		if len(c) == 0 {
-			delete(t.collections, key.hash)
+			delete(t.collections, key.Hash)
 		}
 	}
 }
@@ -115,13 +116,13 @@ const (
 	numReasonKinds
 )
 
-func reasonKind(r Reason) int {
+func reasonKind(r throttle.Reason) int {
 	switch r {
-	case TableReadKeyRangeThroughputExceeded, TableWriteKeyRangeThroughputExceeded:
+	case throttle.TableReadKeyRangeThroughputExceeded, throttle.TableWriteKeyRangeThroughputExceeded:
 		return reasonKeyRange
-	case TableReadMaxOnDemandThroughputExceeded, TableWriteMaxOnDemandThroughputExceeded:
+	case throttle.TableReadMaxOnDemandThroughputExceeded, throttle.TableWriteMaxOnDemandThroughputExceeded:
 		return reasonMaxOnDemand
-	case TableReadAccountLimitExceeded, TableWriteAccountLimitExceeded:
+	case throttle.TableReadAccountLimitExceeded, throttle.TableWriteAccountLimitExceeded:
 		return reasonAccount
 	}
 	return reasonProvisioned
@@ -140,7 +141,7 @@ type ReasonCounts struct {
 type TableStats struct {
 	// ConsumedReadUnits and ConsumedWriteUnits are the capacity consumed by
 	// admitted requests. Throttled requests consume nothing.
-	ConsumedReadUnits, ConsumedWriteUnits MilliUnits
+	ConsumedReadUnits, ConsumedWriteUnits throttle.MilliUnits
 	// Reads and Writes count the admitted charges.
 	Reads, Writes int64
 	// ThrottledReads and ThrottledWrites count the throttled charges
@@ -148,7 +149,7 @@ type TableStats struct {
 	ThrottledReads, ThrottledWrites int64
 	// ThrottledReadUnits and ThrottledWriteUnits are the units the
 	// throttled charges asked for.
-	ThrottledReadUnits, ThrottledWriteUnits MilliUnits
+	ThrottledReadUnits, ThrottledWriteUnits throttle.MilliUnits
 	// ReadThrottles and WriteThrottles split the throttled charges by
 	// reason.
 	ReadThrottles, WriteThrottles ReasonCounts
@@ -157,7 +158,7 @@ type TableStats struct {
 // Served returns the number of item requests served: Reads + Writes.
 func (s TableStats) Served() int64 { return s.Reads + s.Writes }
 
-func (t *table) snapshot() TableStats {
+func (t *Table) Snapshot() TableStats {
 	c := &t.stats
 	counts := func(a *[numReasonKinds]atomic.Int64) ReasonCounts {
 		return ReasonCounts{
@@ -168,27 +169,27 @@ func (t *table) snapshot() TableStats {
 		}
 	}
 	return TableStats{
-		ConsumedReadUnits:   MilliUnits(c.consumedRead.Load()),
-		ConsumedWriteUnits:  MilliUnits(c.consumedWrite.Load()),
+		ConsumedReadUnits:   throttle.MilliUnits(c.consumedRead.Load()),
+		ConsumedWriteUnits:  throttle.MilliUnits(c.consumedWrite.Load()),
 		Reads:               c.reads.Load(),
 		Writes:              c.writes.Load(),
 		ThrottledReads:      c.throttledReads.Load(),
 		ThrottledWrites:     c.throttledWrites.Load(),
-		ThrottledReadUnits:  MilliUnits(c.throttledReadMU.Load()),
-		ThrottledWriteUnits: MilliUnits(c.throttledWriteMU.Load()),
+		ThrottledReadUnits:  throttle.MilliUnits(c.throttledReadMU.Load()),
+		ThrottledWriteUnits: throttle.MilliUnits(c.throttledWriteMU.Load()),
 		ReadThrottles:       counts(&c.readEvents),
 		WriteThrottles:      counts(&c.writeEvents),
 	}
 }
 
 // record counts one admitted or throttled charge of kind costing n.
-func (t *table) record(kind Kind, d Decision, n MilliUnits) {
+func (t *Table) record(kind throttle.Kind, d throttle.Decision, n throttle.MilliUnits) {
 	c := &t.stats
 	switch {
-	case kind == Read && d.Admitted:
+	case kind == throttle.Read && d.Admitted:
 		c.reads.Add(1)
 		c.consumedRead.Add(int64(n))
-	case kind == Read:
+	case kind == throttle.Read:
 		c.throttledReads.Add(1)
 		c.throttledReadMU.Add(int64(n))
 		c.readEvents[reasonKind(d.Reason)].Add(1)
@@ -202,16 +203,16 @@ func (t *table) record(kind Kind, d Decision, n MilliUnits) {
 	}
 }
 
-// charge asks the table's capacity for n of kind at now on partition key
+// Charge asks the table's capacity for n of kind at now on partition key
 // hash and records the outcome. The caller holds t.mu.
-func (t *table) charge(now time.Time, kind Kind, hash string, n MilliUnits) Decision {
-	d := t.capacity.ChargeKey(now, kind, hash, n)
+func (t *Table) Charge(now time.Time, kind throttle.Kind, hash string, n throttle.MilliUnits) throttle.Decision {
+	d := t.Capacity.ChargeKey(now, kind, hash, n)
 	t.record(kind, d, n)
 	return d
 }
 
-// tableARN returns arn:aws:dynamodb:REGION:ACCOUNT:table/NAME.
-func tableARN(region, account, name string) string {
+// TableARN returns arn:aws:dynamodb:REGION:ACCOUNT:table/NAME.
+func TableARN(region, account, name string) string {
 	return fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/%s", region, account, name)
 }
 
@@ -221,52 +222,52 @@ const (
 	maxRangeKeySize = 1024
 )
 
-// keyOfItem extracts the key of an item being written, with PutItem's
+// KeyOfItem extracts the key of an item being written, with PutItem's
 // messages.
-func (t *table) keyOfItem(item map[string]wire.Value) (itemKey, error) {
-	var k itemKey
+func (t *Table) KeyOfItem(item map[string]wire.Value) (Key, error) {
+	var k Key
 	var err error
-	if k.hash, err = itemKeyPart(item, t.hash, maxHashKeySize); err != nil {
-		return itemKey{}, err
+	if k.Hash, err = itemKeyPart(item, t.hash, maxHashKeySize); err != nil {
+		return Key{}, err
 	}
 	if t.rng != nil {
 		if k.rng, err = itemKeyPart(item, *t.rng, maxRangeKeySize); err != nil {
-			return itemKey{}, err
+			return Key{}, err
 		}
 	}
 	return k, nil
 }
 
 func itemKeyPart(item map[string]wire.Value, ka keyAttr, maxSize int) (string, error) {
-	v, ok := item[ka.name]
+	v, ok := item[ka.Name]
 	if !ok {
-		return "", wire.ValidationError("One or more parameter values were invalid: Missing the key " + ka.name + " in the item")
+		return "", wire.ValidationError("One or more parameter values were invalid: Missing the key " + ka.Name + " in the item")
 	}
 	if v.Type != ka.typ {
-		return "", wire.ValidationError(fmt.Sprintf("One or more parameter values were invalid: Type mismatch for key %s expected: %s actual: %s", ka.name, ka.typ, v.Type))
+		return "", wire.ValidationError(fmt.Sprintf("One or more parameter values were invalid: Type mismatch for key %s expected: %s actual: %s", ka.Name, ka.typ, v.Type))
 	}
 	return keyPart(v, ka, maxSize)
 }
 
-// keyOfKey extracts the key named by a GetItem Key: exactly the key
+// KeyOfKey extracts the key named by a GetItem Key: exactly the key
 // attributes, with the right types.
-func (t *table) keyOfKey(key map[string]wire.Value) (itemKey, error) {
+func (t *Table) KeyOfKey(key map[string]wire.Value) (Key, error) {
 	errSchema := wire.ValidationError("The provided key element does not match the schema")
 	want := 1
 	if t.rng != nil {
 		want = 2
 	}
 	if len(key) != want {
-		return itemKey{}, errSchema
+		return Key{}, errSchema
 	}
-	var k itemKey
+	var k Key
 	for i, ka := range []*keyAttr{&t.hash, t.rng} {
 		if ka == nil {
 			continue
 		}
-		v, ok := key[ka.name]
+		v, ok := key[ka.Name]
 		if !ok || v.Type != ka.typ {
-			return itemKey{}, errSchema
+			return Key{}, errSchema
 		}
 		maxSize := maxHashKeySize
 		if i == 1 {
@@ -274,10 +275,10 @@ func (t *table) keyOfKey(key map[string]wire.Value) (itemKey, error) {
 		}
 		s, err := keyPart(v, *ka, maxSize)
 		if err != nil {
-			return itemKey{}, err
+			return Key{}, err
 		}
 		if i == 0 {
-			k.hash = s
+			k.Hash = s
 		} else {
 			k.rng = s
 		}
@@ -291,12 +292,12 @@ func keyPart(v wire.Value, ka keyAttr, maxSize int) (string, error) {
 	switch v.Type {
 	case wire.TypeS:
 		if v.Str == "" {
-			return "", wire.ValidationError("One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: " + ka.name)
+			return "", wire.ValidationError("One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: " + ka.Name)
 		}
 		s = v.Str
 	case wire.TypeB:
 		if len(v.Bin) == 0 {
-			return "", wire.ValidationError("One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty binary value. Key: " + ka.name)
+			return "", wire.ValidationError("One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty binary value. Key: " + ka.Name)
 		}
 		s = string(v.Bin)
 	case wire.TypeN:
@@ -314,15 +315,15 @@ func keyPart(v wire.Value, ka keyAttr, maxSize int) (string, error) {
 
 // description returns the table's TableDescription with status.
 // The caller holds t.mu.
-func (t *table) description(status string) *tableDescription {
-	keySchema := []keySchemaElement{{AttributeName: t.hash.name, KeyType: "HASH"}}
+func (t *Table) description(status string) *tableDescription {
+	keySchema := []keySchemaElement{{AttributeName: t.hash.Name, KeyType: "HASH"}}
 	if t.rng != nil {
-		keySchema = append(keySchema, keySchemaElement{AttributeName: t.rng.name, KeyType: "RANGE"})
+		keySchema = append(keySchema, keySchemaElement{AttributeName: t.rng.Name, KeyType: "RANGE"})
 	}
-	created := epochSeconds(t.created)
+	created := epochSeconds(t.Created)
 	d := &tableDescription{
-		TableName:                 t.name,
-		TableArn:                  t.arn,
+		TableName:                 t.Name,
+		TableArn:                  t.ARN,
 		TableId:                   t.id,
 		TableStatus:               status,
 		CreationDateTime:          created,
@@ -331,11 +332,11 @@ func (t *table) description(status string) *tableDescription {
 		ItemCount:                 int64(len(t.items)),
 		TableSizeBytes:            t.bytes,
 		DeletionProtectionEnabled: false,
-		ProvisionedThroughput: provisionedThroughputDescription{
-			ReadCapacityUnits:  t.readUnits,
-			WriteCapacityUnits: t.writeUnits,
+		ProvisionedThroughput: ProvisionedThroughputDescription{
+			ReadCapacityUnits:  t.ReadUnits,
+			WriteCapacityUnits: t.WriteUnits,
 		},
-		BillingModeSummary: billingModeSummary{BillingMode: t.billing},
+		BillingModeSummary: BillingModeSummary{BillingMode: t.Billing},
 	}
 	if !t.lastInc.IsZero() {
 		d.ProvisionedThroughput.LastIncreaseDateTime = epochSeconds(t.lastInc)
@@ -346,7 +347,7 @@ func (t *table) description(status string) *tableDescription {
 	if !t.lastPPR.IsZero() {
 		d.BillingModeSummary.LastUpdateToPayPerRequestDateTime = epochSeconds(t.lastPPR)
 	}
-	if t.billing == billingPayPerRequest {
+	if t.Billing == BillingPayPerRequest {
 		d.OnDemandThroughput = &onDemandThroughput{MaxReadRequestUnits: t.maxRead, MaxWriteRequestUnits: t.maxWrite}
 	}
 	return d
@@ -357,16 +358,17 @@ func (t *table) description(status string) *tableDescription {
 func epochSeconds(t time.Time) float64 {
 	return float64(t.UnixMilli()) / 1000
 }
-// dropTable removes a table from the model.
-func (s *DB) dropTable(name string) {
+
+// Drop removes a table from the model.
+func (s *DB) Drop(name string) {
 	v, ok := s.tables.Load(name)
 	if !ok {
 		return
 	}
-	t := v.(*table)
-	t.mu.Lock()
-	t.deleted = true
-	t.mu.Unlock()
+	t := v.(*Table)
+	t.Mu.Lock()
+	t.Deleted = true
+	t.Mu.Unlock()
 	s.tables.CompareAndDelete(name, t)
 }
 
@@ -376,10 +378,20 @@ func (s *DB) dropTable(name string) {
 func (s *DB) Stats() map[string]TableStats {
 	out := make(map[string]TableStats)
 	s.tables.Range(func(k, v any) bool {
-		out[k.(string)] = v.(*table).snapshot()
+		out[k.(string)] = v.(*Table).Snapshot()
 		return true
 	})
 	return out
 }
 
-
+// Debit takes n milli-units of kind on the partition key hash at now
+// without asking (the part of a request's cost learnt after it was served)
+// and counts them as consumed. The caller holds t.mu.
+func (t *Table) Debit(now time.Time, kind throttle.Kind, hash string, n throttle.MilliUnits) {
+	t.Capacity.Debit(now, kind, hash, n)
+	if kind == throttle.Read {
+		t.stats.consumedRead.Add(int64(n))
+	} else {
+		t.stats.consumedWrite.Add(int64(n))
+	}
+}

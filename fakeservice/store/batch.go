@@ -1,10 +1,11 @@
-package fakeservice
+package store
 
 import (
 	"encoding/json"
 	"fmt"
 	"slices"
 
+	"github.com/throttlebench/throttlebench/fakeservice/throttle"
 	"github.com/throttlebench/throttlebench/fakeservice/wire"
 )
 
@@ -20,23 +21,23 @@ const (
 	MaxBatchGetResponse = 16 << 20
 )
 
-// batchThrottle remembers the first throttle of a batch, which is the
+// BatchThrottle remembers the first throttle of a batch, which is the
 // call's error when no item at all could be processed.
-type batchThrottle struct {
-	d   Decision
-	arn string
+type BatchThrottle struct {
+	D   throttle.Decision
+	ARN string
 }
 
-func (b *batchThrottle) note(d Decision, arn string) {
-	if b.arn == "" {
-		b.d, b.arn = d, arn
+func (b *BatchThrottle) Note(d throttle.Decision, arn string) {
+	if b.ARN == "" {
+		b.D, b.ARN = d, arn
 	}
 }
 
 // batchTables looks up every table a batch names, in name order.
-func (s *DB) batchTables(names []string) ([]*table, error) {
+func (s *DB) batchTables(names []string) ([]*Table, error) {
 	slices.Sort(names)
-	ts := make([]*table, len(names))
+	ts := make([]*Table, len(names))
 	for i, n := range names {
 		t, err := s.lookup(n, "Requested resource not found")
 		if err != nil {
@@ -55,7 +56,7 @@ type batchWriteInput struct {
 	ReturnItemCollectionMetrics *string
 }
 
-type writeRequest struct {
+type WriteRequest struct {
 	PutRequest    *struct{ Item map[string]json.RawMessage }
 	DeleteRequest *struct{ Key map[string]json.RawMessage }
 }
@@ -63,7 +64,7 @@ type writeRequest struct {
 // batchWrite is one validated request of a BatchWriteItem.
 type batchWrite struct {
 	raw  json.RawMessage
-	key  itemKey
+	key  Key
 	item map[string]wire.Value // nil for a delete
 	size int
 }
@@ -105,9 +106,9 @@ func (s *DB) batchWriteItem(body []byte) (any, error) {
 	// Validate the whole batch before writing anything.
 	work := make([][]batchWrite, len(tables))
 	for i, t := range tables {
-		seen := make(map[itemKey]bool, len(in.RequestItems[t.name]))
-		for _, raw := range in.RequestItems[t.name] {
-			var r writeRequest
+		seen := make(map[Key]bool, len(in.RequestItems[t.Name]))
+		for _, raw := range in.RequestItems[t.Name] {
+			var r WriteRequest
 			if err := decode(raw, &r); err != nil {
 				return nil, err
 			}
@@ -117,28 +118,28 @@ func (s *DB) batchWriteItem(body []byte) (any, error) {
 				return nil, wire.ValidationError("Supplied WriteRequest must contain exactly one of PutRequest or DeleteRequest")
 			case r.PutRequest != nil:
 				if r.PutRequest.Item == nil {
-					return nil, wire.ValidationError("1 validation error detected: Value null at 'requestItems." + t.name + ".member.putRequest.item' failed to satisfy constraint: Member must not be null")
+					return nil, wire.ValidationError("1 validation error detected: Value null at 'requestItems." + t.Name + ".member.putRequest.item' failed to satisfy constraint: Member must not be null")
 				}
 				item, err := wire.DecodeItem(r.PutRequest.Item)
 				if err != nil {
 					return nil, err
 				}
-				if w.size = wire.ItemSize(item); w.size > MaxItemSize {
+				if w.size = wire.ItemSize(item); w.size > throttle.MaxItemSize {
 					return nil, wire.ValidationError("Item size has exceeded the maximum allowed size")
 				}
-				if w.key, err = t.keyOfItem(item); err != nil {
+				if w.key, err = t.KeyOfItem(item); err != nil {
 					return nil, err
 				}
 				w.item = item
 			default:
 				if r.DeleteRequest.Key == nil {
-					return nil, wire.ValidationError("1 validation error detected: Value null at 'requestItems." + t.name + ".member.deleteRequest.key' failed to satisfy constraint: Member must not be null")
+					return nil, wire.ValidationError("1 validation error detected: Value null at 'requestItems." + t.Name + ".member.deleteRequest.key' failed to satisfy constraint: Member must not be null")
 				}
 				key, err := wire.DecodeItem(r.DeleteRequest.Key)
 				if err != nil {
 					return nil, err
 				}
-				if w.key, err = t.keyOfKey(key); err != nil {
+				if w.key, err = t.KeyOfKey(key); err != nil {
 					return nil, err
 				}
 			}
@@ -152,23 +153,23 @@ func (s *DB) batchWriteItem(body []byte) (any, error) {
 
 	unprocessed := map[string][]json.RawMessage{}
 	var caps []*consumedCapacity
-	var first batchThrottle
+	var first BatchThrottle
 	processed := 0
 	for i, t := range tables {
-		var used MilliUnits
-		t.mu.Lock()
-		if t.deleted {
-			t.mu.Unlock()
+		var used throttle.MilliUnits
+		t.Mu.Lock()
+		if t.Deleted {
+			t.Mu.Unlock()
 			return nil, wire.ResourceNotFoundError("Requested resource not found")
 		}
 		now := s.now()
 		for _, w := range work[i] {
 			old, existed := t.items[w.key]
-			cost := WriteCost(max(w.size, old.size)) // a delete: the deleted item, 1 if none
-			d := t.charge(now, Write, w.key.hash, cost)
+			cost := throttle.WriteCost(max(w.size, old.size)) // a delete: the deleted item, 1 if none
+			d := t.Charge(now, throttle.Write, w.key.Hash, cost)
 			if !d.Admitted {
-				first.note(d, t.arn)
-				unprocessed[t.name] = append(unprocessed[t.name], w.raw)
+				first.Note(d, t.ARN)
+				unprocessed[t.Name] = append(unprocessed[t.Name], w.raw)
 				continue
 			}
 			processed++
@@ -179,13 +180,13 @@ func (s *DB) batchWriteItem(body []byte) (any, error) {
 				t.put(w.key, w.item, w.size, old, existed)
 			}
 		}
-		t.mu.Unlock()
-		if c := consumed(in.ReturnConsumedCapacity, t.name, Write, used); c != nil {
+		t.Mu.Unlock()
+		if c := consumed(in.ReturnConsumedCapacity, t.Name, throttle.Write, used); c != nil {
 			caps = append(caps, c)
 		}
 	}
 	if processed == 0 {
-		return nil, wire.ThrottleError(first.d, first.arn)
+		return nil, wire.ThrottleError(first.D, first.ARN)
 	}
 	return struct {
 		UnprocessedItems map[string][]json.RawMessage
@@ -195,7 +196,7 @@ func (s *DB) batchWriteItem(body []byte) (any, error) {
 
 // BatchGetItem
 
-type keysAndAttributes struct {
+type KeysAndAttributes struct {
 	Keys                     []map[string]json.RawMessage
 	ConsistentRead           *bool             `json:",omitempty"`
 	ProjectionExpression     *string           `json:",omitempty"`
@@ -204,14 +205,14 @@ type keysAndAttributes struct {
 }
 
 type batchGetInput struct {
-	RequestItems           map[string]*keysAndAttributes
+	RequestItems           map[string]*KeysAndAttributes
 	ReturnConsumedCapacity *string
 }
 
 // batchGet is one validated key of a BatchGetItem.
 type batchGet struct {
 	raw map[string]json.RawMessage
-	key itemKey
+	key Key
 }
 
 func (s *DB) batchGetItem(body []byte) (any, error) {
@@ -261,17 +262,17 @@ func (s *DB) batchGetItem(body []byte) (any, error) {
 	work := make([][]batchGet, len(tables))
 	attrs := make([][]string, len(tables))
 	for i, t := range tables {
-		ka := in.RequestItems[t.name]
+		ka := in.RequestItems[t.Name]
 		if attrs[i], err = projection(ka.AttributesToGet, ka.ProjectionExpression, ka.ExpressionAttributeNames); err != nil {
 			return nil, err
 		}
-		seen := make(map[itemKey]bool, len(ka.Keys))
+		seen := make(map[Key]bool, len(ka.Keys))
 		for _, raw := range ka.Keys {
 			key, err := wire.DecodeItem(raw)
 			if err != nil {
 				return nil, err
 			}
-			k, err := t.keyOfKey(key)
+			k, err := t.KeyOfKey(key)
 			if err != nil {
 				return nil, err
 			}
@@ -284,19 +285,19 @@ func (s *DB) batchGetItem(body []byte) (any, error) {
 	}
 
 	responses := make(map[string][]map[string]wire.Value, len(tables))
-	unprocessed := map[string]*keysAndAttributes{}
+	unprocessed := map[string]*KeysAndAttributes{}
 	var caps []*consumedCapacity
-	var first batchThrottle
+	var first BatchThrottle
 	processed, returned := 0, 0
 	for i, t := range tables {
-		ka := in.RequestItems[t.name]
+		ka := in.RequestItems[t.Name]
 		consistent := ka.ConsistentRead != nil && *ka.ConsistentRead
-		var used MilliUnits
+		var used throttle.MilliUnits
 		items := []map[string]wire.Value{}
 		var left []map[string]json.RawMessage
-		t.mu.Lock()
-		if t.deleted {
-			t.mu.Unlock()
+		t.Mu.Lock()
+		if t.Deleted {
+			t.Mu.Unlock()
 			return nil, wire.ResourceNotFoundError("Requested resource not found")
 		}
 		now := s.now()
@@ -306,10 +307,10 @@ func (s *DB) batchGetItem(body []byte) (any, error) {
 				left = append(left, g.raw)
 				continue
 			}
-			cost := ReadCost(it.size, consistent)
-			d := t.charge(now, Read, g.key.hash, cost)
+			cost := throttle.ReadCost(it.size, consistent)
+			d := t.Charge(now, throttle.Read, g.key.Hash, cost)
 			if !d.Admitted {
-				first.note(d, t.arn)
+				first.Note(d, t.ARN)
 				left = append(left, g.raw)
 				continue
 			}
@@ -320,23 +321,23 @@ func (s *DB) batchGetItem(body []byte) (any, error) {
 				items = append(items, project(it.attrs, attrs[i]))
 			}
 		}
-		t.mu.Unlock()
-		responses[t.name] = items
+		t.Mu.Unlock()
+		responses[t.Name] = items
 		if left != nil {
-			unprocessed[t.name] = &keysAndAttributes{Keys: left, ConsistentRead: ka.ConsistentRead,
+			unprocessed[t.Name] = &KeysAndAttributes{Keys: left, ConsistentRead: ka.ConsistentRead,
 				ProjectionExpression: ka.ProjectionExpression, ExpressionAttributeNames: ka.ExpressionAttributeNames,
 				AttributesToGet: ka.AttributesToGet}
 		}
-		if c := consumed(in.ReturnConsumedCapacity, t.name, Read, used); c != nil {
+		if c := consumed(in.ReturnConsumedCapacity, t.Name, throttle.Read, used); c != nil {
 			caps = append(caps, c)
 		}
 	}
-	if processed == 0 && first.arn != "" {
-		return nil, wire.ThrottleError(first.d, first.arn)
+	if processed == 0 && first.ARN != "" {
+		return nil, wire.ThrottleError(first.D, first.ARN)
 	}
 	return struct {
 		Responses        map[string][]map[string]wire.Value
-		UnprocessedKeys  map[string]*keysAndAttributes
+		UnprocessedKeys  map[string]*KeysAndAttributes
 		ConsumedCapacity []*consumedCapacity `json:",omitempty"`
 	}{responses, unprocessed, caps}, nil
 }

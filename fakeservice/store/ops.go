@@ -1,4 +1,4 @@
-package fakeservice
+package store
 
 import (
 	"encoding/json"
@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/throttlebench/throttlebench/fakeservice/throttle"
 	"github.com/throttlebench/throttlebench/fakeservice/wire"
 )
 
@@ -17,11 +18,11 @@ type operation func(s *DB, body []byte) (any, error)
 
 // operations maps the operation name after "DynamoDB_20120810." to its handler.
 var operations = map[string]operation{
-	"CreateTable":    (*DB).createTable,
+	"CreateTable":    (*DB).CreateTable,
 	"DescribeTable":  (*DB).describeTable,
 	"DeleteTable":    (*DB).deleteTable,
 	"ListTables":     (*DB).listTables,
-	"UpdateTable":    (*DB).updateTable,
+	"UpdateTable":    (*DB).UpdateTable,
 	"PutItem":        (*DB).putItem,
 	"GetItem":        (*DB).getItem,
 	"DeleteItem":     (*DB).deleteItem,
@@ -49,8 +50,8 @@ func decode(body []byte, v any) error {
 	return wire.SerializationError(err.Error())
 }
 
-// present reports whether an optional JSON member was given and not null.
-func present(raw json.RawMessage) bool {
+// Present reports whether an optional JSON member was given and not null.
+func Present(raw json.RawMessage) bool {
 	return len(raw) > 0 && string(raw) != "null"
 }
 
@@ -66,7 +67,7 @@ type attributeDefinition struct {
 	AttributeType string
 }
 
-type provisionedThroughputDescription struct {
+type ProvisionedThroughputDescription struct {
 	LastIncreaseDateTime   float64 `json:",omitempty"`
 	LastDecreaseDateTime   float64 `json:",omitempty"`
 	NumberOfDecreasesToday int64
@@ -79,7 +80,7 @@ type onDemandThroughput struct {
 	MaxWriteRequestUnits int64
 }
 
-type billingModeSummary struct {
+type BillingModeSummary struct {
 	BillingMode                       string
 	LastUpdateToPayPerRequestDateTime float64 `json:",omitempty"`
 }
@@ -94,8 +95,8 @@ type tableDescription struct {
 	AttributeDefinitions      []attributeDefinition
 	ItemCount                 int64
 	TableSizeBytes            int64
-	ProvisionedThroughput     provisionedThroughputDescription
-	BillingModeSummary        billingModeSummary
+	ProvisionedThroughput     ProvisionedThroughputDescription
+	BillingModeSummary        BillingModeSummary
 	OnDemandThroughput        *onDemandThroughput `json:",omitempty"`
 	DeletionProtectionEnabled bool
 }
@@ -115,7 +116,7 @@ type capacityUnits struct {
 // with INDEXES the table's own share, which is all of it as there are no
 // indexes. (DynamoDB's examples show CapacityUnits only, without the
 // ReadCapacityUnits and WriteCapacityUnits split, for these operations.)
-func consumed(mode *string, tableName string, _ Kind, n MilliUnits) *consumedCapacity {
+func consumed(mode *string, tableName string, _ throttle.Kind, n throttle.MilliUnits) *consumedCapacity {
 	if mode == nil || *mode == "NONE" {
 		return nil
 	}
@@ -129,12 +130,12 @@ func consumed(mode *string, tableName string, _ Kind, n MilliUnits) *consumedCap
 var returnConsumedCapacityValues = []string{"INDEXES", "TOTAL", "NONE"}
 
 // lookup returns the table named name, or ResourceNotFoundException with msg.
-func (s *DB) lookup(name, msg string) (*table, error) {
+func (s *DB) lookup(name, msg string) (*Table, error) {
 	v, ok := s.tables.Load(name)
 	if !ok {
 		return nil, wire.ResourceNotFoundError(msg)
 	}
-	return v.(*table), nil
+	return v.(*Table), nil
 }
 
 func tableNotFoundMessage(name string) string {
@@ -183,7 +184,7 @@ func (o *onDemandThroughputInput) resolve(curRead, curWrite int64) (int64, int64
 	return curRead, curWrite
 }
 
-func (s *DB) createTable(body []byte) (any, error) {
+func (s *DB) CreateTable(body []byte) (any, error) {
 	var in createTableInput
 	if err := decode(body, &in); err != nil {
 		return nil, err
@@ -215,7 +216,7 @@ func (s *DB) createTable(body []byte) (any, error) {
 		v.units("provisionedThroughput.readCapacityUnits", pt.ReadCapacityUnits)
 		v.units("provisionedThroughput.writeCapacityUnits", pt.WriteCapacityUnits)
 	}
-	v.enum("billingMode", in.BillingMode, billingProvisioned, billingPayPerRequest)
+	v.enum("billingMode", in.BillingMode, BillingProvisioned, BillingPayPerRequest)
 	if od := in.OnDemandThroughput; od != nil {
 		v.onDemandMax("onDemandThroughput.maxReadRequestUnits", od.MaxReadRequestUnits)
 		v.onDemandMax("onDemandThroughput.maxWriteRequestUnits", od.MaxWriteRequestUnits)
@@ -224,14 +225,14 @@ func (s *DB) createTable(body []byte) (any, error) {
 		return nil, err
 	}
 
-	billing := billingProvisioned
+	billing := BillingProvisioned
 	if in.BillingMode != nil {
 		billing = *in.BillingMode
 	}
 	switch {
-	case billing == billingProvisioned && in.ProvisionedThroughput == nil:
+	case billing == BillingProvisioned && in.ProvisionedThroughput == nil:
 		return nil, wire.ValidationError("One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED")
-	case billing == billingPayPerRequest && in.ProvisionedThroughput != nil:
+	case billing == BillingPayPerRequest && in.ProvisionedThroughput != nil:
 		return nil, wire.ValidationError("One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST")
 	}
 
@@ -280,46 +281,46 @@ func (s *DB) createTable(body []byte) (any, error) {
 		{"LocalSecondaryIndexes", in.LocalSecondaryIndexes},
 		{"WarmThroughput", in.WarmThroughput},
 	} {
-		if present(m.raw) {
+		if Present(m.raw) {
 			return nil, wire.ValidationError("fakeservice does not support " + m.name + " (secondary indexes and warm throughput are not modelled)")
 		}
 	}
 
 	name := *in.TableName
-	t := &table{
-		name:        name,
-		arn:         tableARN(s.region, s.accountID, name),
+	t := &Table{
+		Name:        name,
+		ARN:         TableARN(s.region, s.accountID, name),
 		id:          newTableID(),
-		hash:        keyAttr{name: *ks[0].AttributeName, typ: defs[*ks[0].AttributeName]},
+		hash:        keyAttr{Name: *ks[0].AttributeName, typ: defs[*ks[0].AttributeName]},
 		attrDefs:    attrDefs,
-		billing:     billing,
-		items:       make(map[itemKey]storedItem),
+		Billing:     billing,
+		items:       make(map[Key]storedItem),
 		collections: make(map[string]map[string]struct{}),
 	}
 	t.maxRead, t.maxWrite = in.OnDemandThroughput.resolve(-1, -1)
 	if len(ks) == 2 {
-		t.rng = &keyAttr{name: *ks[1].AttributeName, typ: defs[*ks[1].AttributeName]}
+		t.rng = &keyAttr{Name: *ks[1].AttributeName, typ: defs[*ks[1].AttributeName]}
 	}
-	if billing == billingProvisioned {
-		t.readUnits = *in.ProvisionedThroughput.ReadCapacityUnits
-		t.writeUnits = *in.ProvisionedThroughput.WriteCapacityUnits
-		if limit := s.model.TableQuota(); t.readUnits > limit || t.writeUnits > limit {
+	if billing == BillingProvisioned {
+		t.ReadUnits = *in.ProvisionedThroughput.ReadCapacityUnits
+		t.WriteUnits = *in.ProvisionedThroughput.WriteCapacityUnits
+		if limit := s.model.TableQuota(); t.ReadUnits > limit || t.WriteUnits > limit {
 			return nil, wire.LimitExceededError(fmt.Sprintf(
 				"Subscriber limit exceeded: Provisioned throughput for a table cannot exceed %d read or write capacity units", limit))
 		}
 	}
 	// The table's clock starts under its lock so that no request can see a
 	// half-built table.
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.created = s.now()
-	if billing == billingProvisioned {
-		t.capacity = s.model.NewProvisioned(t.readUnits, t.writeUnits, t.created)
+	t.Mu.Lock()
+	defer t.Mu.Unlock()
+	t.Created = s.now()
+	if billing == BillingProvisioned {
+		t.Capacity = s.model.NewProvisioned(t.ReadUnits, t.WriteUnits, t.Created)
 	} else {
-		t.capacity = s.model.NewOnDemand(t.maxRead, t.maxWrite, t.created)
-		t.lastPPR = t.created
+		t.Capacity = s.model.NewOnDemand(t.maxRead, t.maxWrite, t.Created)
+		t.lastPPR = t.Created
 	}
-	t.capacity.UseAccount(s.acct)
+	t.Capacity.UseAccount(s.acct)
 	if _, loaded := s.tables.LoadOrStore(name, t); loaded {
 		return nil, wire.ResourceInUseError("Table already exists: " + name)
 	}
@@ -359,12 +360,12 @@ func newTableID() string {
 
 // DescribeTable
 
-type tableNameInput struct {
+type TableNameInput struct {
 	TableName *string
 }
 
 func (s *DB) describeTable(body []byte) (any, error) {
-	var in tableNameInput
+	var in TableNameInput
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
@@ -377,10 +378,10 @@ func (s *DB) describeTable(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.deleted {
-		return nil, wire.ResourceNotFoundError(tableNotFoundMessage(t.name))
+	t.Mu.Lock()
+	defer t.Mu.Unlock()
+	if t.Deleted {
+		return nil, wire.ResourceNotFoundError(tableNotFoundMessage(t.Name))
 	}
 	return struct{ Table *tableDescription }{t.description("ACTIVE")}, nil
 }
@@ -388,7 +389,7 @@ func (s *DB) describeTable(body []byte) (any, error) {
 // DeleteTable
 
 func (s *DB) deleteTable(body []byte) (any, error) {
-	var in tableNameInput
+	var in TableNameInput
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
@@ -401,15 +402,15 @@ func (s *DB) deleteTable(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	t.mu.Lock()
-	if t.deleted {
-		t.mu.Unlock()
-		return nil, wire.ResourceNotFoundError(tableNotFoundMessage(t.name))
+	t.Mu.Lock()
+	if t.Deleted {
+		t.Mu.Unlock()
+		return nil, wire.ResourceNotFoundError(tableNotFoundMessage(t.Name))
 	}
-	t.deleted = true
+	t.Deleted = true
 	d := t.description("DELETING")
-	t.mu.Unlock()
-	s.tables.CompareAndDelete(t.name, t)
+	t.Mu.Unlock()
+	s.tables.CompareAndDelete(t.Name, t)
 	return struct{ TableDescription *tableDescription }{d}, nil
 }
 
@@ -519,14 +520,14 @@ func (s *DB) putItemDecoded(in *putItemInput) (any, error) {
 		}
 	}
 	size := wire.ItemSize(item)
-	if size > MaxItemSize {
+	if size > throttle.MaxItemSize {
 		return nil, wire.ValidationError("Item size has exceeded the maximum allowed size")
 	}
 	t, err := s.lookup(*in.TableName, "Requested resource not found")
 	if err != nil {
 		return nil, err
 	}
-	key, err := t.keyOfItem(item)
+	key, err := t.KeyOfItem(item)
 	if err != nil {
 		return nil, err
 	}
@@ -536,7 +537,7 @@ func (s *DB) putItemDecoded(in *putItemInput) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := writeOutput{ConsumedCapacity: consumed(in.ReturnConsumedCapacity, t.name, Write, w.cost)}
+	out := writeOutput{ConsumedCapacity: consumed(in.ReturnConsumedCapacity, t.Name, throttle.Write, w.cost)}
 	if w.existed && in.ReturnValues != nil && *in.ReturnValues == "ALL_OLD" {
 		out.Attributes = w.old.attrs
 	}
@@ -582,29 +583,29 @@ func (s *DB) getItem(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	key, err := t.keyOfKey(keyAttrs)
+	key, err := t.KeyOfKey(keyAttrs)
 	if err != nil {
 		return nil, err
 	}
 	consistent := in.ConsistentRead != nil && *in.ConsistentRead
 
-	t.mu.Lock()
-	if t.deleted {
-		t.mu.Unlock()
+	t.Mu.Lock()
+	if t.Deleted {
+		t.Mu.Unlock()
 		return nil, wire.ResourceNotFoundError("Requested resource not found")
 	}
 	it, found := t.items[key]
-	cost := ReadCost(it.size, consistent)
-	d := t.charge(s.now(), Read, key.hash, cost)
-	t.mu.Unlock()
+	cost := throttle.ReadCost(it.size, consistent)
+	d := t.Charge(s.now(), throttle.Read, key.Hash, cost)
+	t.Mu.Unlock()
 	if !d.Admitted {
-		return nil, wire.ThrottleError(d, t.arn)
+		return nil, wire.ThrottleError(d, t.ARN)
 	}
 
 	out := struct {
 		Item             map[string]wire.Value `json:",omitempty"`
 		ConsumedCapacity *consumedCapacity     `json:",omitempty"`
-	}{ConsumedCapacity: consumed(in.ReturnConsumedCapacity, t.name, Read, cost)}
+	}{ConsumedCapacity: consumed(in.ReturnConsumedCapacity, t.Name, throttle.Read, cost)}
 	if found {
 		out.Item = project(it.attrs, attrs)
 	}

@@ -1,4 +1,4 @@
-package fakeservice
+package store
 
 import (
 	"encoding/json"
@@ -48,7 +48,7 @@ type readManyOutput struct {
 
 // readMany is a parsed Query or Scan.
 type readMany struct {
-	t          *table
+	t          *Table
 	hash       string // Query: the partition key's canonical form
 	hashVal    wire.Value
 	rngCond    *expr.Condition // Query: the sort-key condition, nil for none
@@ -98,7 +98,7 @@ func (s *DB) readMany(body []byte, isQuery bool) (any, error) {
 		raw  json.RawMessage
 	}{{"KeyConditions", in.KeyConditions}, {"QueryFilter", in.QueryFilter}, {"ScanFilter", in.ScanFilter},
 		{"ConditionalOperator", in.ConditionalOperator}, {"AttributesToGet", in.AttributesToGet}} {
-		if present(m.raw) {
+		if Present(m.raw) {
 			return nil, wire.ValidationError("fakeservice does not support the legacy " + m.name + " parameter; use expressions")
 		}
 	}
@@ -188,25 +188,25 @@ func (s *DB) readMany(body []byte, isQuery bool) (any, error) {
 			return nil, err
 		}
 	}
-	t.mu.Lock()
-	if t.deleted {
-		t.mu.Unlock()
+	t.Mu.Lock()
+	if t.Deleted {
+		t.Mu.Unlock()
 		return nil, wire.ResourceNotFoundError("Requested resource not found")
 	}
-	var keys []itemKey
+	var keys []Key
 	if isQuery {
 		keys = r.queryKeys()
 	} else {
 		keys = r.scanKeys()
 	}
 	out, read := r.page(keys)
-	cost := ReadCost(read, r.consistent)
-	d := t.charge(s.now(), Read, r.hash, cost)
-	t.mu.Unlock()
+	cost := throttle.ReadCost(read, r.consistent)
+	d := t.Charge(s.now(), throttle.Read, r.hash, cost)
+	t.Mu.Unlock()
 	if !d.Admitted {
-		return nil, wire.ThrottleError(d, t.arn)
+		return nil, wire.ThrottleError(d, t.ARN)
 	}
-	out.ConsumedCapacity = consumed(in.ReturnConsumedCapacity, t.name, Read, cost)
+	out.ConsumedCapacity = consumed(in.ReturnConsumedCapacity, t.Name, throttle.Read, cost)
 	return out, nil
 }
 
@@ -217,9 +217,9 @@ func (r *readMany) KeyCondition(c *expr.Condition) error {
 	var rngName string
 	var rngType wire.Type
 	if t.rng != nil {
-		rngName, rngType = t.rng.name, t.rng.typ
+		rngName, rngType = t.rng.Name, t.rng.typ
 	}
-	hashVal, rngCond, err := expr.KeyCondition(c, t.hash.name, t.hash.typ, rngName, rngType)
+	hashVal, rngCond, err := expr.KeyCondition(c, t.hash.Name, t.hash.typ, rngName, rngType)
 	if err != nil {
 		return err
 	}
@@ -235,11 +235,11 @@ func (r *readMany) KeyCondition(c *expr.Condition) error {
 // checkStart checks ExclusiveStartKey is a key of the table (and, for a
 // Query, of the partition queried).
 func (r *readMany) checkStart(isQuery bool) error {
-	k, err := r.t.keyOfKey(r.start)
+	k, err := r.t.KeyOfKey(r.start)
 	if err != nil {
 		return wire.ValidationError("The provided starting key is invalid: " + err.(*wire.Error).Msg)
 	}
-	if isQuery && k.hash != r.hash {
+	if isQuery && k.Hash != r.hash {
 		return wire.ValidationError("The provided starting key is invalid: The provided key element does not match the schema")
 	}
 	return nil
@@ -248,25 +248,25 @@ func (r *readMany) checkStart(isQuery bool) error {
 // queryKeys returns the keys of the queried partition key's items that
 // satisfy the sort-key condition, in the order asked for, after the start
 // key. The caller holds t.mu.
-func (r *readMany) queryKeys() []itemKey {
+func (r *readMany) queryKeys() []Key {
 	t := r.t
 	if t.rng == nil {
-		k := itemKey{hash: r.hash}
+		k := Key{Hash: r.hash}
 		if _, ok := t.items[k]; !ok || r.start != nil {
 			return nil
 		}
-		return []itemKey{k}
+		return []Key{k}
 	}
 	coll := t.collections[r.hash]
-	keys := make([]itemKey, 0, len(coll))
+	keys := make([]Key, 0, len(coll))
 	for rng := range coll {
-		k := itemKey{hash: r.hash, rng: rng}
+		k := Key{Hash: r.hash, rng: rng}
 		if r.rngCond == nil || r.rngCond.Eval(t.items[k].attrs) {
 			keys = append(keys, k)
 		}
 	}
-	name := t.rng.name
-	cmp := func(a, b itemKey) int {
+	name := t.rng.Name
+	cmp := func(a, b Key) int {
 		c, _ := expr.CompareValues(t.items[a].attrs[name], t.items[b].attrs[name])
 		return c
 	}
@@ -297,10 +297,10 @@ type scanOrder struct {
 	rng  wire.Value
 }
 
-func (r *readMany) orderOf(k itemKey, item map[string]wire.Value) scanOrder {
-	o := scanOrder{h: throttle.KeyHash(k.hash), hash: k.hash}
+func (r *readMany) orderOf(k Key, item map[string]wire.Value) scanOrder {
+	o := scanOrder{h: throttle.KeyHash(k.Hash), hash: k.Hash}
 	if r.t.rng != nil {
-		o.rng = item[r.t.rng.name]
+		o.rng = item[r.t.rng.Name]
 	}
 	return o
 }
@@ -321,15 +321,15 @@ func compareScan(a, b scanOrder) int {
 
 // scanKeys returns the keys of the segment's items in scan order, after the
 // start key. The caller holds t.mu.
-func (r *readMany) scanKeys() []itemKey {
+func (r *readMany) scanKeys() []Key {
 	t := r.t
 	type entry struct {
-		k itemKey
+		k Key
 		o scanOrder
 	}
 	var start *scanOrder
 	if r.start != nil {
-		k, _ := t.keyOfKey(r.start)
+		k, _ := t.KeyOfKey(r.start)
 		o := r.orderOf(k, r.start)
 		start = &o
 	}
@@ -347,7 +347,7 @@ func (r *readMany) scanKeys() []itemKey {
 		entries = append(entries, entry{k, o})
 	}
 	slices.SortFunc(entries, func(a, b entry) int { return compareScan(a.o, b.o) })
-	keys := make([]itemKey, len(entries))
+	keys := make([]Key, len(entries))
 	for i, e := range entries {
 		keys[i] = e.k
 	}
@@ -357,7 +357,7 @@ func (r *readMany) scanKeys() []itemKey {
 // page reads keys in order up to Limit items or MaxPageSize bytes and
 // returns the page and the bytes read (before the filter, which is what
 // DynamoDB charges). The caller holds t.mu.
-func (r *readMany) page(keys []itemKey) (*readManyOutput, int) {
+func (r *readMany) page(keys []Key) (*readManyOutput, int) {
 	t := r.t
 	out := &readManyOutput{}
 	items := []map[string]wire.Value{}
@@ -385,10 +385,10 @@ func (r *readMany) page(keys []itemKey) (*readManyOutput, int) {
 }
 
 // keyAttrs returns the key attributes of item.
-func (t *table) keyAttrs(item map[string]wire.Value) map[string]wire.Value {
-	k := map[string]wire.Value{t.hash.name: item[t.hash.name]}
+func (t *Table) keyAttrs(item map[string]wire.Value) map[string]wire.Value {
+	k := map[string]wire.Value{t.hash.Name: item[t.hash.Name]}
 	if t.rng != nil {
-		k[t.rng.name] = item[t.rng.name]
+		k[t.rng.Name] = item[t.rng.Name]
 	}
 	return k
 }

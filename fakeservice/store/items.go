@@ -1,9 +1,10 @@
-package fakeservice
+package store
 
 import (
 	"encoding/json"
 
 	"github.com/throttlebench/throttlebench/fakeservice/expr"
+	"github.com/throttlebench/throttlebench/fakeservice/throttle"
 	"github.com/throttlebench/throttlebench/fakeservice/wire"
 )
 
@@ -15,7 +16,7 @@ import (
 // and Values context so that unused names and values are refused.
 func conditionOf(condition *string, expected json.RawMessage, condOp *string, names map[string]string,
 	values map[string]json.RawMessage, more func(*expr.Context) error) (*expr.Condition, error) {
-	if present(expected) || condOp != nil {
+	if Present(expected) || condOp != nil {
 		return nil, wire.ValidationError("fakeservice does not support the legacy Expected and ConditionalOperator parameters; use ConditionExpression")
 	}
 	if condition == nil && more == nil && names == nil && values == nil {
@@ -51,7 +52,7 @@ type writeResult struct {
 	existed bool
 	item    map[string]wire.Value // the new item; nil after a delete
 	named   []string              // attributes an UpdateExpression named
-	cost    MilliUnits
+	cost    throttle.MilliUnits
 }
 
 // builder returns the item a write leaves (nil to delete it), its size and,
@@ -65,15 +66,15 @@ type builder func(old storedItem, existed bool) (item map[string]wire.Value, siz
 // condition fails still costs the size of the existing item (1 unit if
 // none) and then fails with ConditionalCheckFailedException. A throttled
 // write changes nothing and costs nothing.
-func (s *DB) write(t *table, key itemKey, c *expr.Condition, returnOldOnFailure bool, build builder) (writeResult, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.deleted {
+func (s *DB) write(t *Table, key Key, c *expr.Condition, returnOldOnFailure bool, build builder) (writeResult, error) {
+	t.Mu.Lock()
+	defer t.Mu.Unlock()
+	if t.Deleted {
 		return writeResult{}, wire.ResourceNotFoundError("Requested resource not found")
 	}
 	old, existed := t.items[key]
 	ok := c == nil || c.Eval(old.attrs)
-	r := writeResult{old: old, existed: existed, cost: WriteCost(old.size)}
+	r := writeResult{old: old, existed: existed, cost: throttle.WriteCost(old.size)}
 	size := 0
 	if ok {
 		var err error
@@ -81,11 +82,11 @@ func (s *DB) write(t *table, key itemKey, c *expr.Condition, returnOldOnFailure 
 			return writeResult{}, err
 		}
 		if r.item != nil {
-			r.cost = WriteCost(max(size, old.size))
+			r.cost = throttle.WriteCost(max(size, old.size))
 		}
 	}
-	if d := t.charge(s.now(), Write, key.hash, r.cost); !d.Admitted {
-		return writeResult{}, wire.ThrottleError(d, t.arn)
+	if d := t.Charge(s.now(), throttle.Write, key.Hash, r.cost); !d.Admitted {
+		return writeResult{}, wire.ThrottleError(d, t.ARN)
 	}
 	if !ok {
 		var item map[string]wire.Value
@@ -148,7 +149,7 @@ func (s *DB) deleteItem(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	key, err := t.keyOfKey(keyAttrs)
+	key, err := t.KeyOfKey(keyAttrs)
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +159,7 @@ func (s *DB) deleteItem(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := writeOutput{ConsumedCapacity: consumed(in.ReturnConsumedCapacity, t.name, Write, w.cost)}
+	out := writeOutput{ConsumedCapacity: consumed(in.ReturnConsumedCapacity, t.Name, throttle.Write, w.cost)}
 	if w.existed && in.ReturnValues != nil && *in.ReturnValues == "ALL_OLD" {
 		out.Attributes = w.old.attrs
 	}
@@ -198,7 +199,7 @@ func (s *DB) updateItem(body []byte) (any, error) {
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	if present(in.AttributeUpdates) {
+	if Present(in.AttributeUpdates) {
 		return nil, wire.ValidationError("fakeservice does not support the legacy AttributeUpdates parameter; use UpdateExpression")
 	}
 	var upd *expr.Update
@@ -222,7 +223,7 @@ func (s *DB) updateItem(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	key, err := t.keyOfKey(keyAttrs)
+	key, err := t.KeyOfKey(keyAttrs)
 	if err != nil {
 		return nil, err
 	}
@@ -249,7 +250,7 @@ func (s *DB) updateItem(body []byte) (any, error) {
 			return nil, 0, nil, err
 		}
 		size := wire.ItemSize(item)
-		if size > MaxItemSize {
+		if size > throttle.MaxItemSize {
 			return nil, 0, nil, wire.ValidationError("Item size to update has exceeded the maximum allowed size")
 		}
 		return item, size, named, nil
@@ -257,7 +258,7 @@ func (s *DB) updateItem(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := writeOutput{ConsumedCapacity: consumed(in.ReturnConsumedCapacity, t.name, Write, w.cost)}
+	out := writeOutput{ConsumedCapacity: consumed(in.ReturnConsumedCapacity, t.Name, throttle.Write, w.cost)}
 	mode := "NONE"
 	if in.ReturnValues != nil {
 		mode = *in.ReturnValues

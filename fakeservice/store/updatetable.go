@@ -1,4 +1,4 @@
-package fakeservice
+package store
 
 import (
 	"encoding/json"
@@ -28,11 +28,11 @@ type updateTableInput struct {
 	SSESpecification            json.RawMessage
 }
 
-// updateTable changes a table's billing mode, provisioned throughput or
+// UpdateTable changes a table's billing mode, provisioned throughput or
 // OnDemandThroughput. Changes take effect at once (the table answers
 // UPDATING and is ACTIVE for the next request): the capacity state is
 // re-rated at now (see TableCapacity.SetProvisioned and SetOnDemand).
-func (s *DB) updateTable(body []byte) (any, error) {
+func (s *DB) UpdateTable(body []byte) (any, error) {
 	var in updateTableInput
 	if err := decode(body, &in); err != nil {
 		return nil, err
@@ -43,7 +43,7 @@ func (s *DB) updateTable(body []byte) (any, error) {
 		v.units("provisionedThroughput.readCapacityUnits", pt.ReadCapacityUnits)
 		v.units("provisionedThroughput.writeCapacityUnits", pt.WriteCapacityUnits)
 	}
-	v.enum("billingMode", in.BillingMode, billingProvisioned, billingPayPerRequest)
+	v.enum("billingMode", in.BillingMode, BillingProvisioned, BillingPayPerRequest)
 	if od := in.OnDemandThroughput; od != nil {
 		v.onDemandMax("onDemandThroughput.maxReadRequestUnits", od.MaxReadRequestUnits)
 		v.onDemandMax("onDemandThroughput.maxWriteRequestUnits", od.MaxWriteRequestUnits)
@@ -61,7 +61,7 @@ func (s *DB) updateTable(body []byte) (any, error) {
 		{"StreamSpecification", in.StreamSpecification},
 		{"SSESpecification", in.SSESpecification},
 	} {
-		if present(m.raw) {
+		if Present(m.raw) {
 			return nil, wire.ValidationError("fakeservice does not support " + m.name + " (not modelled)")
 		}
 	}
@@ -74,57 +74,57 @@ func (s *DB) updateTable(body []byte) (any, error) {
 		return nil, err
 	}
 
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.deleted {
-		return nil, wire.ResourceNotFoundError(tableNotFoundMessage(t.name))
+	t.Mu.Lock()
+	defer t.Mu.Unlock()
+	if t.Deleted {
+		return nil, wire.ResourceNotFoundError(tableNotFoundMessage(t.Name))
 	}
 	now := s.now()
-	billing := t.billing
+	billing := t.Billing
 	if in.BillingMode != nil {
 		billing = *in.BillingMode
 	}
 	pt := in.ProvisionedThroughput
 	switch {
-	case billing == billingPayPerRequest && pt != nil:
+	case billing == BillingPayPerRequest && pt != nil:
 		return nil, wire.ValidationError("One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST")
-	case billing == billingProvisioned && t.billing == billingPayPerRequest && pt == nil:
+	case billing == BillingProvisioned && t.Billing == BillingPayPerRequest && pt == nil:
 		return nil, wire.ValidationError("One or more parameter values were invalid: ProvisionedThroughput must be specified when BillingMode is PROVISIONED")
 	}
 	maxRead, maxWrite := in.OnDemandThroughput.resolve(t.maxRead, t.maxWrite)
-	if billing == billingProvisioned {
+	if billing == BillingProvisioned {
 		if pt != nil {
 			r, w := *pt.ReadCapacityUnits, *pt.WriteCapacityUnits
 			if limit := s.model.TableQuota(); r > limit || w > limit {
 				return nil, wire.LimitExceededError(fmt.Sprintf(
 					"Subscriber limit exceeded: Provisioned throughput for a table cannot exceed %d read or write capacity units", limit))
 			}
-			if t.billing == billingProvisioned && r == t.readUnits && w == t.writeUnits {
+			if t.Billing == BillingProvisioned && r == t.ReadUnits && w == t.WriteUnits {
 				return nil, wire.ValidationError(fmt.Sprintf("The provisioned throughput for the table will not change. The requested value equals the current value. "+
 					"Current ReadCapacityUnits provisioned for the table: %d. Requested ReadCapacityUnits: %d. "+
 					"Current WriteCapacityUnits provisioned for the table: %d. Requested WriteCapacityUnits: %d. "+
 					"Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.",
-					t.readUnits, r, t.writeUnits, w))
+					t.ReadUnits, r, t.WriteUnits, w))
 			}
-			if t.billing == billingProvisioned {
-				if r > t.readUnits || w > t.writeUnits {
+			if t.Billing == BillingProvisioned {
+				if r > t.ReadUnits || w > t.WriteUnits {
 					t.lastInc = now
 				}
-				if r < t.readUnits || w < t.writeUnits {
+				if r < t.ReadUnits || w < t.WriteUnits {
 					t.lastDec = now
 				}
 			}
-			t.capacity.SetProvisioned(r, w, now)
-			t.readUnits, t.writeUnits = r, w
+			t.Capacity.SetProvisioned(r, w, now)
+			t.ReadUnits, t.WriteUnits = r, w
 		}
 	} else {
-		t.capacity.SetOnDemand(maxRead, maxWrite, now)
-		if t.billing == billingProvisioned {
+		t.Capacity.SetOnDemand(maxRead, maxWrite, now)
+		if t.Billing == BillingProvisioned {
 			t.lastPPR = now
 		}
-		t.readUnits, t.writeUnits = 0, 0
+		t.ReadUnits, t.WriteUnits = 0, 0
 	}
-	t.billing = billing
+	t.Billing = billing
 	t.maxRead, t.maxWrite = maxRead, maxWrite
 	return struct{ TableDescription *tableDescription }{t.description("UPDATING")}, nil
 }

@@ -1,0 +1,80 @@
+package store
+
+import (
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/throttlebench/throttlebench/fakeservice/throttle"
+)
+
+// DB is the item store: the tables, their items and capacity, and the
+// operations on them. It is safe for concurrent use: each table has its own
+// lock and there is no store-wide one.
+type DB struct {
+	now       func() time.Time
+	region    string
+	accountID string
+	model     throttle.Model
+	acct      *throttle.Account // account-level limit shared by the tables
+
+	tables sync.Map // table name -> *Table
+}
+
+// Options configure a DB.
+type Options struct {
+	// Now is the clock, read once per request; required.
+	Now func() time.Time
+	// Region and AccountID make up table ARNs.
+	Region, AccountID string
+	// Model is the throttling model every table's capacity follows.
+	Model throttle.Model
+}
+
+// New returns an empty DB.
+func New(opts Options) *DB {
+	return &DB{now: opts.Now, region: opts.Region, accountID: opts.AccountID, model: opts.Model,
+		acct: opts.Model.NewAccount(opts.Now())}
+}
+
+// Model returns the throttling model the DB's tables follow.
+func (s *DB) Model() throttle.Model { return s.model }
+
+// Lookup returns the table called name, if it exists.
+func (s *DB) Lookup(name string) (*Table, bool) {
+	v, ok := s.tables.Load(name)
+	if !ok {
+		return nil, false
+	}
+	return v.(*Table), true
+}
+
+// Each calls f for every table until f returns false.
+func (s *DB) Each(f func(*Table) bool) {
+	s.tables.Range(func(_, v any) bool { return f(v.(*Table)) })
+}
+
+// Serves reports whether the DB implements the operation called name
+// (PutItem, ...).
+func Serves(name string) bool { return operations[name] != nil }
+
+// Operations returns the names of the operations the DB implements, sorted.
+func Operations() []string {
+	names := make([]string, 0, len(operations))
+	for name := range operations {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Do runs the operation called name on a request body that is valid JSON,
+// or the request ParseFast made of it (nil for none), and returns the
+// answer to marshal (Marshal) or a *wire.Error for the client. name must be
+// one the DB Serves.
+func (s *DB) Do(name string, body []byte, fast Request) (any, error) {
+	if fast != nil {
+		return fast.run(s)
+	}
+	return operations[name](s, body)
+}
