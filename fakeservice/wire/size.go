@@ -138,16 +138,44 @@ func allDigits(s string) bool {
 // Size is dynalite's rule: about one byte per two significant digits, plus
 // one, plus one more when the digits do not pack evenly into base-100 pairs,
 // plus one for a negative sign.
-func (x Number) Size() int {
-	n := len(x.Digits)
+func (x Number) Size() int { return numberSize(len(x.Digits), x.Exp, x.Neg) }
+
+// IntSize is the billed size of the number v, as Number.Size gives it for
+// v written in decimal, without allocating (the simulator's items).
+func IntSize(v int64) int {
+	if v == 0 {
+		return 1
+	}
+	neg := v < 0
+	u := uint64(v)
+	if neg {
+		u = -u
+	}
+	exp := -1
+	for t := u; t > 0; t /= 10 {
+		exp++
+	}
+	for u%10 == 0 {
+		u /= 10
+	}
+	n := 0
+	for ; u > 0; u /= 10 {
+		n++
+	}
+	return numberSize(n, exp, neg)
+}
+
+// numberSize is the size of a number of n significant digits whose first
+// is at 10^exp.
+func numberSize(n, exp int, neg bool) int {
 	if n == 0 {
 		return 1
 	}
 	s := 1 + (n+1)/2
-	if n%2 == 0 && x.Exp%2 == 0 {
+	if n%2 == 0 && exp%2 == 0 {
 		s++
 	}
-	if x.Neg {
+	if neg {
 		s++
 	}
 	return s

@@ -2,6 +2,8 @@ package wire
 
 import (
 	"encoding/json"
+	"math"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -139,4 +141,17 @@ func TestDecodeItemErrors(t *testing.T) {
 	}
 	// 32 levels are allowed.
 	mustItem(t, `{"a":`+strings.Repeat(`{"L":[`, 32)+`{"S":"x"}`+strings.Repeat(`]}`, 32)+`}`)
+}
+
+// IntSize agrees with parsing the decimal and taking Number.Size.
+func TestIntSize(t *testing.T) {
+	for _, v := range []int64{0, 1, 9, 10, 12, 100, 101, 1234, 99999, 1000000, 123456789, -1, -10, -12345, math.MaxInt64, math.MinInt64 + 1} {
+		n, err := ParseNumber(strconv.FormatInt(v, 10))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := IntSize(v), n.Size(); got != want {
+			t.Errorf("IntSize(%d) = %d, Number.Size = %d", v, got, want)
+		}
+	}
 }

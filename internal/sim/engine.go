@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 
 	"github.com/throttlebench/throttlebench/fakeservice/throttle"
+	"github.com/throttlebench/throttlebench/fakeservice/wire"
 	"github.com/throttlebench/throttlebench/internal/load"
 	"github.com/throttlebench/throttlebench/internal/metrics"
 	"github.com/throttlebench/throttlebench/internal/runner"
@@ -364,7 +365,7 @@ func (e *engine) billedSize(n int64, sk int) int {
 	billed := fixed
 	if e.w.SortKeys > 0 {
 		fixed += int64(len("sk") + (len(strconv.Itoa(sk))+1)/2 + 1) // the runner's estimate
-		billed += int64(len("sk") + numberSize(int64(sk)))
+		billed += int64(len("sk") + wire.IntSize(int64(sk)))
 	}
 	return int(billed + max(size-fixed, 0))
 }
@@ -580,7 +581,7 @@ func (e *engine) serve(i int32) {
 			next = item{size: op.size}
 		case scenario.OpUpdate:
 			v := old.v + 1
-			size := int(op.size) + len("v") + numberSize(int64(v))
+			size := int(op.size) + len("v") + wire.IntSize(int64(v))
 			cost = throttle.WriteCost(max(size, int(old.size)))
 			next = item{size: int32(size), v: v}
 		case scenario.OpDelete:

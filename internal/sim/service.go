@@ -2,7 +2,6 @@ package sim
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/throttlebench/throttlebench/fakeservice/faults"
@@ -167,23 +166,4 @@ func (s *itemStore) set(i int64, it item) {
 		return
 	}
 	s.sparse[i] = it
-}
-
-// numberSize is the billed size of a non-negative integer as DynamoDB (and
-// the fake, after dynalite) counts it.
-func numberSize(v int64) int {
-	if v == 0 {
-		return 1
-	}
-	s := strconv.FormatInt(v, 10)
-	exp := len(s) - 1
-	for len(s) > 1 && s[len(s)-1] == '0' {
-		s = s[:len(s)-1]
-	}
-	n := len(s)
-	size := 1 + (n+1)/2
-	if n%2 == 0 && exp%2 == 0 {
-		size++
-	}
-	return size
 }
