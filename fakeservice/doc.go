@@ -5,6 +5,30 @@
 // the URL Start returns. Anonymous credentials are fine unless
 // Options.Credentials turns on SigV4 verification.
 //
+// # Rooms
+//
+// This package is the HTTP front and the public entry point (New, Options,
+// Server, IMDS, the proxy); every rule lives in one room below it, and the
+// simulator (internal/sim) calls the same rooms instead of copies:
+//
+//   - throttle: the throttling model (buckets, partitions, keys, burst,
+//     adaptive and on-demand capacity, the account limit, costs). Imports
+//     only the standard library.
+//   - faults: the fault schedule (Decide, and Drain, the brownout
+//     consumer). Imports throttle and go-yaml.
+//   - wire: the JSON 1.0 wire format (attribute values, numbers, sizes, the
+//     fast parser, error shapes). Imports throttle.
+//   - expr: conditions, updates, key conditions, projections. Imports wire.
+//   - store: tables, items and the operations. Imports throttle, wire, expr.
+//
+// This package holds routing, SigV4 (auth.go), IAM policy (policy.go),
+// faults applied per request, /metrics and /stats (observe.go), the
+// throttling proxy (proxy.go) and IMDS (imds.go), over store.DB. Model,
+// Faults and the other names of the rooms that were fakeservice's are
+// aliases here (exports.go), so code written against fakeservice keeps
+// working. TestRoomsImportOneWay holds the imports to this order;
+// ARCHITECTURE.md at the repository's root draws it.
+//
 // # Operations
 //
 // The JSON 1.0 protocol (POST /, X-Amz-Target: DynamoDB_20120810.<Op>,

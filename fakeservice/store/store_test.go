@@ -1,10 +1,16 @@
 package store
 
 import (
+	"errors"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/throttlebench/throttlebench/fakeservice/faults"
+	"github.com/throttlebench/throttlebench/fakeservice/throttle"
+	"github.com/throttlebench/throttlebench/fakeservice/wire"
 )
 
 // The fault schedule accepts exactly the operations the store serves.
@@ -12,5 +18,50 @@ func TestFaultOperationsAreServed(t *testing.T) {
 	named := slices.Sorted(slices.Values(faults.Operations))
 	if served := Operations(); !slices.Equal(served, named) {
 		t.Errorf("faults.Operations = %v, the store serves %v", named, served)
+	}
+}
+
+// The store answers operations without HTTP, on the clock it is given: a
+// table of 5 WCU takes five 1 KB writes in its first second and throttles
+// the sixth with DynamoDB's error, and takes more a second later.
+func TestDBWithoutHTTP(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	db := New(Options{Now: func() time.Time { return now }, Region: "us-east-1", AccountID: "000000000000",
+		Model: throttle.Model{Burst: -1}})
+	do := func(op, body string) (any, error) {
+		t.Helper()
+		return db.Do(op, []byte(body), ParseFast(wire.TargetPrefix+op, []byte(body)))
+	}
+	if _, err := do("CreateTable", `{"TableName":"tbl","AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],`+
+		`"KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],"ProvisionedThroughput":{"ReadCapacityUnits":5,"WriteCapacityUnits":5}}`); err != nil {
+		t.Fatal(err)
+	}
+	put := func(i int) error {
+		_, err := do("PutItem", fmt.Sprintf(`{"TableName":"tbl","Item":{"id":{"S":"k%d"}}}`, i))
+		return err
+	}
+	for i := range 5 {
+		if err := put(i); err != nil {
+			t.Fatalf("write %d: %v", i, err)
+		}
+	}
+	var we *wire.Error
+	if err := put(5); !errors.As(err, &we) || !strings.HasSuffix(we.Type, "#ProvisionedThroughputExceededException") {
+		t.Fatalf("sixth write: %v, want ProvisionedThroughputExceededException", err)
+	}
+	now = now.Add(time.Second)
+	if err := put(5); err != nil {
+		t.Fatalf("a second later: %v", err)
+	}
+	out, err := do("GetItem", `{"TableName":"tbl","Key":{"id":{"S":"k3"}}}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := Marshal(out)
+	if string(b) != `{"Item":{"id":{"S":"k3"}}}` {
+		t.Errorf("GetItem = %s", b)
+	}
+	if tb, ok := db.Lookup("tbl"); !ok || db.Stats()["tbl"].Writes != 6 || tb.Name != "tbl" {
+		t.Errorf("Lookup ok %v, stats %+v", ok, db.Stats()["tbl"])
 	}
 }
