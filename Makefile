@@ -23,7 +23,7 @@ test:
 # against a bare SDK loop (>= 0.8), peak RSS 60 s vs 10 s (<= 1.2), and
 # simulated operations per CPU-second. Whole-run benchmarks use -benchtime 1x.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3s ./fakeservice/ ./internal/sim/
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3s ./fakeservice/ ./fakeservice/store/ ./internal/sim/
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./internal/runner/ ./cmd/bench/
 
 lint:

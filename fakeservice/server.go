@@ -196,7 +196,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	target := r.Header.Get("X-Amz-Target")
 	// The hot requests are parsed in one pass that also checks their syntax
-	// (fastpath.go); nil for the others, which are checked here.
+	// (store.ParseFast); nil for the others, which are checked here.
 	fast := store.ParseFast(target, body)
 	if len(body) > 0 && fast == nil && !json.Valid(body) {
 		writeError(w, wire.SerializationError(""))

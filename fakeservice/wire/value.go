@@ -65,7 +65,7 @@ func DecodeItem(raw map[string]json.RawMessage) (map[string]Value, error) {
 	slices.Sort(names)
 	item := make(map[string]Value, len(raw))
 	for _, name := range names {
-		if a, ok := ParseAttr(raw[name]); ok { // the fast lane (fastpath.go)
+		if a, ok := ParseAttr(raw[name]); ok { // the fast lane (parse.go)
 			item[name] = a
 			continue
 		}
