@@ -4,7 +4,7 @@ GO          ?= go
 BIN         := bin/bench
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build run test bench lint fmt clean
+.PHONY: all build run test bench figures lint fmt clean
 
 all: build
 
@@ -25,6 +25,11 @@ test:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3s ./fakeservice/ ./fakeservice/store/ ./internal/sim/
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./internal/runner/ ./cmd/bench/
+
+# Reruns the benchmarks behind the README's performance table and rewrites
+# it (about 8 minutes); internal/figures' test checks the table's format.
+figures:
+	$(GO) run ./tools/figures -write README.md
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

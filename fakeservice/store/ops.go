@@ -295,6 +295,7 @@ func (s *DB) CreateTable(body []byte) (any, error) {
 		attrDefs:    attrDefs,
 		Billing:     billing,
 		items:       make(map[Key]storedItem),
+		shared:      &s.shared,
 		collections: make(map[string]map[string]struct{}),
 	}
 	t.maxRead, t.maxWrite = in.OnDemandThroughput.resolve(-1, -1)

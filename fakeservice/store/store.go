@@ -19,6 +19,7 @@ type DB struct {
 	acct      *throttle.Account // account-level limit shared by the tables
 
 	tables sync.Map // table name -> *Table
+	shared interner // repeated large values, stored once for every table
 }
 
 // Options configure a DB.

@@ -56,7 +56,8 @@ type Table struct {
 	bytes       int64                          // sum of stored item sizes
 	Capacity    *throttle.TableCapacity
 
-	stats tableCounters
+	stats  tableCounters
+	shared *interner // the DB's copies of repeated large values
 }
 
 // storedItem is an item and its billed size.
@@ -68,6 +69,7 @@ type storedItem struct {
 // put stores item under key, replacing old (size 0 when there was none).
 // The caller holds t.mu.
 func (t *Table) put(key Key, item map[string]wire.Value, size int, old storedItem, existed bool) {
+	t.shared.item(item)
 	t.items[key] = storedItem{attrs: item, size: size}
 	t.bytes += int64(size - old.size)
 	if t.rng != nil && !existed {

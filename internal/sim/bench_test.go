@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"runtime"
 	"syscall"
 	"testing"
 	"time"
@@ -72,4 +73,42 @@ func benchScenario(fleet int, rate float64, wcu int64, d time.Duration) *scenari
 		},
 		Strategies: []scenario.StrategySpec{{Name: "full-jitter"}},
 	}
+}
+
+// BenchmarkFleetHour is `bench sim` on an hour of virtual time: 1,000
+// clients offering 2,000 PutItems/s (7.2 M operations) to a table that
+// fits them, with full jitter. wall-s and cpu-s are per run.
+func BenchmarkFleetHour(b *testing.B) {
+	sc := benchScenario(1000, 2000, 2500, time.Hour)
+	st, err := strategy.New("full-jitter", strategy.Params{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var runs int
+	cpu0, wall0 := cpuTime(), time.Now()
+	for b.Loop() {
+		if _, err := RunStrategy(context.Background(), Options{Scenario: sc}, st); err != nil {
+			b.Fatal(err)
+		}
+		runs++
+	}
+	b.ReportMetric(time.Since(wall0).Seconds()/float64(runs), "wall-s")
+	b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(runs), "cpu-s")
+	b.ReportMetric(0, "ns/op")
+}
+
+// BenchmarkBackoffExperiment is `bench sim -experiment backoff` with its
+// defaults (6 strategies x N = 10..190 clients x 100 runs) on every CPU.
+func BenchmarkBackoffExperiment(b *testing.B) {
+	var runs int
+	cpu0, wall0 := cpuTime(), time.Now()
+	for b.Loop() {
+		if _, err := RunExperiment(context.Background(), Experiment{}, runtime.GOMAXPROCS(0)); err != nil {
+			b.Fatal(err)
+		}
+		runs++
+	}
+	b.ReportMetric(time.Since(wall0).Seconds()/float64(runs), "wall-s")
+	b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(runs), "cpu-s")
+	b.ReportMetric(0, "ns/op")
 }
