@@ -772,3 +772,10 @@ func recovery(sc *scenario.Scenario, series []metrics.Second) *Recovery {
 	}
 	return nil
 }
+
+// RecoveryOf measures recovery after the scenario's first capacity drop in
+// a per-second series (nil when the scenario drops none), as Run does; for
+// series merged from several processes.
+func RecoveryOf(sc *scenario.Scenario, series []metrics.Second) *Recovery {
+	return recovery(sc, series)
+}
