@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/throttlebench/throttlebench/internal/results"
 	"github.com/throttlebench/throttlebench/internal/runner"
 	"github.com/throttlebench/throttlebench/internal/scenario"
+	"github.com/throttlebench/throttlebench/internal/shard"
 	"github.com/throttlebench/throttlebench/internal/strategy"
 )
 
@@ -35,7 +37,11 @@ type runOptions struct {
 	table        string // an existing table to use instead of fresh ones
 	useExisting  bool
 	yes          bool
-	compareSim   bool // also simulate the scenario and print both side by side
+	compareSim   bool   // also simulate the scenario and print both side by side
+	shard        string // "I/N"; empty: from the environment, else the whole run
+	startAt      string // RFC 3339
+	tableWait    time.Duration
+	emitResult   bool // print the run.json, gzip and base64, on a marked last line
 }
 
 func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -60,6 +66,10 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.BoolVar(&o.yes, "yes", false, "with -aws: accept the estimated cost without asking")
 	fs.BoolVar(&o.compareSim, "compare-sim", false, "also run the scenario in simulation (bench sim), network calibrated on this run, and print both side by side")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress line (there is none when stderr is not a terminal)")
+	fs.StringVar(&o.shard, "shard", "", "run shard I of N (I/N): every Nth arrival of the schedule; default from "+shard.IndexEnv+" and "+shard.CountEnv+" when set")
+	fs.StringVar(&o.startAt, "start-at", "", "start the load at this instant (RFC 3339, e.g. 2026-12-06T05:00:00Z); sharded runs against one endpoint then share a table per strategy")
+	fs.DurationVar(&o.tableWait, "table-wait", runner.DefaultTableWait, "shards other than 0: how long to wait for shard 0's table to be ACTIVE")
+	fs.BoolVar(&o.emitResult, "emit-result", false, "print run.json, gzip then base64, as the last line of stdout after the marker "+resultMarker+" (for bench collect)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: bench run [flags] SCENARIO.yaml")
 		fs.PrintDefaults()
@@ -124,6 +134,10 @@ func run(ctx context.Context, o runOptions, stdout, stderr io.Writer) error {
 	if o.useExisting && o.table == "" {
 		return badInput{errors.New("-use-existing-table goes with -table NAME")}
 	}
+	sh, startAt, err := shardOptions(o, os.Getenv)
+	if err != nil {
+		return badInput{err}
+	}
 	var tg *target
 	if o.target.aws || o.target.endpoint != "" {
 		tg, err = remoteTarget(ctx, o.target, stderr)
@@ -143,6 +157,15 @@ func run(ctx context.Context, o runOptions, stdout, stderr io.Writer) error {
 		sc.Name, len(strategies), tg.Description, sc.Workload.Describe(), sc.Workload.Fleet,
 		sc.Table.BillingMode, sc.Table.ReadCapacity, sc.Table.WriteCapacity)
 
+	if sh.Sharded() {
+		fmt.Fprintf(stderr, "bench run: shard %s: every %s arrival of the schedule, starting with arrival %d\n", sh, ordinal(sh.Count), sh.Index)
+		if tg.Isolate != nil {
+			fmt.Fprintf(stderr, "bench run: warning: shard %s runs against its own embedded fake, a full table for a part of the load; give every shard one -endpoint to share a table\n", sh)
+		}
+		if !sh.SplitsFleet(sc.Workload.Fleet) {
+			fmt.Fprintf(stderr, "bench run: warning: a fleet of %d is not a multiple of %d shards: a client's retry state (quota, limiter, budget) is split over several shards\n", sc.Workload.Fleet, sh.Count)
+		}
+	}
 	live := &runner.Live{}
 	if !o.quiet && isTerminal(stderr) {
 		stop := showProgress(stderr, live, time.Duration(o.trials)*sc.Workload.TotalDuration())
@@ -155,6 +178,7 @@ func run(ctx context.Context, o runOptions, stdout, stderr io.Writer) error {
 		Scenario: sc, Target: tg.Target, Strategies: strategies,
 		Sequential: o.sequential, Grace: o.grace, Live: live, Trials: o.trials,
 		KeepTables: o.keepTables, ExistingTable: o.table, UseExistingTable: o.useExisting,
+		Shard: sh, StartAt: startAt, TableWait: o.tableWait,
 	})
 	if aerr := tg.access.Err(); aerr != nil {
 		return aerr // the measurements say nothing about the strategies
@@ -194,6 +218,11 @@ func run(ctx context.Context, o runOptions, stdout, stderr io.Writer) error {
 		}
 	}
 	fmt.Fprintf(notes, "results: %s\n", path)
+	if o.emitResult {
+		if err := emitResult(stdout, path); err != nil {
+			return err
+		}
+	}
 	if res.Interrupted {
 		return fmt.Errorf("%w: partial results written to %s", errInterrupted, path)
 	}
@@ -246,4 +275,43 @@ func resolveStrategies(sc *scenario.Scenario, override string) ([]strategy.Strat
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// shardOptions resolves -shard (or the Indexed Job's environment, read
+// through getenv) and -start-at.
+func shardOptions(o runOptions, getenv func(string) string) (shard.Shard, time.Time, error) {
+	var sh shard.Shard
+	var err error
+	if o.shard != "" {
+		if sh, err = shard.Parse(o.shard); err != nil {
+			return sh, time.Time{}, fmt.Errorf("-shard: %w", err)
+		}
+	} else if sh, _, err = shard.FromEnv(getenv); err != nil {
+		return sh, time.Time{}, err
+	}
+	var startAt time.Time
+	if o.startAt != "" {
+		if startAt, err = time.Parse(time.RFC3339Nano, o.startAt); err != nil {
+			return sh, time.Time{}, fmt.Errorf("-start-at: want an RFC 3339 time such as 2026-12-06T05:00:00Z, got %q", o.startAt)
+		}
+	}
+	if o.tableWait <= 0 {
+		return sh, time.Time{}, fmt.Errorf("-table-wait must be > 0, got %s", o.tableWait)
+	}
+	return sh, startAt, nil
+}
+
+// ordinal is "2nd", "3rd", "11th"...
+func ordinal(n int) string {
+	suffix := "th"
+	switch {
+	case n%100 >= 11 && n%100 <= 13:
+	case n%10 == 1:
+		suffix = "st"
+	case n%10 == 2:
+		suffix = "nd"
+	case n%10 == 3:
+		suffix = "rd"
+	}
+	return strconv.Itoa(n) + suffix
 }

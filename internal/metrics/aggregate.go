@@ -300,6 +300,17 @@ type Summary struct {
 	// intended start) in HdrHistogram's compressed V2 encoding, base64 in
 	// JSON: decode and Merge across runs.
 	Histogram []byte `json:"histogram"`
+	// FromSendHistogram, AttemptHistogram and StartLagHistogram are the
+	// histograms behind FromSendMs, AttemptMs and StartLagMs, encoded the
+	// same way, so every percentile survives a merge exactly. Absent from
+	// files written before they existed.
+	FromSendHistogram []byte `json:"from_send_histogram,omitempty"`
+	AttemptHistogram  []byte `json:"attempt_histogram,omitempty"`
+	StartLagHistogram []byte `json:"start_lag_histogram,omitempty"`
+	// FirstS is the first intended start, seconds from the start of the
+	// run (the span runs from it to FirstS+SpanS); it places the span on
+	// a wall clock when runs are merged. Omitted when 0.
+	FirstS float64 `json:"first_s,omitempty"`
 }
 
 // Percentiles of a latency distribution, milliseconds.
@@ -377,10 +388,22 @@ func (a *Aggregator) Summary() Summary {
 			s.GoodputPerS = float64(s.Succeeded) / span.Seconds()
 		}
 	}
-	if enc, err := a.latency.Encode(hdrhistogram.V2CompressedEncodingCookieBase); err == nil {
-		s.Histogram = enc
+	if a.first > 0 {
+		s.FirstS = a.first.Seconds()
 	}
+	s.Histogram = encode(a.latency)
+	s.FromSendHistogram = encode(a.fromSend)
+	s.AttemptHistogram = encode(a.attempt)
+	s.StartLagHistogram = encode(a.lag)
 	return s
+}
+
+func encode(h *hdrhistogram.Histogram) []byte {
+	enc, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	if err != nil {
+		return nil
+	}
+	return enc
 }
 
 // Jain returns Jain's fairness index of the clients' success counts:

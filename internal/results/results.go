@@ -40,6 +40,26 @@ type File struct {
 	Strategies []runner.StrategyResult `json:"strategies"`
 	// SLOs holds the scenario's objectives checked against each strategy.
 	SLOs []slo.Check `json:"slos,omitempty"`
+	// Shard is set when the file is one part of a sharded run (bench run
+	// -shard): which part, the agreed start, how late it was, where.
+	Shard *runner.ShardInfo `json:"shard,omitempty"`
+	// Merged is set on the merge of a sharded run's parts (bench merge).
+	Merged *MergeInfo `json:"merged,omitempty"`
+}
+
+// MergeInfo describes a file merged from the parts of a sharded run.
+type MergeInfo struct {
+	Shards int `json:"shards"`
+	// Hosts holds each shard's host, by shard index.
+	Hosts []string `json:"hosts"`
+	// StartSkewS is the spread of the shards' load starts (latest minus
+	// earliest, over every strategy), seconds; Skewed says it exceeded
+	// MaxSkewS, so the shards did not offer the load as one schedule.
+	StartSkewS float64 `json:"start_skew_s"`
+	MaxSkewS   float64 `json:"max_skew_s"`
+	Skewed     bool    `json:"skewed"`
+	// Notes say what the merge could not make exact.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Versions of the tool and of the libraries whose behaviour is measured.
@@ -105,6 +125,7 @@ func New(sc *scenario.Scenario, target string, r *runner.Result) *File {
 		Interrupted:   r.Interrupted,
 		Strategies:    r.Strategies,
 		SLOs:          CheckSLOs(sc, r.Strategies),
+		Shard:         r.Shard,
 	}
 }
 
@@ -120,8 +141,22 @@ func CheckSLOs(sc *scenario.Scenario, strategies []runner.StrategyResult) []slo.
 }
 
 // Dir is where a run's files go: root/<scenario>/<UTC timestamp>.
+//
+// A shard's files go to root/<scenario>/<UTC timestamp>-shard-I-of-N, the
+// timestamp being the agreed start when there was one, so a sharded run's
+// parts sort together and never overwrite each other.
 func Dir(root string, f *File) string {
-	return filepath.Join(root, f.Scenario.Name, f.Started.UTC().Format("20060102T150405Z"))
+	stamp := f.Started.UTC().Format("20060102T150405Z")
+	if s := f.Shard; s != nil {
+		if s.StartAt != nil {
+			stamp = s.StartAt.UTC().Format("20060102T150405Z")
+		}
+		stamp += fmt.Sprintf("-shard-%d-of-%d", s.Index, s.Count)
+	}
+	if m := f.Merged; m != nil {
+		stamp += fmt.Sprintf("-merged-%d", m.Shards)
+	}
+	return filepath.Join(root, f.Scenario.Name, stamp)
 }
 
 // Write writes f as dir/run.json, creating dir, and returns the file's path.
@@ -147,12 +182,21 @@ func Read(path string) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
+	return Parse(data, path)
+}
+
+// Parse decodes a run.json file's content; name says where it came from
+// in errors.
+func Parse(data []byte, name string) (*File, error) {
 	var f File
 	if err := json.Unmarshal(data, &f); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	if f.SchemaVersion != SchemaVersion {
-		return nil, fmt.Errorf("%s: schema_version %d, this bench reads %d", path, f.SchemaVersion, SchemaVersion)
+		return nil, fmt.Errorf("%s: schema_version %d, this bench reads %d", name, f.SchemaVersion, SchemaVersion)
+	}
+	if f.Scenario == nil {
+		return nil, fmt.Errorf("%s: no scenario: not a run.json file", name)
 	}
 	return &f, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,6 +18,7 @@ import (
 	"github.com/throttlebench/throttlebench/internal/load"
 	"github.com/throttlebench/throttlebench/internal/metrics"
 	"github.com/throttlebench/throttlebench/internal/scenario"
+	"github.com/throttlebench/throttlebench/internal/shard"
 	"github.com/throttlebench/throttlebench/internal/strategy"
 )
 
@@ -55,7 +57,32 @@ type Options struct {
 	// merges all trials; Trials in the result keeps each one, so a
 	// comparison can tell a real difference from run-to-run noise.
 	Trials int
+	// Shard runs one part of a sharded run: every Count-th arrival of the
+	// schedule, from the Index-th (see package shard). The zero value runs
+	// all of it.
+	Shard shard.Shard
+	// StartAt, when set, is the instant every strategy's load starts: the
+	// run waits for it, and a load that starts later offers the arrivals
+	// it missed at once, recording how late it was. With a sharded run
+	// against one endpoint (a Target without Isolate) it also names the
+	// tables, so every shard uses the same table per strategy: shard 0
+	// creates and deletes it, the others wait for it (see TableWait).
+	StartAt time.Time
+	// TableWait bounds how long a shard other than 0 waits for a shared
+	// table to be ACTIVE; 0 means DefaultTableWait.
+	TableWait time.Duration
+	// TableLinger is how long shard 0 keeps a shared table after the
+	// other shards' last operations could have ended (schedule end plus
+	// workload.timeout), room for their start skew; 0 means
+	// DefaultTableLinger.
+	TableLinger time.Duration
 }
+
+// DefaultTableWait is how long a shard waits for shard 0's table.
+const DefaultTableWait = 2 * time.Minute
+
+// DefaultTableLinger is Options.TableLinger's default.
+const DefaultTableLinger = 10 * time.Second
 
 // Live counts a run's progress across all its strategies. Read its fields
 // with their Load methods while the run goes on.
@@ -79,6 +106,28 @@ type StrategyResult struct {
 	Server *TableStats `json:"server,omitempty"`
 	// Recovery is set when the scenario's faults drop capacity.
 	Recovery *Recovery `json:"recovery,omitempty"`
+	// LoadStart is when the first trial's load started (its schedule's
+	// zero), and StartLateS how many seconds after Options.StartAt the
+	// load was ready to start; set for sharded runs, so a merge can put
+	// shards on one wall clock.
+	LoadStart  *time.Time `json:"load_start,omitempty"`
+	StartLateS float64    `json:"start_late_s,omitempty"`
+}
+
+// ShardInfo says which part of a sharded run a result is.
+type ShardInfo struct {
+	Index int `json:"index"`
+	Count int `json:"count"`
+	// StartAt is the agreed start, when there was one.
+	StartAt *time.Time `json:"start_at,omitempty"`
+	// LateS is the latest any strategy's load was ready after StartAt,
+	// seconds (0 when on time or without StartAt).
+	LateS float64 `json:"late_s"`
+	// SharedTable says the shards used one table per strategy on one
+	// endpoint; TableOwner that this shard created and deleted it.
+	SharedTable bool   `json:"shared_table"`
+	TableOwner  bool   `json:"table_owner"`
+	Host        string `json:"host"`
 }
 
 // TableStats is what the endpoint reports about a table after the run.
@@ -121,6 +170,8 @@ type Result struct {
 	Strategies  []StrategyResult `json:"strategies"`
 	// CleanupError says which created tables could not be deleted.
 	CleanupError string `json:"cleanup_error,omitempty"`
+	// Shard is set for one part of a sharded run.
+	Shard *ShardInfo `json:"shard,omitempty"`
 }
 
 // Run drives the scenario's workload under each strategy and returns what
@@ -140,12 +191,40 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if o.Trials < 1 {
 		o.Trials = 1
 	}
+	if o.TableLinger <= 0 {
+		o.TableLinger = DefaultTableLinger
+	}
+	if o.TableWait <= 0 {
+		o.TableWait = DefaultTableWait
+	}
+	sharded := o.Shard.Sharded()
+	if sharded {
+		if err := o.Shard.Validate(); err != nil {
+			return nil, err
+		}
+		if !o.StartAt.IsZero() && (o.Trials > 1 || ((o.Sequential || o.ExistingTable != "") && len(o.Strategies) > 1)) {
+			return nil, fmt.Errorf("shard %s: with a start time, trials and strategies must run side by side, once: later loads would not start together on every shard", o.Shard)
+		}
+	}
 	wl, err := newWorkload(o.Scenario)
 	if err != nil {
 		return nil, err
 	}
 	res := &Result{Started: time.Now().UTC(), Strategies: make([]StrategyResult, len(o.Strategies))}
 	stamp := strconv.FormatInt(res.Started.UnixMilli(), 36)
+	shared := sharded && !o.StartAt.IsZero() && o.Target.Isolate == nil && o.ExistingTable == ""
+	if sharded && !o.StartAt.IsZero() {
+		stamp = strconv.FormatInt(o.StartAt.UnixMilli(), 36) // the same on every shard
+	}
+	owner := !shared || o.Shard.Index == 0
+	if sharded {
+		host, _ := os.Hostname()
+		res.Shard = &ShardInfo{Index: o.Shard.Index, Count: o.Shard.Count, SharedTable: shared, TableOwner: shared && owner, Host: host}
+		if !o.StartAt.IsZero() {
+			at := o.StartAt.UTC()
+			res.Shard.StartAt = &at
+		}
+	}
 	tables := make([][]string, len(o.Strategies)) // [strategy][trial]
 	for i, st := range o.Strategies {
 		for trial := range o.Trials {
@@ -192,7 +271,14 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 					return
 				}
 			}
-			if !existing {
+			if !existing && !owner {
+				if err := waitTable(ctx, t, table, o.TableWait, o.Shard); err != nil {
+					errs[i] = err
+					stop()
+					return
+				}
+			}
+			if !existing && owner {
 				err := createTable(ctx, t, o.Scenario, table)
 				if err == nil && o.Scenario.Workload.Preload {
 					err = preload(ctx, t, o.Scenario, wl, table)
@@ -203,7 +289,21 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 					return
 				}
 			}
-			offered, agg, series := drive(ctx, o, t, wl, o.Strategies[i], table)
+			start := time.Now()
+			if !o.StartAt.IsZero() {
+				// Interrupted while waiting: drive then offers nothing,
+				// and the table is still cleaned up below.
+				sleepUntil(ctx, o.StartAt)
+				start = o.StartAt
+				if late := time.Since(start); trial == 0 && late > 0 {
+					sr.StartLateS = late.Seconds()
+				}
+			}
+			if sharded && trial == 0 {
+				ls := start.UTC()
+				sr.LoadStart = &ls
+			}
+			offered, agg, series := drive(ctx, o, t, wl, o.Strategies[i], table, start)
 			sr.Offered += offered
 			all.Merge(agg)
 			if trial == 0 {
@@ -211,6 +311,12 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			}
 			if o.Trials > 1 {
 				sr.Trials = append(sr.Trials, agg.Summary())
+			}
+			if shared && owner && !o.KeepTables {
+				// The other shards may still be finishing their last
+				// operations: wait until none could be (unless stopped),
+				// then read the table's counters and delete it.
+				sleepUntil(ctx, start.Add(o.Scenario.Workload.TotalDuration()+time.Duration(o.Scenario.Workload.Timeout)+o.TableLinger))
 			}
 			if t.Stats != nil {
 				if ts, ok := t.Stats(table); ok {
@@ -223,7 +329,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 					sr.Server = &consumed
 				}
 			}
-			if !existing && !o.KeepTables {
+			if !existing && owner && !o.KeepTables {
 				// Clean up even after an interrupt, within bounds.
 				dctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 				if err := deleteTables(dctx, t, []string{table}); err != nil {
@@ -273,6 +379,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err := errors.Join(cleanup...); err != nil {
 		res.CleanupError = err.Error()
 	}
+	if res.Shard != nil {
+		for _, sr := range res.Strategies {
+			res.Shard.LateS = max(res.Shard.LateS, sr.StartLateS)
+		}
+	}
 	res.Interrupted = ctx.Err() != nil
 	return res, nil
 }
@@ -290,11 +401,14 @@ type member struct {
 // drive offers the workload to one strategy's fleet and aggregates the
 // records. It returns the number of operations offered, their aggregate
 // and the per-second series.
-func drive(ctx context.Context, o Options, target Target, wl *workload, st strategy.Strategy, table string) (int64, *metrics.Aggregator, []metrics.Second) {
+func drive(ctx context.Context, o Options, target Target, wl *workload, st strategy.Strategy, table string, start time.Time) (int64, *metrics.Aggregator, []metrics.Second) {
 	sc := o.Scenario
 	w := sc.Workload
 	fleet := make([]*member, w.Fleet)
 	for i := range fleet {
+		if !o.Shard.Member(i, len(fleet)) {
+			continue // reached by other shards' arrivals only
+		}
 		r := st.NewRetryer(sc.Seed + int64(i))
 		m := &member{id: i, client: newClient(target, r, w.MaxInFlight), slots: make(chan struct{}, w.MaxInFlight)}
 		m.scoped, _ = r.(strategy.OperationScoped)
@@ -334,12 +448,11 @@ func drive(ctx context.Context, o Options, target Target, wl *workload, st strat
 		close(collected)
 	}()
 
-	start := time.Now()
 	var offered int64
 	if w.Workers > 0 {
-		offered = closedLoop(ctx, opsCtx, o.Live, wl, fleet, table, start, records)
+		offered = closedLoop(ctx, opsCtx, o.Live, wl, fleet, o.Shard, table, start, records)
 	} else {
-		offered = openLoop(ctx, opsCtx, o.Live, wl, fleet, table, start, records)
+		offered = openLoop(ctx, opsCtx, o.Live, wl, fleet, o.Shard, table, start, records)
 	}
 	close(records)
 	<-collected
@@ -358,7 +471,10 @@ func drive(ctx context.Context, o Options, target Target, wl *workload, st strat
 // arrival grew a fresh stack through the SDK's middleware chain on every
 // operation: 12 % of the CPU at 5,000/s. A worker keeps its stack until a
 // garbage collection shrinks it while idle, which TuneGC makes rarer.
-func openLoop(ctx, opsCtx context.Context, live *Live, wl *workload, fleet []*member, table string, start time.Time, records chan<- metrics.Record) int64 {
+//
+// A shard offers only its own arrivals (sh.Owns) but numbers them as the
+// whole schedule does, so each keeps its offset, key and fleet member.
+func openLoop(ctx, opsCtx context.Context, live *Live, wl *workload, fleet []*member, sh shard.Shard, table string, start time.Time, records chan<- metrics.Record) int64 {
 	w := wl.w
 	process := load.Uniform
 	if w.Process == scenario.ProcessPoisson {
@@ -379,12 +495,19 @@ func openLoop(ctx, opsCtx context.Context, live *Live, wl *workload, fleet []*me
 	}()
 	pacer := newWaiter(ctx)
 	defer pacer.close()
-	var n int64
-	for ; ; n++ {
+	var offered int64
+	for n := int64(0); ; n++ {
 		off, ok := arrivals.Next()
-		if !ok || !pacer.wait(start.Add(off)) {
+		if !ok {
 			break
 		}
+		if !sh.Owns(n) {
+			continue
+		}
+		if !pacer.wait(start.Add(off)) {
+			break
+		}
+		offered++
 		m := fleet[n%int64(len(fleet))]
 		live.Offered.Add(1)
 		select {
@@ -401,7 +524,7 @@ func openLoop(ctx, opsCtx context.Context, live *Live, wl *workload, fleet []*me
 			wg.Go(func() { work(a) })
 		}
 	}
-	return n
+	return offered
 }
 
 // arrival is operation n, intended to start at off, for member m.
@@ -413,18 +536,25 @@ type arrival struct {
 
 // closedLoop runs the workload's workers: each issues an operation, waits
 // for its outcome, thinks, and repeats until the duration is over.
-func closedLoop(ctx, opsCtx context.Context, live *Live, wl *workload, fleet []*member, table string, start time.Time, records chan<- metrics.Record) int64 {
+//
+// A shard runs the workers sh owns; its operations are numbered n ≡ Index
+// (mod Count), so shards draw different keys, as one process would.
+func closedLoop(ctx, opsCtx context.Context, live *Live, wl *workload, fleet []*member, sh shard.Shard, table string, start time.Time, records chan<- metrics.Record) int64 {
 	w := wl.w
 	end := start.Add(time.Duration(w.Duration))
+	count, index := int64(max(sh.Count, 1)), int64(sh.Index)
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for i := 0; i < w.Workers; i++ {
+		if !sh.Owns(int64(i)) {
+			continue
+		}
 		m := fleet[i%len(fleet)]
 		wg.Go(func() {
 			t := time.NewTimer(time.Hour)
 			t.Stop()
 			for ctx.Err() == nil && time.Now().Before(end) {
-				n := next.Add(1) - 1
+				n := (next.Add(1)-1)*count + index
 				live.Offered.Add(1)
 				records <- wl.measure(opsCtx, live, m, table, start, time.Since(start), n)
 				if w.Think > 0 {
@@ -532,6 +662,53 @@ func createTable(ctx context.Context, t Target, sc *scenario.Scenario, name stri
 	return nil
 }
 
+// waitTable waits, at most wait, for a table another shard creates to be
+// ACTIVE.
+func waitTable(ctx context.Context, t Target, name string, wait time.Duration, sh shard.Shard) error {
+	c := newClient(t, nil, 4)
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	last := "it does not exist yet"
+	for {
+		out, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+		var nf *types.ResourceNotFoundException
+		switch {
+		case err == nil && out.Table != nil && out.Table.TableStatus == types.TableStatusActive:
+			return nil
+		case err == nil && out.Table != nil:
+			last = "its status is " + string(out.Table.TableStatus)
+		case err != nil && !errors.As(err, &nf) && ctx.Err() == nil:
+			return fmt.Errorf("shard %s: describe table %s: %w", sh, name, err)
+		}
+		select {
+		case <-ctx.Done():
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return fmt.Errorf("shard %s: table %s not ACTIVE after %s (%s): shard 0 creates it; is it running, against the same endpoint, with the same --start-at?", sh, name, wait, last)
+			}
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+}
+
+// sleepUntil waits until t; false when ctx ended first.
+func sleepUntil(ctx context.Context, t time.Time) bool {
+	d := time.Until(t)
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
 // createdByTag marks the tables throttlebench creates.
 var createdByTag = types.Tag{Key: aws.String("created-by"), Value: aws.String("throttlebench")}
 
@@ -594,4 +771,11 @@ func recovery(sc *scenario.Scenario, series []metrics.Second) *Recovery {
 		return r
 	}
 	return nil
+}
+
+// RecoveryOf measures recovery after the scenario's first capacity drop in
+// a per-second series (nil when the scenario drops none), as Run does; for
+// series merged from several processes.
+func RecoveryOf(sc *scenario.Scenario, series []metrics.Second) *Recovery {
+	return recovery(sc, series)
 }

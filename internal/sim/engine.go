@@ -19,6 +19,7 @@ import (
 	"github.com/throttlebench/throttlebench/internal/metrics"
 	"github.com/throttlebench/throttlebench/internal/runner"
 	"github.com/throttlebench/throttlebench/internal/scenario"
+	"github.com/throttlebench/throttlebench/internal/shard"
 	"github.com/throttlebench/throttlebench/internal/strategy"
 )
 
@@ -55,6 +56,13 @@ type Options struct {
 	// (sdk-adaptive) instead of failing; Warn, if set, is told of each.
 	SkipUnsimulable bool
 	Warn            func(error)
+	// Shard, when it splits the run, simulates shard Index of Count of a
+	// sharded run against one shared table: the whole schedule reaches
+	// the table, as every shard's together would, and the results keep
+	// the shard's own arrivals only (every Count-th; see package shard).
+	// Needs an open-loop workload and a fleet that is a multiple of Count,
+	// so every client is on one shard.
+	Shard shard.Shard
 }
 
 // Simulable reports whether the simulator can run st; the error says why not.
@@ -89,6 +97,15 @@ func Run(ctx context.Context, o Options) (*runner.Result, error) {
 		return nil, err
 	}
 	res := &runner.Result{Started: Epoch, Strategies: make([]runner.StrategyResult, len(strategies))}
+	if sh := o.Shard; sh.Sharded() {
+		if err := sh.Validate(); err != nil {
+			return nil, err
+		}
+		if w := o.Scenario.Workload; w.Workers > 0 || !sh.SplitsFleet(w.Fleet) {
+			return nil, fmt.Errorf("sim: shard %s: needs an open-loop workload with a fleet that is a multiple of %d, got %d workers, fleet %d", sh, sh.Count, w.Workers, w.Fleet)
+		}
+		res.Shard = &runner.ShardInfo{Index: sh.Index, Count: sh.Count, SharedTable: true, TableOwner: sh.Index == 0, Host: Target}
+	}
 	errs := make([]error, len(strategies))
 	var wg sync.WaitGroup
 	for i, st := range strategies {
@@ -126,7 +143,7 @@ func RunStrategy(ctx context.Context, o Options, st strategy.Strategy) (runner.S
 	e.run(ctx)
 	sr := runner.StrategyResult{
 		Name: st.Name(), Params: st.Resolved(), Table: e.table,
-		Offered: e.offered, Summary: e.agg.Summary(), Series: e.series.Seconds(),
+		Offered: o.Shard.Offered(e.offered), Summary: e.agg.Summary(), Series: e.series.Seconds(),
 	}
 	ts := &runner.TableStats{
 		ConsumedReadUnits:  e.svc.consumed[throttle.Read].Units(),
@@ -226,6 +243,7 @@ type engine struct {
 	overhead int64
 	offered  int64
 	end      int64 // closed loop: when workers stop issuing
+	shard    shard.Shard
 }
 
 func newEngine(o Options, st strategy.Strategy) (*engine, error) {
@@ -236,7 +254,7 @@ func newEngine(o Options, st strategy.Strategy) (*engine, error) {
 		model = *o.Model
 	}
 	e := &engine{
-		sc: sc, w: w, table: "sim-" + sc.Name + "-" + st.Name(),
+		sc: sc, w: w, table: "sim-" + sc.Name + "-" + st.Name(), shard: o.Shard,
 		net:      newSampler(o.Latency),
 		rng:      rand.New(rand.NewPCG(uint64(sc.Seed), 0x6e6574776f726b)), // "network"
 		agg:      metrics.NewAggregator(),
@@ -809,6 +827,9 @@ func (e *engine) release(i int32) {
 }
 
 func (e *engine) record(r metrics.Record) {
+	if !e.shard.Owns(int64(r.Client)) {
+		return // another shard's arrival: arrival n runs on client n mod fleet
+	}
 	e.series.Add(r)
 	if int64(r.Intended) >= e.warmup {
 		e.agg.Add(r)
