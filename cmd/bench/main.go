@@ -11,6 +11,8 @@
 //	bench strategies                  list the retry strategies
 //	bench sim [flags] SCENARIO.yaml   run a scenario in virtual time (-experiment backoff: the classic experiment)
 //	bench sweep [flags] SCENARIO.yaml find each strategy's highest rate (or least capacity) meeting the SLOs
+//	bench merge [flags] SHARD.json... join a sharded run's parts exactly; SLOs on the merge
+//	bench collect [-dir DIR] [LOG...] extract shards' run.json files from pod logs
 //	bench version                     print tool and SDK versions
 //
 // Exit status: 0 success; 1 the run failed, or a compare --fail-on rule
@@ -58,6 +60,8 @@ var commands = map[string]command{
 	"version":    {versionMain, "print tool, SDK and Go versions"},
 	"sim":        {simMain, "run a scenario in virtual time (deterministic); -experiment backoff"},
 	"sweep":      {sweepMain, "find each strategy's highest rate (or least capacity) meeting the SLOs"},
+	"merge":      {mergeMain, "join the run.json files of a sharded run (bench run -shard I/N) exactly"},
+	"collect":    {collectMain, "extract shards' run.json files from pod logs (bench run -emit-result)"},
 }
 
 func main() {

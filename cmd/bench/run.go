@@ -6,11 +6,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/throttlebench/throttlebench/internal/exporter"
 	"github.com/throttlebench/throttlebench/internal/report"
 	"github.com/throttlebench/throttlebench/internal/results"
 	"github.com/throttlebench/throttlebench/internal/runner"
@@ -41,7 +43,8 @@ type runOptions struct {
 	shard        string // "I/N"; empty: from the environment, else the whole run
 	startAt      string // RFC 3339
 	tableWait    time.Duration
-	emitResult   bool // print the run.json, gzip and base64, on a marked last line
+	emitResult   bool   // print the run.json, gzip and base64, on a marked last line
+	metrics      string // serve Prometheus metrics on this loopback address
 }
 
 func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -65,6 +68,7 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.BoolVar(&o.useExisting, "use-existing-table", false, "allow -table to name a table throttlebench did not create")
 	fs.BoolVar(&o.yes, "yes", false, "with -aws: accept the estimated cost without asking")
 	fs.BoolVar(&o.compareSim, "compare-sim", false, "also run the scenario in simulation (bench sim), network calibrated on this run, and print both side by side")
+	fs.StringVar(&o.metrics, "metrics", "", "serve the run's Prometheus metrics at http://ADDR/metrics while it runs (loopback only, e.g. 127.0.0.1:9100)")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress line (there is none when stderr is not a terminal)")
 	fs.StringVar(&o.shard, "shard", "", "run shard I of N (I/N): every Nth arrival of the schedule; default from "+shard.IndexEnv+" and "+shard.CountEnv+" when set")
 	fs.StringVar(&o.startAt, "start-at", "", "start the load at this instant (RFC 3339, e.g. 2026-12-06T05:00:00Z); sharded runs against one endpoint then share a table per strategy")
@@ -138,6 +142,19 @@ func run(ctx context.Context, o runOptions, stdout, stderr io.Writer) error {
 	if err != nil {
 		return badInput{err}
 	}
+	var watch observers
+	if o.metrics != "" {
+		ln, err := listenLoopback("-metrics", o.metrics)
+		if err != nil {
+			return err
+		}
+		exp := exporter.New()
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", exp.Handler())
+		defer serveLoopback(ln, mux)()
+		announce(stderr, "metrics", ln, "/metrics")
+		watch = append(watch, exp)
+	}
 	var tg *target
 	if o.target.aws || o.target.endpoint != "" {
 		tg, err = remoteTarget(ctx, o.target, stderr)
@@ -177,6 +194,7 @@ func run(ctx context.Context, o runOptions, stdout, stderr io.Writer) error {
 	res, err := runner.Run(runCtx, runner.Options{
 		Scenario: sc, Target: tg.Target, Strategies: strategies,
 		Sequential: o.sequential, Grace: o.grace, Live: live, Trials: o.trials,
+		Observer:   watch.observer(),
 		KeepTables: o.keepTables, ExistingTable: o.table, UseExistingTable: o.useExisting,
 		Shard: sh, StartAt: startAt, TableWait: o.tableWait,
 	})

@@ -68,34 +68,52 @@ func BenchmarkPacing(b *testing.B) {
 // loop, against the unthrottled embedded fake) with a bare loop of SDK
 // PutItem calls against a handler that answers {} (goal: ratio >= 0.8).
 // Both loops run with the garbage collector set as bench run sets it.
+// ratio-metrics is the same with the Prometheus exporter of bench run
+// --metrics observing every record, measured in the same iteration, and
+// metrics/plain the runner's throughput with it against without it.
 func BenchmarkOverhead(b *testing.B) {
 	defer TuneGC()()
 	const workers, d = 32, 3 * time.Second
 	for b.Loop() {
 		bare := bareSDKLoop(b, workers, d)
-
-		srv := fakeservice.New(fakeservice.Options{})
-		url, err := srv.Start("127.0.0.1:0")
-		if err != nil {
-			b.Fatal(err)
-		}
-		sc := testScenario(40000, 0, 0)
-		sc.Workload.Workers, sc.Workload.Duration = workers, scenario.Duration(d)
-		none, _ := strategy.New("none", strategy.Params{})
-		res, err := Run(context.Background(), Options{
-			Scenario: sc, Strategies: []strategy.Strategy{none},
-			Target: Target{Endpoint: url, Config: aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}}},
-		})
-		srv.Close()
-		if err != nil {
-			b.Fatal(err)
-		}
-		m := res.Strategies[0].Summary
-		runner := float64(m.Succeeded) / d.Seconds()
+		plain := overheadRun(b, workers, d, nil)
 		b.ReportMetric(bare, "bare-calls/s")
-		b.ReportMetric(runner, "runner-ops/s")
-		b.ReportMetric(runner/bare, "ratio")
+		b.ReportMetric(plain, "runner-ops/s")
+		b.ReportMetric(plain/bare, "ratio")
+		if newMetricsObserver != nil {
+			observed := overheadRun(b, workers, d, newMetricsObserver())
+			b.ReportMetric(observed/bare, "ratio-metrics")
+			b.ReportMetric(observed/plain, "metrics/plain")
+		}
 	}
+}
+
+// newMetricsObserver, when set (by the external test package, which can
+// import internal/exporter), makes BenchmarkOverhead also measure the
+// runner with a Prometheus exporter observing every record, as bench run
+// --metrics does.
+var newMetricsObserver func() Observer
+
+// overheadRun runs the closed-loop workload for d against an unthrottled
+// embedded fake and returns successful operations per second.
+func overheadRun(b *testing.B, workers int, d time.Duration, obs Observer) float64 {
+	srv := fakeservice.New(fakeservice.Options{})
+	url, err := srv.Start("127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	sc := testScenario(40000, 0, 0)
+	sc.Workload.Workers, sc.Workload.Duration = workers, scenario.Duration(d)
+	none, _ := strategy.New("none", strategy.Params{})
+	res, err := Run(context.Background(), Options{
+		Scenario: sc, Strategies: []strategy.Strategy{none}, Observer: obs,
+		Target: Target{Endpoint: url, Config: aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}}},
+	})
+	srv.Close()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return float64(res.Strategies[0].Summary.Succeeded) / d.Seconds()
 }
 
 // bareSDKLoop runs workers goroutines calling PutItem (1 KB) for d against

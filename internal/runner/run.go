@@ -76,6 +76,21 @@ type Options struct {
 	// workload.timeout), room for their start skew; 0 means
 	// DefaultTableLinger.
 	TableLinger time.Duration
+	// Observer, when set, watches the run as it happens: every record as
+	// it is aggregated, and each strategy's own progress counters.
+	Observer Observer
+}
+
+// Observer watches a run as it happens: a Prometheus exporter, a live
+// dashboard.
+type Observer interface {
+	// Observe is called once per strategy, before its first trial offers
+	// load, with the strategy's own progress counters (updated like
+	// Options.Live, which they roll up into). It returns the function
+	// that receives each of the strategy's records, trial after trial, as
+	// the strategy's collector aggregates them: from one goroutine per
+	// strategy, so it must be quick and must not block.
+	Observe(strategy string, live *Live) func(metrics.Record)
 }
 
 // DefaultTableWait is how long a shard waits for shard 0's table.
@@ -88,6 +103,32 @@ const DefaultTableLinger = 10 * time.Second
 // with their Load methods while the run goes on.
 type Live struct {
 	Offered, Done, Succeeded, InFlight atomic.Int64
+	up                                 *Live // counted there too: a strategy's counters roll up into the run's
+}
+
+func (l *Live) offer() {
+	for ; l != nil; l = l.up {
+		l.Offered.Add(1)
+	}
+}
+
+func (l *Live) begin() {
+	for ; l != nil; l = l.up {
+		l.InFlight.Add(1)
+	}
+}
+
+// end counts an operation's outcome; dropped ones never began.
+func (l *Live) end(began, ok bool) {
+	for ; l != nil; l = l.up {
+		if began {
+			l.InFlight.Add(-1)
+		}
+		l.Done.Add(1)
+		if ok {
+			l.Succeeded.Add(1)
+		}
+	}
 }
 
 // StrategyResult is one strategy's outcome.
@@ -258,6 +299,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	runOne := func(i int) {
 		sr := &res.Strategies[i]
 		all := metrics.NewAggregator()
+		live, observe := o.Live, func(metrics.Record) {}
+		if o.Observer != nil {
+			live = &Live{up: o.Live}
+			observe = o.Observer.Observe(sr.Name, live)
+		}
 		var consumed TableStats
 		for trial, table := range tables[i] {
 			if ctx.Err() != nil {
@@ -303,7 +349,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 				ls := start.UTC()
 				sr.LoadStart = &ls
 			}
-			offered, agg, series := drive(ctx, o, t, wl, o.Strategies[i], table, start)
+			offered, agg, series := drive(ctx, o, t, wl, o.Strategies[i], table, start, live, observe)
 			sr.Offered += offered
 			all.Merge(agg)
 			if trial == 0 {
@@ -401,7 +447,7 @@ type member struct {
 // drive offers the workload to one strategy's fleet and aggregates the
 // records. It returns the number of operations offered, their aggregate
 // and the per-second series.
-func drive(ctx context.Context, o Options, target Target, wl *workload, st strategy.Strategy, table string, start time.Time) (int64, *metrics.Aggregator, []metrics.Second) {
+func drive(ctx context.Context, o Options, target Target, wl *workload, st strategy.Strategy, table string, start time.Time, live *Live, observe func(metrics.Record)) (int64, *metrics.Aggregator, []metrics.Second) {
 	sc := o.Scenario
 	w := sc.Workload
 	fleet := make([]*member, w.Fleet)
@@ -441,6 +487,7 @@ func drive(ctx context.Context, o Options, target Target, wl *workload, st strat
 	go func() {
 		for r := range records {
 			series.Add(r)
+			observe(r)
 			if r.Intended >= warmup {
 				agg.Add(r)
 			}
@@ -450,9 +497,9 @@ func drive(ctx context.Context, o Options, target Target, wl *workload, st strat
 
 	var offered int64
 	if w.Workers > 0 {
-		offered = closedLoop(ctx, opsCtx, o.Live, wl, fleet, o.Shard, table, start, records)
+		offered = closedLoop(ctx, opsCtx, live, wl, fleet, o.Shard, table, start, records)
 	} else {
-		offered = openLoop(ctx, opsCtx, o.Live, wl, fleet, o.Shard, table, start, records)
+		offered = openLoop(ctx, opsCtx, live, wl, fleet, o.Shard, table, start, records)
 	}
 	close(records)
 	<-collected
@@ -509,12 +556,12 @@ func openLoop(ctx, opsCtx context.Context, live *Live, wl *workload, fleet []*me
 		}
 		offered++
 		m := fleet[n%int64(len(fleet))]
-		live.Offered.Add(1)
+		live.offer()
 		select {
 		case m.slots <- struct{}{}:
 		default:
 			records <- metrics.Record{Client: m.id, Op: wl.op(n), Intended: off, Started: off, Ended: off, Outcome: metrics.Dropped}
-			live.Done.Add(1)
+			live.end(false, false)
 			continue
 		}
 		a := arrival{m: m, off: off, n: n}
@@ -555,7 +602,7 @@ func closedLoop(ctx, opsCtx context.Context, live *Live, wl *workload, fleet []*
 			t.Stop()
 			for ctx.Err() == nil && time.Now().Before(end) {
 				n := (next.Add(1)-1)*count + index
-				live.Offered.Add(1)
+				live.offer()
 				records <- wl.measure(opsCtx, live, m, table, start, time.Since(start), n)
 				if w.Think > 0 {
 					t.Reset(time.Duration(w.Think))
@@ -575,7 +622,7 @@ func closedLoop(ctx, opsCtx context.Context, live *Live, wl *workload, fleet []*
 // measure runs operation n, intended to start at start+intended, on
 // member m and returns its record.
 func (wl *workload) measure(ctx context.Context, live *Live, m *member, table string, start time.Time, intended time.Duration, n int64) metrics.Record {
-	live.InFlight.Add(1)
+	live.begin()
 	st := &opState{runStart: start}
 	ctx, cancel := context.WithTimeout(withOpState(ctx, st), time.Duration(wl.w.Timeout))
 	defer cancel()
@@ -600,11 +647,7 @@ func (wl *workload) measure(ctx context.Context, live *Live, m *member, table st
 		AttemptLog:        st.log,
 		Outcome:           metrics.Classify(err, ctx.Err()),
 	}
-	live.InFlight.Add(-1)
-	live.Done.Add(1)
-	if rec.Outcome == metrics.OK {
-		live.Succeeded.Add(1)
-	}
+	live.end(true, rec.Outcome == metrics.OK)
 	return rec
 }
 
