@@ -65,6 +65,7 @@ func main() {
 }
 
 func run(write string, count int, memory bool) error {
+	loadBefore := loadAverage()
 	res := figures.Results{}
 	for _, r := range runs {
 		if r.memory && !memory {
@@ -95,7 +96,13 @@ func run(write string, count int, memory bool) error {
 	if err != nil {
 		return err
 	}
-	block := figures.Render(machine(), rows)
+	where := machine()
+	if loadBefore != "" {
+		// Other processes take CPU from the benchmarks: say how busy the
+		// machine was, so that the figures are read with it.
+		where += fmt.Sprintf(", 1-minute load average %s at the start and %s at the end", loadBefore, loadAverage())
+	}
+	block := figures.Render(where, rows)
 	if write == "" {
 		fmt.Println(block)
 		return nil
@@ -130,4 +137,18 @@ func machine() string {
 		}
 	}
 	return fmt.Sprintf("%s, %s, %s/%s, %d CPUs%s", time.Now().UTC().Format("2006-01-02"), commit, runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpu)
+}
+
+// loadAverage is the machine's 1-minute load average (Linux), empty when
+// unknown.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return ""
+	}
+	return f[0]
 }
