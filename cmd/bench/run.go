@@ -207,6 +207,11 @@ func run(ctx context.Context, o runOptions, stdout, stderr io.Writer) error {
 	if res.CleanupError != "" {
 		fmt.Fprintf(stderr, "bench run: warning: %s\n", res.CleanupError)
 	}
+	for _, sr := range res.Strategies {
+		if sr.Server != nil && sr.Server.StoreLimited > 0 {
+			fmt.Fprintf(stderr, "bench run: warning: %s: the embedded fake reached fake.store_limit and kept %d written items as their key and size only\n", sr.Name, sr.Server.StoreLimited)
+		}
+	}
 	file := results.New(sc, tg.Description, res)
 	file.Credentials = tg.Credentials
 	path, err := results.Write(results.Dir(o.out, file), file)
