@@ -29,7 +29,6 @@ func httpGet(t *testing.T, url string) (int, string, string) {
 	return resp.StatusCode, resp.Header.Get("Content-Type"), string(b)
 }
 
-
 func TestMetricsEndpoint(t *testing.T) {
 	clock := newFakeClock()
 	_, url := startServer(t, Options{Now: clock.Now, Model: Model{Burst: -1}})
