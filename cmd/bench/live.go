@@ -106,12 +106,12 @@ type liveUI struct {
 }
 
 // startUI serves the dashboard on the loopback address addr (flag -ui).
-func startUI(addr, title string, expected time.Duration, stderr io.Writer, cmd string) (*liveUI, error) {
+func startUI(addr string, opts dashboard.Options, stderr io.Writer, cmd string) (*liveUI, error) {
 	ln, err := listenLoopback("-ui", addr)
 	if err != nil {
 		return nil, err
 	}
-	u := &liveUI{dash: dashboard.New(dashboard.Options{Title: title, Expected: expected}), ln: ln, ticks: make(chan struct{})}
+	u := &liveUI{dash: dashboard.New(opts), ln: ln, ticks: make(chan struct{})}
 	u.stop = serveLoopback(ln, u.dash.Handler())
 	u.wg.Add(2)
 	go func() { defer u.wg.Done(); u.dash.Run(u.ticks) }()

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/throttlebench/throttlebench/internal/dashboard"
 	"github.com/throttlebench/throttlebench/internal/exporter"
 	"github.com/throttlebench/throttlebench/internal/report"
 	"github.com/throttlebench/throttlebench/internal/results"
@@ -167,8 +168,11 @@ func run(ctx context.Context, o runOptions, stdout, stderr io.Writer) (err error
 		if o.sequential || o.table != "" {
 			expected *= time.Duration(len(strategies))
 		}
-		title := fmt.Sprintf("%s: %d strategies", sc.Name, len(strategies))
-		if ui, err = startUI(o.ui, title, expected, stderr, "run"); err != nil {
+		opts := dashboard.Options{Title: fmt.Sprintf("%s: %d strategies", sc.Name, len(strategies)), Expected: expected}
+		for _, s := range strategies {
+			opts.Strategies = append(opts.Strategies, s.Name())
+		}
+		if ui, err = startUI(o.ui, opts, stderr, "run"); err != nil {
 			return err
 		}
 		defer ui.close()

@@ -28,6 +28,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -61,6 +62,10 @@ type Options struct {
 	// Window is how many seconds of history are kept and drawn; zero
 	// means DefaultWindow.
 	Window int
+	// Strategies lists the run's strategies in the order of its results:
+	// the page lists them, and colours them as report.html does, in this
+	// order; others follow in the order they are observed.
+	Strategies []string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -74,6 +79,7 @@ type Dashboard struct {
 	strategy []*strategySeries
 	faults   []Fault
 	done     bool
+	end      time.Time // when Finish was called
 	errText  string
 	files    string // directory of the run's files once written
 	report   string // report.html's name in files, "" for none
@@ -142,6 +148,7 @@ func (d *Dashboard) Observe(strategy string, live *runner.Live) func(metrics.Rec
 	s := &strategySeries{name: strategy, live: live, ring: make([]second, d.opts.Window), open: map[int64]*hdrhistogram.Histogram{}}
 	d.mu.Lock()
 	d.strategy = append(d.strategy, s)
+	slices.SortStableFunc(d.strategy, func(a, b *strategySeries) int { return d.rank(a.name) - d.rank(b.name) })
 	d.mu.Unlock()
 	return func(r metrics.Record) {
 		s.add(r, d.opts.Now())
@@ -290,6 +297,7 @@ func (d *Dashboard) Finish(dir string, err error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.done = true
+	d.end = d.opts.Now()
 	if err != nil {
 		d.errText = err.Error()
 	}
@@ -299,6 +307,14 @@ func (d *Dashboard) Finish(dir string, err error) {
 			d.report = "report.html"
 		}
 	}
+}
+
+// rank is a strategy's place in Options.Strategies, or after them all.
+func (d *Dashboard) rank(name string) int {
+	if i := slices.Index(d.opts.Strategies, name); i >= 0 {
+		return i
+	}
+	return len(d.opts.Strategies)
 }
 
 func (d *Dashboard) strategies() []*strategySeries {
@@ -389,9 +405,13 @@ type StrategyState struct {
 
 // Snapshot returns the state at now with the complete seconds after
 // since (Unix seconds; 0 for the whole window). The current second,
-// still filling, is left out.
+// still filling, is left out; after Finish, time stops a second after
+// the run's end.
 func (d *Dashboard) Snapshot(now time.Time, since int64) State {
 	d.mu.Lock()
+	if d.done && now.After(d.end) {
+		now = d.end.Add(time.Second) // the axis stops where the run did
+	}
 	st := State{
 		Title: d.opts.Title, Start: d.start.Unix(), Now: float64(now.UnixNano()) / 1e9,
 		Expected: d.opts.Expected.Seconds(), Window: d.opts.Window,

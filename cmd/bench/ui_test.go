@@ -1,0 +1,186 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/throttlebench/throttlebench/internal/chromium"
+	"github.com/throttlebench/throttlebench/internal/dashboard"
+)
+
+// brownout offers twice the table's write capacity, which drops to 30 %
+// from 3 s to 7 s: throttles, retries, a capacity line and a fault window
+// for the dashboard to draw. It lasts long enough for two loads of the
+// page in a slow headless Chromium on a busy machine.
+const brownout = `name: live-brownout
+table: {read_capacity: 10, write_capacity: 50}
+workload: {rate: 100/s, duration: 30s, keys: 100, item_size: 1KB}
+faults:
+  capacity:
+    - {at: 3s, for: 4s, scale: 0.3}
+strategies:
+  - none
+  - {name: exponential, base: 5ms}
+`
+
+// drawnCharts reads what the page says it drew: chart id -> lines.
+var drawnCharts = regexp.MustCompile(`<body[^>]* data-drawn="([^"]*)"`)
+
+func pageState(t *testing.T, dom []byte) (map[string]int, int) {
+	t.Helper()
+	m := drawnCharts.FindSubmatch(dom)
+	if m == nil {
+		t.Fatalf("the page drew nothing (no data-drawn on <body>):\n%.2000s", dom)
+	}
+	drawn := map[string]int{}
+	for _, kv := range strings.Fields(string(m[1])) {
+		k, v, _ := strings.Cut(kv, "=")
+		drawn[k], _ = strconv.Atoi(v)
+	}
+	secs := regexp.MustCompile(`data-seconds="(\d+)"`).FindSubmatch(dom)
+	if secs == nil {
+		t.Fatalf("no data-seconds on <body>")
+	}
+	n, _ := strconv.Atoi(string(secs[1]))
+	return drawn, n
+}
+
+// TestDashboardInChromium runs a comparison with -ui, loads the dashboard
+// in headless Chromium twice, a few seconds apart, and checks that every
+// chart is drawn, with a line per strategy, and that the page moved on.
+// Set THROTTLEBENCH_SCREENSHOTS=DIR to keep the two screenshots.
+func TestDashboardInChromium(t *testing.T) {
+	bin := chromium.Find(t)
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	out := t.TempDir()
+	go func() {
+		done <- bench(ctx, []string{"run", "--quiet", "--ui", "127.0.0.1:0", "--ui-linger", "2m", "--out", out,
+			writeScenario(t, brownout)}, &stdout, &stderr)
+	}()
+	url := waitFor(t, &stderr, done, `dashboard: (http://127\.0\.0\.1:\d+/)\n`)
+
+	shots := os.Getenv("THROTTLEBENCH_SCREENSHOTS")
+	if shots == "" {
+		shots = t.TempDir()
+	}
+	var doms [2][]byte
+	var pngs [2][]byte
+	for i := range 2 {
+		time.Sleep(3 * time.Second)
+		rctx, rcancel := context.WithTimeout(ctx, 60*time.Second)
+		png := filepath.Join(shots, "dashboard-"+strconv.Itoa(i+1)+".png")
+		dom, err := chromium.Render(rctx, bin, t.TempDir(), url, 1280, 1400, 3000, png)
+		rcancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		doms[i] = dom
+		if pngs[i], err = os.ReadFile(png); err != nil {
+			t.Fatalf("no screenshot: %v", err)
+		}
+	}
+	first, secs1 := pageState(t, doms[0])
+	last, secs2 := pageState(t, doms[1])
+	want := map[string]int{"goodput": 2, "throttled": 2, "failed": 2, "inflight": 2, "p50": 2, "p99": 2,
+		"capacity-write": 3} // a line per strategy, and the provisioned line
+	for chart, n := range want {
+		if last[chart] < n {
+			t.Errorf("chart %s: %d lines drawn, want %d (first load: %v, second: %v)", chart, last[chart], n, first, last)
+		}
+	}
+	if secs2 <= secs1 {
+		t.Errorf("the page showed %d s, then %d s: it did not move on", secs1, secs2)
+	}
+	if bytes.Equal(pngs[0], pngs[1]) {
+		t.Errorf("the two screenshots are identical")
+	}
+	if !bytes.Contains(doms[1], []byte(`class="fault"`)) {
+		t.Errorf("the capacity drop from 3 s to 7 s is not shaded")
+	}
+	if !regexp.MustCompile(`data-points="([3-9]|\d\d+)"`).Match(doms[1]) {
+		t.Errorf("no line has 3 points or more after 6 s")
+	}
+	if bytes.Contains(doms[0], []byte(`<div id="status"><span class="done">`)) {
+		t.Logf("the run had ended before the first load of the page: the machine is slow")
+	}
+
+	// Once the run is written, the page links its report, served by bench.
+	waitFor(t, &stderr, done, `(dashboard at http://127\.0\.0\.1:\d+/ for)`)
+	var st dashboard.State
+	getJSON(t, url+"api/live", &st)
+	if !st.Done || st.Report != "files/report.html" {
+		t.Errorf("after the run: done %v, report %q; want true and files/report.html", st.Done, st.Report)
+	}
+	resp, err := http.Get(url + st.Report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !bytes.Contains(body, []byte("<svg")) {
+		t.Errorf("GET %s: %s, %d bytes; want 200 and the report", st.Report, resp.Status, len(body))
+	}
+	if resp, err := http.Get(url + "files/..%2Fetc"); err == nil {
+		if resp.StatusCode == http.StatusOK {
+			t.Errorf("GET files/..%%2Fetc: %s, want an error", resp.Status)
+		}
+		resp.Body.Close()
+	}
+	cancel() // Ctrl-C ends the linger
+	select {
+	case code := <-done:
+		if code != exitOK {
+			t.Errorf("exit %d, want %d; stderr:\n%s", code, exitOK, stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("bench did not exit after Ctrl-C during -ui-linger")
+	}
+}
+
+// waitFor waits until stderr matches pattern and returns its first group.
+func waitFor(t *testing.T, stderr *syncBuffer, done chan int, pattern string) string {
+	t.Helper()
+	re := regexp.MustCompile(pattern)
+	deadline := time.Now().Add(90 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := re.FindStringSubmatch(stderr.String()); m != nil {
+			return m[1]
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("bench exited %d; stderr:\n%s", code, stderr.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	t.Fatalf("no %q in stderr:\n%s", pattern, stderr.String())
+	return ""
+}
+
+func getJSON(t *testing.T, url string, v any) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s", url, resp.Status)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+}
