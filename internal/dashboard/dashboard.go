@@ -160,8 +160,8 @@ func (s *strategySeries) add(r metrics.Record, now time.Time) {
 	at := func(offset time.Duration) int64 { return now.Add(offset - r.Ended).Unix() }
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if r.Outcome == metrics.Dropped {
-		if x := s.slot(at(r.Intended)); x != nil {
+	if r.Outcome == metrics.Dropped { // observed as it is dropped
+		if x := s.slot(now.Unix()); x != nil {
 			x.failed++
 		}
 		return
