@@ -296,3 +296,58 @@ func (u *liveUI) finish(ctx context.Context, dir string, err error, linger time.
 	case <-ctx.Done():
 	}
 }
+
+// serveTables serves a server's dashboard (bench serve -ui) on ln: a line
+// per table from the server's own per-second report, read once a second,
+// and the fault schedule's windows from epoch (or the schedule's own). The
+// returned stop ends it.
+func serveTables(srv *fakeservice.Server, ln net.Listener, title string, sched *faults.Schedule, epoch time.Time) (stop func()) {
+	dash := dashboard.New(dashboard.Options{Title: title, Serving: true})
+	if sched != nil && !sched.Epoch.IsZero() {
+		epoch = sched.Epoch
+	}
+	for _, f := range faultWindows(sched, epoch) {
+		dash.AddFault(f)
+	}
+	stopServing := serveLoopback(ln, dash.Handler())
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); dash.Run(done) }()
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			feedTables(dash, srv.Report(10))
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		wg.Wait()
+		stopServing()
+	}
+}
+
+// feedTables gives the dashboard the complete seconds of a server's report.
+func feedTables(dash *dashboard.Dashboard, rep fakeservice.StatsReport) {
+	for name, tr := range rep.Tables {
+		tot := tr.Totals
+		total := dashboard.TableSecond{Admitted: tot.Reads + tot.Writes, Throttled: tot.ThrottledReads + tot.ThrottledWrites}
+		for _, x := range tr.Series {
+			if x.Partial {
+				continue
+			}
+			dash.Table(name, x.Time, dashboard.TableSecond{
+				Admitted: x.Reads + x.Writes, Throttled: x.ThrottledReads + x.ThrottledWrites,
+				ConsumedW: x.ConsumedWriteUnits, ProvisionedW: x.ProvisionedWriteUnits,
+				ConsumedR: x.ConsumedReadUnits, ProvisionedR: x.ProvisionedReadUnits,
+			}, total)
+		}
+	}
+}

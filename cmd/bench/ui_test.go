@@ -184,3 +184,73 @@ func getJSON(t *testing.T, url string, v any) {
 		t.Fatalf("GET %s: %v", url, err)
 	}
 }
+
+// TestServeDashboard serves the fake with -ui, runs a comparison against
+// it, and checks the server's page: a line per table with the requests it
+// admitted and throttled and its capacity, drawn in Chromium.
+func TestServeDashboard(t *testing.T) {
+	testCredentials(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var serveOut, serveErr syncBuffer
+	served := make(chan int, 1)
+	go func() {
+		served <- bench(ctx, []string{"serve", "-addr", "127.0.0.1:0", "-ui", "127.0.0.1:0"}, &serveOut, &serveErr)
+	}()
+	fake := waitFor(t, &serveOut, served, `listening on (http://127\.0\.0\.1:\d+)\n`)
+	ui := waitFor(t, &serveOut, served, `dashboard: (http://127\.0\.0\.1:\d+/)\n`)
+
+	code, _, stderr := runBench(t, "run", "--quiet", "--keep-table", "--endpoint", fake, "--out", t.TempDir(), writeScenario(t, overloaded))
+	if code != exitOK {
+		t.Fatalf("bench run: exit %d\n%s", code, stderr)
+	}
+	var st dashboard.State
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		getJSON(t, ui+"api/live", &st)
+		if len(st.Strategies) == 2 && st.Strategies[0].Succeeded > 0 && st.Strategies[1].Succeeded > 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if !st.Serving || len(st.Strategies) != 2 {
+		t.Fatalf("serving %v with %d tables, want true and 2 (one per strategy)", st.Serving, len(st.Strategies))
+	}
+	for _, s := range st.Strategies {
+		var admitted int64
+		for _, n := range s.OK {
+			admitted += n
+		}
+		prov := 0.0
+		for _, p := range s.ProvisionedW {
+			if p != nil {
+				prov = *p
+			}
+		}
+		if !strings.Contains(s.Name, "-overloaded-") || admitted == 0 || s.ThrottledAttempts == 0 || prov != 20 {
+			t.Errorf("table %s: %d admitted in the window, %d throttled, %v write units provisioned; want > 0, > 0 and 20",
+				s.Name, admitted, s.ThrottledAttempts, prov)
+		}
+	}
+
+	bin := chromium.Find(t)
+	shots := os.Getenv("THROTTLEBENCH_SCREENSHOTS")
+	if shots == "" {
+		shots = t.TempDir()
+	}
+	rctx, rcancel := context.WithTimeout(ctx, 60*time.Second)
+	defer rcancel()
+	dom, err := chromium.Render(rctx, bin, t.TempDir(), ui, 1280, 1000, 2000, filepath.Join(shots, "serve-dashboard.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	drawn, _ := pageState(t, dom)
+	for chart, n := range map[string]int{"goodput": 2, "throttled": 2, "capacity-write": 4} {
+		if drawn[chart] < n {
+			t.Errorf("chart %s: %d lines, want %d (all: %v)", chart, drawn[chart], n, drawn)
+		}
+	}
+	if _, ok := drawn["p99"]; ok {
+		t.Errorf("the server's page draws latency, which a server does not see")
+	}
+}

@@ -30,6 +30,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -66,6 +67,10 @@ type Options struct {
 	// the page lists them, and colours them as report.html does, in this
 	// order; others follow in the order they are observed.
 	Strategies []string
+	// Serving makes the page one of a server (bench serve -ui): a line
+	// per table, fed by Table, instead of per strategy; latency and in
+	// flight, which a server does not see, are left out.
+	Serving bool
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -75,7 +80,7 @@ type Dashboard struct {
 	opts  Options
 	start time.Time
 
-	mu       sync.Mutex // guards the fields below; each strategy has its own lock
+	mu       sync.Mutex // guards the fields below; strategy is replaced, never changed in place, so a copy may be read unlocked
 	strategy []*strategySeries
 	faults   []Fault
 	done     bool
@@ -122,6 +127,7 @@ type strategySeries struct {
 	live *runner.Live
 
 	mu                   sync.Mutex
+	last                 int64 // Table: the latest second reported
 	ring                 []second
 	open                 map[int64]*hdrhistogram.Histogram // seconds whose percentiles are not final
 	spare                []*hdrhistogram.Histogram
@@ -147,7 +153,8 @@ func (s *strategySeries) slot(t int64) *second {
 func (d *Dashboard) Observe(strategy string, live *runner.Live) func(metrics.Record) {
 	s := &strategySeries{name: strategy, live: live, ring: make([]second, d.opts.Window), open: map[int64]*hdrhistogram.Histogram{}}
 	d.mu.Lock()
-	d.strategy = append(d.strategy, s)
+	// A new slice each time: readers range over the old one unlocked.
+	d.strategy = append(slices.Clone(d.strategy), s)
 	slices.SortStableFunc(d.strategy, func(a, b *strategySeries) int { return d.rank(a.name) - d.rank(b.name) })
 	d.mu.Unlock()
 	return func(r metrics.Record) {
@@ -207,6 +214,16 @@ func (s *strategySeries) add(r metrics.Record, now time.Time) {
 // Tick samples operations in flight and closes the seconds older than a
 // little slack. Call it a few times a second (Run does).
 func (d *Dashboard) Tick(now time.Time) {
+	if d.opts.Serving {
+		d.mu.Lock()
+		d.strategy = slices.DeleteFunc(slices.Clone(d.strategy), func(s *strategySeries) bool {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			return s.last < now.Unix()-int64(d.opts.Window)
+		})
+		d.mu.Unlock()
+		return
+	}
 	for _, s := range d.strategies() {
 		s.tick(now.Unix())
 	}
@@ -262,6 +279,46 @@ func (d *Dashboard) Capacity(strategy string, t int64, consumedW, provisionedW, 
 			x.consumedW, x.provisionedW, x.consumedR, x.provisionedR = consumedW, provisionedW, consumedR, provisionedR
 		}
 		s.mu.Unlock()
+	}
+}
+
+// TableSecond is what a server reports about one of its tables for one
+// second: requests admitted and throttled, capacity units consumed and
+// provisioned in effect.
+type TableSecond struct {
+	Admitted, Throttled     int64
+	ConsumedW, ProvisionedW float64
+	ConsumedR, ProvisionedR float64
+}
+
+// Table records what a server reports about table name for Unix second t
+// (a page with Options.Serving), and its totals since it was created.
+// Reporting a second again replaces it. A table not reported for a whole
+// window is dropped (see Tick).
+func (d *Dashboard) Table(name string, t int64, x TableSecond, total TableSecond) {
+	d.mu.Lock()
+	var s *strategySeries
+	for _, c := range d.strategy {
+		if c.name == name {
+			s = c
+		}
+	}
+	if s == nil {
+		s = &strategySeries{name: name, live: &runner.Live{}, ring: make([]second, d.opts.Window), open: map[int64]*hdrhistogram.Histogram{}}
+		d.strategy = append(slices.Clone(d.strategy), s)
+		slices.SortStableFunc(d.strategy, func(a, b *strategySeries) int { return strings.Compare(a.name, b.name) })
+	}
+	d.mu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.last = max(s.last, t)
+	s.throttled = total.Throttled
+	s.live.Done.Store(total.Admitted + total.Throttled)
+	s.live.Offered.Store(total.Admitted + total.Throttled)
+	s.live.Succeeded.Store(total.Admitted)
+	if slot := s.slot(t); slot != nil {
+		*slot = second{t: t, ok: x.Admitted, throttled: x.Throttled, capacity: true,
+			consumedW: x.ConsumedW, provisionedW: x.ProvisionedW, consumedR: x.ConsumedR, provisionedR: x.ProvisionedR}
 	}
 }
 
@@ -352,6 +409,8 @@ func (d *Dashboard) Handler() http.Handler {
 // State is what GET /api/live answers.
 type State struct {
 	Title string `json:"title"`
+	// Serving marks a server's page: a line per table.
+	Serving bool `json:"serving,omitempty"`
 	// Start and Now are Unix seconds (Now with a fraction).
 	Start    int64   `json:"start"`
 	Now      float64 `json:"now"`
@@ -413,7 +472,7 @@ func (d *Dashboard) Snapshot(now time.Time, since int64) State {
 		now = d.end.Add(time.Second) // the axis stops where the run did
 	}
 	st := State{
-		Title: d.opts.Title, Start: d.start.Unix(), Now: float64(now.UnixNano()) / 1e9,
+		Title: d.opts.Title, Serving: d.opts.Serving, Start: d.start.Unix(), Now: float64(now.UnixNano()) / 1e9,
 		Expected: d.opts.Expected.Seconds(), Window: d.opts.Window,
 		Done: d.done, Error: d.errText, Faults: []FaultJSON{}, Strategies: []StrategyState{},
 	}
