@@ -206,3 +206,18 @@ func BenchmarkObserve(b *testing.B) {
 		observe(r)
 	}
 }
+
+func TestServingDropsIdleTables(t *testing.T) {
+	c := &clock{t0}
+	d := New(Options{Now: c.now, Serving: true, Window: 60})
+	d.Table("orders", t0.Unix(), TableSecond{Admitted: 5, Throttled: 2, ConsumedW: 5, ProvisionedW: 5}, TableSecond{Admitted: 5, Throttled: 2})
+	d.Table("carts", t0.Unix()+30, TableSecond{Admitted: 1}, TableSecond{Admitted: 1})
+	d.Tick(t0.Add(61 * time.Second))
+	if got := d.Strategies(); len(got) != 1 || got[0] != "carts" {
+		t.Errorf("tables after 61 s: got %v, want [carts] (orders idle for a whole window)", got)
+	}
+	st := d.Snapshot(t0.Add(31*time.Second), 0)
+	if !st.Serving || len(st.Strategies) != 1 || st.Strategies[0].Succeeded != 1 {
+		t.Errorf("snapshot: serving %v, %+v", st.Serving, st.Strategies)
+	}
+}
