@@ -281,11 +281,11 @@ func faultWindows(sched *faults.Schedule, start time.Time) []dashboard.Fault {
 }
 
 // finish shows the run's end on the page, with its files (dir, when
-// written) and err, then keeps serving for linger or until ctx is done,
-// so the report can be opened from the page.
+// written) and err; when files were written, it keeps serving for linger
+// or until ctx is done, so the report can be opened from the page.
 func (u *liveUI) finish(ctx context.Context, dir string, err error, linger time.Duration, stderr io.Writer, cmd string) {
 	u.dash.Finish(dir, err)
-	if linger <= 0 || ctx.Err() != nil {
+	if dir == "" || linger <= 0 || ctx.Err() != nil {
 		return
 	}
 	fmt.Fprintf(stderr, "bench %s: dashboard at http://%s/ for %s more (-ui-linger); Ctrl-C to exit now\n", cmd, u.ln.Addr(), linger)
