@@ -254,3 +254,18 @@ func TestServeDashboard(t *testing.T) {
 		t.Errorf("the server's page draws latency, which a server does not see")
 	}
 }
+
+func TestUIAddressMustBeLoopback(t *testing.T) {
+	sc := writeScenario(t, tiny)
+	for _, args := range [][]string{
+		{"run", "--ui", "0.0.0.0:8080", sc},
+		{"serve", "-addr", "127.0.0.1:0", "-ui", ":8081"},
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			code, _, stderr := runBench(t, args...)
+			if code != exitBadInput || !strings.Contains(stderr, "-ui") || !strings.Contains(stderr, "is not a loopback address") {
+				t.Errorf("exit %d, stderr %q; want %d naming -ui and the address", code, stderr, exitBadInput)
+			}
+		})
+	}
+}
