@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -10,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/throttlebench/throttlebench/fakeservice"
@@ -157,14 +159,13 @@ func (u *liveUI) follow(endpoint string) {
 }
 
 // pollCapacity asks every followed endpoint for the last seconds of its
-// tables once a second and gives them to the dashboard; an endpoint that
-// fails three times in a row (closed at the end of its trial, or without
-// /stats) is dropped.
+// tables once a second and gives them to the dashboard. An endpoint that
+// is gone (its trial's fake closed) or has no /stats (not bench's fake) is
+// dropped; one that is merely slow to answer, on a busy machine, is not.
 func (u *liveUI) pollCapacity() {
-	client := &http.Client{Timeout: 2 * time.Second}
+	client := &http.Client{Timeout: 5 * time.Second}
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
-	failures := map[string]int{}
 	for {
 		select {
 		case <-u.ticks:
@@ -176,26 +177,30 @@ func (u *liveUI) pollCapacity() {
 		u.mu.Unlock()
 		names := u.dash.Strategies()
 		reps := make([]*fakeservice.StatsReport, len(eps))
+		gone := make([]bool, len(eps))
 		var wg sync.WaitGroup
 		for i, ep := range eps {
 			wg.Go(func() {
-				rep, ok := fetchStats(client, ep)
-				if ok {
+				rep, err := fetchStats(client, ep)
+				switch {
+				case err == nil:
 					reps[i] = &rep
+				case errors.Is(err, errNoStats) || errors.Is(err, syscall.ECONNREFUSED):
+					gone[i] = true
 				}
 			})
 		}
 		wg.Wait()
-		for i, rep := range reps {
+		u.mu.Lock()
+		u.endpoints = slices.DeleteFunc(u.endpoints, func(e string) bool {
+			i := slices.Index(eps, e)
+			return i >= 0 && gone[i]
+		})
+		u.mu.Unlock()
+		for _, rep := range reps {
 			if rep == nil {
-				if failures[eps[i]]++; failures[eps[i]] >= 3 {
-					u.mu.Lock()
-					u.endpoints = slices.DeleteFunc(u.endpoints, func(e string) bool { return e == eps[i] })
-					u.mu.Unlock()
-				}
 				continue
 			}
-			failures[eps[i]] = 0
 			for table, tr := range rep.Tables {
 				s := strategyOfTable(table, names)
 				if s == "" {
@@ -211,18 +216,24 @@ func (u *liveUI) pollCapacity() {
 	}
 }
 
+// errNoStats is an endpoint that answers, but has no /stats.
+var errNoStats = errors.New("no GET /stats")
+
 // fetchStats reads the last seconds of an endpoint's GET /stats.
-func fetchStats(client *http.Client, endpoint string) (fakeservice.StatsReport, bool) {
+func fetchStats(client *http.Client, endpoint string) (fakeservice.StatsReport, error) {
 	var rep fakeservice.StatsReport
 	resp, err := client.Get(strings.TrimSuffix(endpoint, "/") + "/stats?seconds=10")
 	if err != nil {
-		return rep, false
+		return rep, err
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&rep) != nil {
-		return rep, false
+	if resp.StatusCode != http.StatusOK {
+		return rep, fmt.Errorf("%s: %s: %w", endpoint, resp.Status, errNoStats)
 	}
-	return rep, true
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&rep); err != nil {
+		return rep, fmt.Errorf("%s: %w: %w", endpoint, errNoStats, err)
+	}
+	return rep, nil
 }
 
 // strategyOfTable returns the strategy whose name is in a table the

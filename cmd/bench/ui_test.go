@@ -23,8 +23,8 @@ import (
 // for the dashboard to draw. It lasts long enough for two loads of the
 // page in a slow headless Chromium on a busy machine.
 const brownout = `name: live-brownout
-table: {read_capacity: 10, write_capacity: 50}
-workload: {rate: 100/s, duration: 30s, keys: 100, item_size: 1KB}
+table: {read_capacity: 10, write_capacity: 20}
+workload: {rate: 40/s, duration: 25s, keys: 100, item_size: 1KB}
 faults:
   capacity:
     - {at: 3s, for: 4s, scale: 0.3}
@@ -83,7 +83,7 @@ func TestDashboardInChromium(t *testing.T) {
 		time.Sleep(3 * time.Second)
 		rctx, rcancel := context.WithTimeout(ctx, 60*time.Second)
 		png := filepath.Join(shots, "dashboard-"+strconv.Itoa(i+1)+".png")
-		dom, err := chromium.Render(rctx, bin, t.TempDir(), url, 1280, 1400, 3000, png)
+		dom, err := chromium.Render(rctx, bin, t.TempDir(), url, 1280, 1400, 0, png)
 		rcancel()
 		if err != nil {
 			t.Fatal(err)
@@ -240,7 +240,7 @@ func TestServeDashboard(t *testing.T) {
 	}
 	rctx, rcancel := context.WithTimeout(ctx, 60*time.Second)
 	defer rcancel()
-	dom, err := chromium.Render(rctx, bin, t.TempDir(), ui, 1280, 1000, 2000, filepath.Join(shots, "serve-dashboard.png"))
+	dom, err := chromium.Render(rctx, bin, t.TempDir(), ui, 1280, 1000, 0, filepath.Join(shots, "serve-dashboard.png"))
 	if err != nil {
 		t.Fatal(err)
 	}

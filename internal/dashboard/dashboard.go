@@ -22,6 +22,7 @@
 package dashboard
 
 import (
+	"bytes"
 	"embed"
 	"encoding/json"
 	"math"
@@ -386,7 +387,17 @@ func (d *Dashboard) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		page, _ := assets.ReadFile("page.html")
+		// The page comes with the state of now, drawn before its first
+		// poll. encoding/json escapes <, > and &, so the JSON cannot end
+		// the script element.
+		state, err := json.Marshal(d.Snapshot(d.opts.Now(), 0))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		page = bytes.Replace(page, []byte("/*STATE*/null"), state, 1)
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
 		// Everything the page needs is in it or from this server.
 		w.Header().Set("Content-Security-Policy", "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:")
 		_, _ = w.Write(page)
