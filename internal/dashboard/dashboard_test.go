@@ -221,3 +221,32 @@ func TestServingDropsIdleTables(t *testing.T) {
 		t.Errorf("snapshot: serving %v, %+v", st.Serving, st.Strategies)
 	}
 }
+
+// BenchmarkLive is the cost of GET /api/live's answer at its largest: 14
+// strategies with a full window of seconds (what the page asks on its
+// first load, after an hour as after ten minutes), and its size.
+func BenchmarkLive(b *testing.B) {
+	c := &clock{t0}
+	d := New(Options{Now: c.now})
+	var observe []func(metrics.Record)
+	for i := range 14 {
+		observe = append(observe, d.Observe("strategy-"+string(rune('a'+i)), &runner.Live{}))
+	}
+	for sec := range 3600 {
+		c.t = t0.Add(time.Duration(sec) * time.Second)
+		for i, o := range observe {
+			o(put(0, time.Second, metrics.OK, metrics.Attempt{Start: 0, Status: 200}))
+			d.Capacity("strategy-"+string(rune('a'+i)), c.t.Unix(), 90, 100, 0, 0)
+		}
+		d.Tick(c.t)
+	}
+	var size int
+	for b.Loop() {
+		body, err := json.Marshal(d.Snapshot(c.t, 0))
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = len(body)
+	}
+	b.ReportMetric(float64(size), "json-bytes")
+}
