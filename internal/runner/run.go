@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -79,6 +80,9 @@ type Options struct {
 	// Observer, when set, watches the run as it happens: every record as
 	// it is aggregated, and each strategy's own progress counters.
 	Observer Observer
+	// Health says when the generator counts as saturated (Result.Generator);
+	// zero fields take their defaults.
+	Health Thresholds
 }
 
 // Observer watches a run as it happens: a Prometheus exporter, a live
@@ -103,7 +107,34 @@ const DefaultTableLinger = 10 * time.Second
 // with their Load methods while the run goes on.
 type Live struct {
 	Offered, Done, Succeeded, InFlight atomic.Int64
-	up                                 *Live // counted there too: a strategy's counters roll up into the run's
+	// Late counts operations that started more than
+	// metrics.LateThreshold after their intended start, Dropped arrivals
+	// that met a full in-flight cap.
+	Late, Dropped atomic.Int64
+	lagMax        atomic.Int64 // µs, the largest start lag since TakeMaxLag
+	up            *Live        // counted there too: a strategy's counters roll up into the run's
+}
+
+// TakeMaxLag returns the largest start lag (intended to actual start) seen
+// since its last call, and starts over.
+func (l *Live) TakeMaxLag() time.Duration {
+	return time.Duration(l.lagMax.Swap(0)) * time.Microsecond
+}
+
+// started counts an operation's start lag.
+func (l *Live) started(lag time.Duration) {
+	us := int64(lag / time.Microsecond)
+	for ; l != nil; l = l.up {
+		if lag > metrics.LateThreshold {
+			l.Late.Add(1)
+		}
+		for {
+			cur := l.lagMax.Load()
+			if us <= cur || l.lagMax.CompareAndSwap(cur, us) {
+				break
+			}
+		}
+	}
 }
 
 func (l *Live) offer() {
@@ -123,6 +154,8 @@ func (l *Live) end(began, ok bool) {
 	for ; l != nil; l = l.up {
 		if began {
 			l.InFlight.Add(-1)
+		} else {
+			l.Dropped.Add(1)
 		}
 		l.Done.Add(1)
 		if ok {
@@ -213,6 +246,9 @@ type Result struct {
 	CleanupError string `json:"cleanup_error,omitempty"`
 	// Shard is set for one part of a sharded run.
 	Shard *ShardInfo `json:"shard,omitempty"`
+	// Generator is the generator's own health: start lag, drops, CPU,
+	// GC, and the verdict (ok or saturated) with its reasons.
+	Generator *Generator `json:"generator,omitempty"`
 }
 
 // Run drives the scenario's workload under each strategy and returns what
@@ -291,6 +327,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		o.Sequential = true // one table: strategies must not share it at once
 	}
 	errs := make([]error, len(o.Strategies))
+	cores, coresFrom := Cores()
+	mon := newMonitor(cores)
+	lags := make([][]LagSecond, len(o.Strategies)) // first trial's, per strategy
 	var cleanupMu sync.Mutex
 	var cleanup []error
 	// runOne runs strategy i's trials, each on a table created just before
@@ -349,11 +388,13 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 				ls := start.UTC()
 				sr.LoadStart = &ls
 			}
-			offered, agg, series := drive(ctx, o, t, wl, o.Strategies[i], table, start, live, observe)
+			mon.begin()
+			offered, agg, series, lag := drive(ctx, o, t, wl, o.Strategies[i], table, start, live, observe)
+			mon.end()
 			sr.Offered += offered
 			all.Merge(agg)
 			if trial == 0 {
-				sr.Series = series
+				sr.Series, lags[i] = series, lag
 			}
 			if o.Trials > 1 {
 				sr.Trials = append(sr.Trials, agg.Summary())
@@ -419,9 +460,18 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 		wg.Wait()
 	}
+	gen := mon.stop()
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	gen.Thresholds = o.Health.WithDefaults()
+	gen.CoresFrom, gen.NumCPU, gen.GOMAXPROCS = coresFrom, runtime.NumCPU(), runtime.GOMAXPROCS(0)
+	gen.FakeCPU = fakeCPUNote
+	for i, sr := range res.Strategies {
+		gen.Strategies = append(gen.Strategies, strategyHealth(sr, lags[i]))
+	}
+	gen.judge()
+	res.Generator = gen
 	if err := errors.Join(cleanup...); err != nil {
 		res.CleanupError = err.Error()
 	}
@@ -447,7 +497,7 @@ type member struct {
 // drive offers the workload to one strategy's fleet and aggregates the
 // records. It returns the number of operations offered, their aggregate
 // and the per-second series.
-func drive(ctx context.Context, o Options, target Target, wl *workload, st strategy.Strategy, table string, start time.Time, live *Live, observe func(metrics.Record)) (int64, *metrics.Aggregator, []metrics.Second) {
+func drive(ctx context.Context, o Options, target Target, wl *workload, st strategy.Strategy, table string, start time.Time, live *Live, observe func(metrics.Record)) (int64, *metrics.Aggregator, []metrics.Second, []LagSecond) {
 	sc := o.Scenario
 	w := sc.Workload
 	fleet := make([]*member, w.Fleet)
@@ -481,12 +531,13 @@ func drive(ctx context.Context, o Options, target Target, wl *workload, st strat
 	defer stopGrace()
 
 	records := make(chan metrics.Record, 4096)
-	agg, series := metrics.NewAggregator(), metrics.NewSeries()
+	agg, series, lag := metrics.NewAggregator(), metrics.NewSeries(), &lagSeries{}
 	warmup := time.Duration(w.Warmup)
 	collected := make(chan struct{})
 	go func() {
 		for r := range records {
 			series.Add(r)
+			lag.add(r)
 			observe(r)
 			if r.Intended >= warmup {
 				agg.Add(r)
@@ -504,7 +555,7 @@ func drive(ctx context.Context, o Options, target Target, wl *workload, st strat
 	close(records)
 	<-collected
 	stopGrace()
-	return offered, agg, series.Seconds()
+	return offered, agg, series.Seconds(), lag.seconds()
 }
 
 // openLoop starts operations at the schedule's intended times, whatever
@@ -634,6 +685,7 @@ func (wl *workload) measure(ctx context.Context, live *Live, m *member, table st
 	}
 	op := wl.op(n)
 	started := time.Since(start)
+	live.started(started - intended)
 	err := wl.run(ctx, c, table, op, n)
 	rec := metrics.Record{
 		Client:            m.id,
