@@ -121,8 +121,8 @@ func (l *Live) TakeMaxLag() time.Duration {
 	return time.Duration(l.lagMax.Swap(0)) * time.Microsecond
 }
 
-// started counts an operation's start lag.
-func (l *Live) started(lag time.Duration) {
+// RecordStart counts an operation's start lag (intended to actual start).
+func (l *Live) RecordStart(lag time.Duration) {
 	us := int64(lag / time.Microsecond)
 	for ; l != nil; l = l.up {
 		if lag > metrics.LateThreshold {
@@ -685,7 +685,7 @@ func (wl *workload) measure(ctx context.Context, live *Live, m *member, table st
 	}
 	op := wl.op(n)
 	started := time.Since(start)
-	live.started(started - intended)
+	live.RecordStart(started - intended)
 	err := wl.run(ctx, c, table, op, n)
 	rec := metrics.Record{
 		Client:            m.id,
