@@ -225,6 +225,10 @@ func SimulatedGenerator() *Generator {
 // calibrate profiles, and reports the split there.
 const fakeCPUNote = "not attributed per run: an embedded fake answers on this process's goroutines, which have no CPU clock of their own, and the CPU figures include it (bench calibrate profiles the split)"
 
+// busyCPUPct: a process lagging while it uses less than this share of its
+// cores is being starved by others (or blocked), not busy itself.
+const busyCPUPct = 50
+
 // judge sets g's verdict and reasons from its figures.
 func (g *Generator) judge() {
 	t := g.Thresholds
@@ -238,8 +242,12 @@ func (g *Generator) judge() {
 	}
 	if worst >= 0 {
 		s := g.Strategies[worst]
-		g.Reasons = append(g.Reasons, fmt.Sprintf("start lag p99 %s > %s %s (%s; max %s, %d of %d starts late)",
-			fmtMs(s.LagP99Ms), fmtMs(t.LagP99Ms), at, s.Name, fmtMs(s.LagMaxMs), s.Late, s.Offered-s.Dropped))
+		r := fmt.Sprintf("start lag p99 %s > %s %s (%s; max %s, %d of %d starts late)",
+			fmtMs(s.LagP99Ms), fmtMs(t.LagP99Ms), at, s.Name, fmtMs(s.LagMaxMs), s.Late, s.Offered-s.Dropped)
+		if g.CPUS > 0 && g.CPUPct < busyCPUPct {
+			r += ": the process itself used little CPU, so other processes are likely taking the cores"
+		}
+		g.Reasons = append(g.Reasons, r)
 	}
 	worst = -1
 	pct := func(s StrategyHealth) float64 { return 100 * float64(s.Dropped) / float64(max(s.Offered, 1)) }
