@@ -69,7 +69,11 @@ func embeddedTarget(sc *scenario.Scenario) (*target, error) {
 	cfg := aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}}
 	start := func() (runner.Target, func(), error) {
 		fake := fakeservice.New(fakeservice.Options{Model: sc.Fake.Model(), Faults: sc.Faults})
-		url, err := fake.Start("127.0.0.1:0")
+		var url string
+		var err error
+		// Labeled, so a CPU profile (bench calibrate) tells the fake's
+		// goroutines from the client's.
+		runner.StartLabeled(runner.SideFake, func() { url, err = fake.Start("127.0.0.1:0") })
 		if err != nil {
 			return runner.Target{}, nil, fmt.Errorf("start embedded fake: %w", err)
 		}

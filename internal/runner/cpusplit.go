@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"runtime/pprof"
 	"strings"
 
@@ -46,11 +47,17 @@ type CPUPart struct {
 	S    float64 `json:"s"`
 }
 
-// StartLabeled calls start (which starts goroutines: a server) with the
-// current goroutine labeled side, so everything it starts carries the
-// label.
+// StartLabeled calls start (which starts goroutines: a server) on a
+// goroutine labeled side, so everything it starts carries the label, and
+// returns when start does. The caller's own labels are left alone (a
+// pprof.Do here would reset them to its context's when it returns).
 func StartLabeled(side string, start func()) {
-	pprof.Do(context.Background(), pprof.Labels(LabelSide, side), func(context.Context) { start() })
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		pprof.Do(context.Background(), pprof.Labels(LabelSide, side), func(context.Context) { start() })
+	}()
+	<-done
 }
 
 // ProfileCPU runs run, labeled SideClient, under the CPU profiler and
@@ -59,8 +66,9 @@ func StartLabeled(side string, start func()) {
 // the functions on the stack), the garbage collector's background
 // workers, and the rest of the runtime. The profiler samples at 100 Hz,
 // so a split is only as good as its number of samples: profile a few
-// seconds at least. It fails when another CPU profile is running.
-func ProfileCPU(ctx context.Context, run func(context.Context) error) (CPUSplit, error) {
+// seconds at least. It fails when another CPU profile is running. When
+// keep is not nil, the profile (pprof's format) is written to it too.
+func ProfileCPU(ctx context.Context, run func(context.Context) error, keep io.Writer) (CPUSplit, error) {
 	var buf bytes.Buffer
 	if err := pprof.StartCPUProfile(&buf); err != nil {
 		return CPUSplit{}, fmt.Errorf("cpu profile: %w", err)
@@ -70,6 +78,11 @@ func ProfileCPU(ctx context.Context, run func(context.Context) error) (CPUSplit,
 	pprof.StopCPUProfile()
 	if err != nil {
 		return CPUSplit{}, err
+	}
+	if keep != nil {
+		if _, err := keep.Write(buf.Bytes()); err != nil {
+			return CPUSplit{}, fmt.Errorf("cpu profile: %w", err)
+		}
 	}
 	p, err := profile.Parse(&buf)
 	if err != nil {

@@ -1,7 +1,11 @@
 package runner
 
 import (
+	"bytes"
+	"context"
 	"math"
+	"runtime/pprof"
+	"strings"
 	"testing"
 
 	"github.com/google/pprof/profile"
@@ -47,4 +51,20 @@ func TestSplitProfile(t *testing.T) {
 			t.Errorf("part %d: got %+v, want %+v", i, got.Parts[i], w)
 		}
 	}
+}
+
+// TestStartLabeledKeepsCallerLabels checks that starting a labeled server
+// from a labeled goroutine leaves the caller's label in place (bench
+// calibrate's client label was lost when the runner started each fake).
+func TestStartLabeledKeepsCallerLabels(t *testing.T) {
+	pprof.Do(context.Background(), pprof.Labels(LabelSide, SideClient), func(ctx context.Context) {
+		StartLabeled(SideFake, func() {})
+		var buf bytes.Buffer
+		if err := pprof.Lookup("goroutine").WriteTo(&buf, 1); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(buf.String(), `labels: {"`+LabelSide+`":"`+SideClient+`"}`) {
+			t.Errorf("after StartLabeled the caller lost its label %s=%s:\n%s", LabelSide, SideClient, buf.String())
+		}
+	})
 }
