@@ -495,8 +495,8 @@ type member struct {
 }
 
 // drive offers the workload to one strategy's fleet and aggregates the
-// records. It returns the number of operations offered, their aggregate
-// and the per-second series.
+// records. It returns the number of operations offered, their aggregate,
+// the per-second series and the per-second start lag.
 func drive(ctx context.Context, o Options, target Target, wl *workload, st strategy.Strategy, table string, start time.Time, live *Live, observe func(metrics.Record)) (int64, *metrics.Aggregator, []metrics.Second, []LagSecond) {
 	sc := o.Scenario
 	w := sc.Workload
