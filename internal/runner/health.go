@@ -1,14 +1,17 @@
 package runner
 
 import (
+	"context"
 	"fmt"
 	"math"
+	"net/http/httptrace"
 	"os"
 	"runtime"
 	rtmetrics "runtime/metrics"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -186,6 +189,13 @@ type StrategyHealth struct {
 	// ones started more than metrics.LateThreshold after their time.
 	Dropped int64 `json:"dropped"`
 	Late    int64 `json:"late"`
+	// ConnWaits counts the times an attempt asked the HTTP transport for
+	// a connection (all trials); ConnWaitMeanMs and ConnWaitMaxMs are the
+	// time it took to get one: an idle connection at once, else a dial or
+	// a wait for the pool, ms.
+	ConnWaits      int64   `json:"conn_waits"`
+	ConnWaitMeanMs float64 `json:"conn_wait_mean_ms"`
+	ConnWaitMaxMs  float64 `json:"conn_wait_max_ms"`
 	// Series is the first trial's per second (by intended start).
 	Series []LagSecond `json:"series,omitempty"`
 }
@@ -285,14 +295,71 @@ func fmtMs(v float64) string {
 func fmtCores(c float64) string { return strconv.FormatFloat(c, 'g', 3, 64) }
 
 // strategyHealth reads a strategy's figures from its summary.
-func strategyHealth(sr StrategyResult, series []LagSecond) StrategyHealth {
+func strategyHealth(sr StrategyResult, series []LagSecond, conn connStats) StrategyHealth {
 	m := sr.Summary
-	return StrategyHealth{
+	h := StrategyHealth{
 		Name: sr.Name, Offered: m.Ops,
 		LagP50Ms: m.StartLagMs.P50, LagP99Ms: m.StartLagMs.P99, LagMaxMs: m.StartLagMs.Max,
 		Dropped: m.Failed[metrics.Dropped.String()], Late: m.StartedLate,
+		ConnWaits: conn.n, ConnWaitMaxMs: float64(conn.max) / float64(time.Millisecond),
 		Series: series,
 	}
+	if conn.n > 0 {
+		h.ConnWaitMeanMs = float64(conn.total) / float64(conn.n) / float64(time.Millisecond)
+	}
+	return h
+}
+
+// driveHealth is what one trial's drive learned about the generator.
+type driveHealth struct {
+	lag  []LagSecond
+	conn connStats
+}
+
+// connStats sums the time attempts waited for a connection.
+type connStats struct {
+	n          int64
+	total, max time.Duration
+}
+
+func (c *connStats) merge(o connStats) {
+	c.n += o.n
+	c.total += o.total
+	c.max = max(c.max, o.max)
+}
+
+// connWatch times how long attempts wait for the HTTP transport to hand
+// them a connection, through httptrace. Safe for concurrent use.
+type connWatch struct {
+	n, total, max atomic.Int64 // count, ns, ns
+}
+
+// trace returns ctx with a trace that times each attempt's wait for a
+// connection. An operation's attempts run one after another, so the
+// trace's start time needs no lock.
+func (w *connWatch) trace(ctx context.Context) context.Context {
+	var asked time.Time
+	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		GetConn: func(string) { asked = time.Now() },
+		GotConn: func(httptrace.GotConnInfo) {
+			if asked.IsZero() {
+				return
+			}
+			d := int64(time.Since(asked))
+			w.n.Add(1)
+			w.total.Add(d)
+			for {
+				cur := w.max.Load()
+				if d <= cur || w.max.CompareAndSwap(cur, d) {
+					break
+				}
+			}
+		},
+	})
+}
+
+func (w *connWatch) stats() connStats {
+	return connStats{n: w.n.Load(), total: time.Duration(w.total.Load()), max: time.Duration(w.max.Load())}
 }
 
 // lagSeries folds records into per-second start lag (by intended start).

@@ -79,6 +79,9 @@ func TestGeneratorVerdict(t *testing.T) {
 			if g.LoadS < 1 || g.CPUS <= 0 || g.Cores <= 0 || g.CPUPct <= 0 {
 				t.Errorf("load %.2f s, CPU %.3f s on %g cores (%.1f %%): want the load's figures measured", g.LoadS, g.CPUS, g.Cores, g.CPUPct)
 			}
+			if s := g.Strategies[0]; s.ConnWaits == 0 || s.ConnWaitMaxMs <= 0 || s.ConnWaitMeanMs > s.ConnWaitMaxMs {
+				t.Errorf("connection waits: got %d, mean %g ms, max %g ms; want every attempt's wait timed", s.ConnWaits, s.ConnWaitMeanMs, s.ConnWaitMaxMs)
+			}
 			var secs, lagged int
 			for _, s := range g.Strategies[0].Series {
 				if s.Offered > 0 {

@@ -330,6 +330,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	cores, coresFrom := Cores()
 	mon := newMonitor(cores)
 	lags := make([][]LagSecond, len(o.Strategies)) // first trial's, per strategy
+	conns := make([]connStats, len(o.Strategies))  // all trials', per strategy
 	var cleanupMu sync.Mutex
 	var cleanup []error
 	// runOne runs strategy i's trials, each on a table created just before
@@ -389,12 +390,13 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 				sr.LoadStart = &ls
 			}
 			mon.begin()
-			offered, agg, series, lag := drive(ctx, o, t, wl, o.Strategies[i], table, start, live, observe)
+			offered, agg, series, h := drive(ctx, o, t, wl, o.Strategies[i], table, start, live, observe)
 			mon.end()
 			sr.Offered += offered
 			all.Merge(agg)
+			conns[i].merge(h.conn)
 			if trial == 0 {
-				sr.Series, lags[i] = series, lag
+				sr.Series, lags[i] = series, h.lag
 			}
 			if o.Trials > 1 {
 				sr.Trials = append(sr.Trials, agg.Summary())
@@ -468,7 +470,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	gen.CoresFrom, gen.NumCPU, gen.GOMAXPROCS = coresFrom, runtime.NumCPU(), runtime.GOMAXPROCS(0)
 	gen.FakeCPU = fakeCPUNote
 	for i, sr := range res.Strategies {
-		gen.Strategies = append(gen.Strategies, strategyHealth(sr, lags[i]))
+		gen.Strategies = append(gen.Strategies, strategyHealth(sr, lags[i], conns[i]))
 	}
 	gen.judge()
 	res.Generator = gen
@@ -492,21 +494,24 @@ type member struct {
 	retryer aws.Retryer
 	scoped  strategy.OperationScoped
 	slots   chan struct{}
+	conn    *connWatch // shared by the strategy's fleet in one trial
 }
 
 // drive offers the workload to one strategy's fleet and aggregates the
 // records. It returns the number of operations offered, their aggregate,
-// the per-second series and the per-second start lag.
-func drive(ctx context.Context, o Options, target Target, wl *workload, st strategy.Strategy, table string, start time.Time, live *Live, observe func(metrics.Record)) (int64, *metrics.Aggregator, []metrics.Second, []LagSecond) {
+// the per-second series, and the per-second start lag with the time spent
+// waiting for connections.
+func drive(ctx context.Context, o Options, target Target, wl *workload, st strategy.Strategy, table string, start time.Time, live *Live, observe func(metrics.Record)) (int64, *metrics.Aggregator, []metrics.Second, driveHealth) {
 	sc := o.Scenario
 	w := sc.Workload
+	conn := &connWatch{}
 	fleet := make([]*member, w.Fleet)
 	for i := range fleet {
 		if !o.Shard.Member(i, len(fleet)) {
 			continue // reached by other shards' arrivals only
 		}
 		r := st.NewRetryer(sc.Seed + int64(i))
-		m := &member{id: i, client: newClient(target, r, w.MaxInFlight), slots: make(chan struct{}, w.MaxInFlight)}
+		m := &member{id: i, client: newClient(target, r, w.MaxInFlight), slots: make(chan struct{}, w.MaxInFlight), conn: conn}
 		m.scoped, _ = r.(strategy.OperationScoped)
 		m.retryer = r
 		if r == nil {
@@ -555,7 +560,7 @@ func drive(ctx context.Context, o Options, target Target, wl *workload, st strat
 	close(records)
 	<-collected
 	stopGrace()
-	return offered, agg, series.Seconds(), lag.seconds()
+	return offered, agg, series.Seconds(), driveHealth{lag: lag.seconds(), conn: conn.stats()}
 }
 
 // openLoop starts operations at the schedule's intended times, whatever
@@ -677,6 +682,7 @@ func (wl *workload) measure(ctx context.Context, live *Live, m *member, table st
 	st := &opState{runStart: start}
 	ctx, cancel := context.WithTimeout(withOpState(ctx, st), time.Duration(wl.w.Timeout))
 	defer cancel()
+	ctx = m.conn.trace(ctx)
 	c := call{client: m.client, retryer: m.retryer, st: st}
 	if m.scoped != nil {
 		r := m.scoped.ForOperation()
