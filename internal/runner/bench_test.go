@@ -31,11 +31,10 @@ import (
 // is set at 5,000/s; 1,000/s and 2,000/s show the pacer where the machine
 // has room (on 2 cores the SDK client and the fake together top out near
 // 5,000/s): the goal is a p99 lag under 1 ms wherever idle-% is at
-// least 30.
-// The garbage collector is set as bench run sets it (TuneGC). cpu-% is
-// the process's CPU against its cores while load ran (idle-% the rest), cpu-µs/op its CPU
-// per started operation (client and fake), saturated the generator's
-// verdict with the default thresholds (1: saturated).
+// least 30. The garbage collector is set as bench run sets it (TuneGC).
+// cpu-% is the process's CPU against its cores while load ran (idle-% the
+// rest), cpu-µs/op its CPU per started operation (client and fake), and
+// saturated the generator's verdict at the default thresholds (1: yes).
 func BenchmarkPacing(b *testing.B) {
 	defer TuneGC()()
 	for _, rate := range []float64{1000, 2000, 5000} {
