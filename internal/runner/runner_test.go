@@ -93,6 +93,14 @@ func TestRunOverloadNoRetryAcceptsCapacity(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := res.Strategies[0].Summary
+	if dropped := m.Failed["dropped"]; dropped > 0 {
+		// A starved machine could not keep the schedule: the run must say
+		// so, and then says nothing about the table's capacity.
+		if !res.Generator.Saturated() {
+			t.Fatalf("%d of %d arrivals dropped, yet the generator's verdict is %q", dropped, m.Ops, res.Generator.Verdict)
+		}
+		t.Skipf("this machine dropped %d of %d arrivals (%s): capacity not checked", dropped, m.Ops, res.Generator.Summary())
+	}
 	want := min(float64(w)*(1+m.SpanS), float64(m.Ops))
 	if got := float64(m.Succeeded); got < want*0.85 || got > want*1.15 {
 		t.Errorf("succeeded %d of %d in %.2f s, want about %.0f", m.Succeeded, m.Ops, m.SpanS, want)
