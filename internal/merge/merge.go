@@ -148,7 +148,7 @@ func mergeStrategy(parts []Part, si int, notes map[string]bool) (runner.Strategy
 		off := starts[i].Sub(zero)
 		agg, missing, err := metrics.FromSummary(sr.Summary, off)
 		if err != nil {
-			return out, 0, fmt.Errorf("%s: strategy %s: %w", p.Name, sr.Name, err)
+			return out, 0, refuse("%s: strategy %s: %v", p.Name, sr.Name, err) // an unreadable file is bad input
 		}
 		if len(missing) > 0 {
 			notes[fmt.Sprintf("%s percentiles cover only the shards whose files hold their histograms (written by a newer bench)", strings.Join(missing, ", "))] = true
@@ -182,7 +182,7 @@ func mergeStrategy(parts []Part, si int, notes map[string]bool) (runner.Strategy
 			for _, p := range parts {
 				a, _, err := metrics.FromSummary(p.File.Strategies[si].Trials[k], 0)
 				if err != nil {
-					return out, 0, fmt.Errorf("%s: strategy %s trial %d: %w", p.Name, base.Name, k+1, err)
+					return out, 0, refuse("%s: strategy %s trial %d: %v", p.Name, base.Name, k+1, err)
 				}
 				if tr == nil {
 					tr = a
