@@ -263,3 +263,28 @@ func tail(s string, n int) string {
 	}
 	return "..." + s[len(s)-n:]
 }
+
+// TestShardLeavesSLOsToMerge: a shard that misses an SLO on its own part
+// exits 0 (an Indexed Job must not fail the index for it: bench merge
+// judges the whole run); the same run unsharded exits 3.
+func TestShardLeavesSLOsToMerge(t *testing.T) {
+	path := writeScenario(t, `name: slo-shard
+table: {read_capacity: 5, write_capacity: 5}
+workload: {rate: 40/s, duration: 1s, keys: 100}
+strategies: [none]
+slos: ["success >= 100%"]
+`)
+	code, _, stderr := runBench(t, "run", "-quiet", "-out", t.TempDir(), path)
+	if code != exitSLOMissed {
+		t.Fatalf("unsharded: exit %d, want %d; stderr %q", code, exitSLOMissed, stderr)
+	}
+	code, stdout, stderr := runBench(t, "run", "-quiet", "-out", t.TempDir(), "-shard", "1/2", path)
+	if code != exitOK {
+		t.Errorf("shard 1/2: exit %d, want 0; stderr %q", code, stderr)
+	}
+	for _, want := range []string{"SLO missed: none", "shard 1/2 judged the SLOs on its own part only"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("shard 1/2: stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+}
