@@ -343,3 +343,52 @@ func TestK8sBadInput(t *testing.T) {
 		})
 	}
 }
+
+// k8sValidate is tools/k8svalidate built by .ci/run: Kubernetes' own API
+// validation. Locally the test skips without it; in CI it must run.
+func k8sValidate(t *testing.T) string {
+	t.Helper()
+	p := os.Getenv("K8SVALIDATE")
+	if p == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("K8SVALIDATE is not set: .ci/run should build tools/k8svalidate")
+		}
+		t.Skip("K8SVALIDATE not set (cd tools/k8svalidate && go build -o k8svalidate ., then K8SVALIDATE=$PWD/k8svalidate)")
+	}
+	return p
+}
+
+// TestK8sManifestsPassKubernetesValidation: the API server's own decoding
+// (strict), defaulting and create validation of a Job, ConfigMap and
+// ServiceAccount accept what bench k8s prints, for one shard and for many;
+// and reject a Job that breaks a rule, so the check can fail.
+func TestK8sManifestsPassKubernetesValidation(t *testing.T) {
+	bin := k8sValidate(t)
+	now := time.Now()
+	check := func(manifests string) (string, error) {
+		cmd := exec.Command(bin)
+		cmd.Stdin = strings.NewReader(manifests)
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	for _, o := range []k8s.Options{
+		{Shards: 1, Image: "bench:dev"},
+		{Shards: 3, Image: "registry.example/throttlebench:1", RoleARN: "arn:aws:iam::123456789012:role/tb", Region: "eu-west-1", Namespace: "load"},
+		{Shards: 500, Image: "bench:dev", Endpoint: "http://fake.load.svc:8000", CPU: "500m", Memory: "256Mi"},
+	} {
+		var stdout, stderr strings.Builder
+		if err := writeK8s(o, "../../scenarios/steady-overload.yaml", now, now.Add(time.Minute), &stdout, &stderr); err != nil {
+			t.Fatal(err)
+		}
+		out, err := check(stdout.String())
+		if err != nil || strings.Count(out, ": valid\n") != 3 {
+			t.Errorf("%d shards: Kubernetes validation: %v\n%s", o.Shards, err, out)
+		}
+		if o.Shards == 3 {
+			broken := strings.Replace(stdout.String(), "maxFailedIndexes: 0", "maxFailedIndexes: 4", 1)
+			if out, err := check(broken); err == nil || !strings.Contains(out, "spec.maxFailedIndexes") {
+				t.Errorf("maxFailedIndexes above completions passed validation: %v\n%s", err, out)
+			}
+		}
+	}
+}
