@@ -392,3 +392,31 @@ func TestK8sManifestsPassKubernetesValidation(t *testing.T) {
 		}
 	}
 }
+
+// TestDistributedDocCommands: the bench policy and bench k8s command lines
+// in docs/distributed.md run as written (from the repository's root).
+func TestDistributedDocCommands(t *testing.T) {
+	b, err := os.ReadFile("../../docs/distributed.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir("../..")
+	text := strings.ReplaceAll(string(b), "\\\n", " ")
+	ran := 0
+	for _, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if !strings.HasPrefix(line, "bench k8s ") && !strings.HasPrefix(line, "bench policy ") {
+			continue
+		}
+		line, _, _ = strings.Cut(line, "|")
+		line, _, _ = strings.Cut(line, ">")
+		args := strings.Fields(line)[1:]
+		if code, _, stderr := runBench(t, args...); code != exitOK {
+			t.Errorf("docs/distributed.md: %q: exit %d: %s", line, code, stderr)
+		}
+		ran++
+	}
+	if ran < 2 {
+		t.Errorf("found %d bench policy / bench k8s command lines in docs/distributed.md, want 2", ran)
+	}
+}
