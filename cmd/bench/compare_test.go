@@ -58,8 +58,8 @@ func TestCompareBadInput(t *testing.T) {
 	}
 	garbage := write("garbage.json", "{not json")
 	future := write("future.json", `{"schema_version": 99}`)
-	empty := write("empty.json", `{"schema_version": 1, "strategies": []}`)
-	other := write("other.json", `{"schema_version": 1, "strategies": [{"name": "other", "summary": {}}, {"name": "other", "summary": {}}]}`)
+	empty := write("empty.json", `{"schema_version": 1, "scenario": {"name": "t"}, "strategies": []}`)
+	other := write("other.json", `{"schema_version": 1, "scenario": {"name": "t"}, "strategies": [{"name": "other", "summary": {}}, {"name": "other", "summary": {}}]}`)
 	base := fixture("base6")
 	tests := []struct {
 		name string

@@ -6,7 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
+	"time"
 
 	"github.com/throttlebench/throttlebench/fakeservice"
 	"github.com/throttlebench/throttlebench/internal/policy"
@@ -25,6 +27,7 @@ type serveOptions struct {
 	statsWindow     int
 	upstream        string // base URL of a DynamoDB-compatible endpoint to proxy
 	policy          string // IAM policy file to enforce
+	ui              string // serve the live dashboard on this loopback address
 }
 
 func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -40,6 +43,7 @@ func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.StringVar(&o.imdsRole, "imds-role", fakeservice.DefaultIMDSRole, "instance role name the emulator serves")
 	fs.IntVar(&o.statsWindow, "stats-window", fakeservice.DefaultStatsWindow, "seconds of per-second history GET /stats keeps")
 	fs.StringVar(&o.upstream, "upstream", "", "throttling proxy: forward the requests the model admits to this DynamoDB-compatible `URL` (e.g. dynalite's), which stores and answers")
+	fs.StringVar(&o.ui, "ui", "", "serve a live dashboard of the tables (requests admitted and throttled, capacity consumed and provisioned, fault windows) at http://ADDR/ (loopback only, e.g. 127.0.0.1:8081)")
 	fs.StringVar(&o.policy, "policy", "", "enforce this IAM policy `file` (JSON, as bench policy prints): other actions get AccessDeniedException")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: bench serve [flags]")
@@ -129,10 +133,27 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "bench serve: export AWS_EC2_METADATA_SERVICE_ENDPOINT=%s\n", url)
 	}
 
+	var uiLn net.Listener
+	if o.ui != "" {
+		ln, err := listenLoopback("-ui", o.ui)
+		if err != nil {
+			return err
+		}
+		uiLn = ln
+	}
+	epoch := time.Now() // the fault schedule's, unless it names one
 	srv := fakeservice.New(opts)
 	url, err := srv.Start(o.addr)
 	if err != nil {
+		if uiLn != nil {
+			uiLn.Close()
+		}
 		return badInput{fmt.Errorf("listen on %s: %w", o.addr, err)}
+	}
+	if uiLn != nil {
+		stop := serveTables(srv, uiLn, "bench serve "+url, opts.Faults, epoch)
+		defer stop()
+		fmt.Fprintf(stdout, "bench serve: dashboard: http://%s/\n", uiLn.Addr())
 	}
 	fmt.Fprintf(stdout, "bench serve: fake DynamoDB listening on %s\n", url)
 	fmt.Fprintf(stdout, "bench serve: metrics %s/metrics, stats %s/stats\n", url, url)

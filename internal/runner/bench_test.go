@@ -68,9 +68,10 @@ func BenchmarkPacing(b *testing.B) {
 // loop, against the unthrottled embedded fake) with a bare loop of SDK
 // PutItem calls against a handler that answers {} (goal: ratio >= 0.8).
 // Both loops run with the garbage collector set as bench run sets it.
-// ratio-metrics is the same with the Prometheus exporter of bench run
-// --metrics observing every record, measured in the same iteration, and
-// metrics/plain the runner's throughput with it against without it.
+// ratio-metrics is the same with the observers of bench run -metrics -ui
+// (the Prometheus exporter and the live dashboard, observer_test.go)
+// watching every record, measured in the same iteration, and
+// metrics/plain the runner's throughput with them against without.
 func BenchmarkOverhead(b *testing.B) {
 	defer TuneGC()()
 	const workers, d = 32, 3 * time.Second

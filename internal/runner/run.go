@@ -178,6 +178,10 @@ type TableStats struct {
 	ThrottledRequests  int64   `json:"throttled_requests"`
 	// UnitsPerSuccess is the capacity consumed per successful operation.
 	UnitsPerSuccess float64 `json:"units_per_success"`
+	// StoreLimited counts the writes the embedded fake kept as their key
+	// and size only because its store limit (fake.store_limit) was
+	// reached; nonzero means reads and conditions saw less than was written.
+	StoreLimited int64 `json:"store_limited,omitempty"`
 	// Series is the endpoint's per-second view of the first trial's table:
 	// consumed against provisioned (in effect) units, when it offers one.
 	Series []ServerSecond `json:"series,omitempty"`
@@ -368,6 +372,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 				if ts, ok := t.Stats(table); ok {
 					consumed.ConsumedReadUnits += ts.ConsumedReadUnits
 					consumed.ConsumedWriteUnits += ts.ConsumedWriteUnits
+					consumed.StoreLimited += ts.StoreLimited
 					consumed.ThrottledRequests += ts.ThrottledRequests
 					if trial == 0 {
 						consumed.Series = ts.Series
