@@ -14,6 +14,7 @@
 //	bench merge [flags] SHARD.json... join a sharded run's parts exactly; SLOs on the merge
 //	bench collect [-dir DIR] [LOG...] extract shards' run.json files from pod logs
 //	bench k8s -shards N -image IMAGE SCENARIO.yaml   print an Indexed Job running N shards
+//	bench calibrate [flags] SCENARIO.yaml  this machine's highest honest rate, CPU per operation
 //	bench version                     print tool and SDK versions
 //
 // Exit status: 0 success; 1 the run failed, or a compare --fail-on rule
@@ -64,6 +65,7 @@ var commands = map[string]command{
 	"merge":      {mergeMain, "join the run.json files of a sharded run (bench run -shard I/N) exactly"},
 	"collect":    {collectMain, "extract shards' run.json files from pod logs (bench run -emit-result)"},
 	"k8s":        {k8sMain, "print Kubernetes manifests running a scenario as N shards of an Indexed Job"},
+	"calibrate":  {calibrateMain, "find this machine's highest honest rate for a scenario, with its CPU per operation"},
 }
 
 func main() {

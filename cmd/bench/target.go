@@ -70,7 +70,11 @@ func embeddedTarget(sc *scenario.Scenario) (*target, error) {
 	start := func() (runner.Target, func(), error) {
 		keep, limit := sc.Fake.Keep()
 		fake := fakeservice.New(fakeservice.Options{Model: sc.Fake.Model(), Faults: sc.Faults, Keep: keep, StoreLimit: limit})
-		url, err := fake.Start("127.0.0.1:0")
+		var url string
+		var err error
+		// Labeled, so a CPU profile (bench calibrate) tells the fake's
+		// goroutines from the client's.
+		runner.StartLabeled(runner.SideFake, func() { url, err = fake.Start("127.0.0.1:0") })
 		if err != nil {
 			return runner.Target{}, nil, fmt.Errorf("start embedded fake: %w", err)
 		}

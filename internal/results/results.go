@@ -45,6 +45,11 @@ type File struct {
 	Shard *runner.ShardInfo `json:"shard,omitempty"`
 	// Merged is set on the merge of a sharded run's parts (bench merge).
 	Merged *MergeInfo `json:"merged,omitempty"`
+	// Generator is the load generator's own health during the run (start
+	// lag, drops, CPU, GC) and its verdict: "saturated" means the results
+	// describe this machine's limits, not only the target's. Absent from
+	// files written before it existed (and from merged files).
+	Generator *runner.Generator `json:"generator,omitempty"`
 }
 
 // MergeInfo describes a file merged from the parts of a sharded run.
@@ -126,6 +131,7 @@ func New(sc *scenario.Scenario, target string, r *runner.Result) *File {
 		Strategies:    r.Strategies,
 		SLOs:          CheckSLOs(sc, r.Strategies),
 		Shard:         r.Shard,
+		Generator:     r.Generator,
 	}
 }
 
