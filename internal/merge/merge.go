@@ -106,7 +106,46 @@ func Merge(parts []Part, o Options) (*results.File, error) {
 	}
 	sort.Strings(out.Merged.Notes)
 	out.SLOs = results.CheckSLOs(out.Scenario, out.Strategies)
+	out.Generator = mergeGenerator(parts)
 	return out, nil
+}
+
+// mergeGenerator joins the shards' generator verdicts: the merged run is
+// saturated when any shard was (its reasons named by shard); CPU time and
+// cores add up. Per-strategy and per-second figures stay in the shards'
+// files. Nil when no shard recorded one.
+func mergeGenerator(parts []Part) *runner.Generator {
+	var out *runner.Generator
+	for _, p := range parts {
+		g := p.File.Generator
+		if g == nil {
+			continue
+		}
+		if out == nil {
+			out = &runner.Generator{Verdict: runner.VerdictOK, Thresholds: g.Thresholds, CoresFrom: "sum of the shards'"}
+		}
+		if g.Saturated() {
+			out.Verdict = runner.VerdictSaturated
+			for _, r := range g.Reasons {
+				out.Reasons = append(out.Reasons, fmt.Sprintf("shard %d (%s): %s", p.File.Shard.Index, p.Name, r))
+			}
+		}
+		out.Cores += g.Cores
+		out.CPUS += g.CPUS
+		out.LoadS = max(out.LoadS, g.LoadS)
+		out.GCPauseMs += g.GCPauseMs
+		out.GCPauseMaxMs = max(out.GCPauseMaxMs, g.GCPauseMaxMs)
+		out.GCCycles += g.GCCycles
+		out.GCCPUS += g.GCCPUS
+	}
+	if out == nil {
+		return nil
+	}
+	if out.LoadS > 0 && out.Cores > 0 {
+		out.CPUPct = 100 * out.CPUS / (out.LoadS * out.Cores)
+	}
+	out.Note = fmt.Sprintf("merged from %d shards: saturated when any shard was; each shard's start lag, drops and per-second CPU are in its own file", len(parts))
+	return out
 }
 
 // mergeStrategy merges strategy si of every part; skew is the spread of
