@@ -6,7 +6,6 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/base64"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -44,12 +43,18 @@ func emitResult(w io.Writer, path string) error {
 	return err
 }
 
+// result is one run.json found on a marked log line.
+type result struct {
+	data  []byte
+	where string // "FILE:LINE"
+}
+
 // decodeResults finds every marked line in r (prefixed or not, as kubectl
 // logs --prefix writes them) and returns the run.json files they carry.
-func decodeResults(r io.Reader, name string) ([][]byte, error) {
+func decodeResults(r io.Reader, name string) ([]result, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), maxResultLine)
-	var out [][]byte
+	var out []result
 	line := 0
 	for sc.Scan() {
 		line++
@@ -69,7 +74,7 @@ func decodeResults(r io.Reader, name string) ([][]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s:%d: result line: gzip: %w", name, line, err)
 		}
-		out = append(out, data)
+		out = append(out, result{data, fmt.Sprintf("%s:%d", name, line)})
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
@@ -84,7 +89,7 @@ func collectMain(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	dir := fs.String("dir", "shards", "directory for the shards' run.json files")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: bench collect [-dir DIR] [LOG...]   (no LOG or -: stdin)")
-		fmt.Fprintln(fs.Output(), "  e.g. kubectl logs -l job-name=JOB --tail=1 --max-log-requests=100 | bench collect -dir shards && bench merge shards/*.json")
+		fmt.Fprintln(fs.Output(), "  e.g. kubectl logs -l job-name=JOB --tail=-1 --max-log-requests=100 | bench collect -dir shards && bench merge shards/*.json")
 		fs.PrintDefaults()
 	}
 	rest, err := parseFlags(fs, args, stderr)
@@ -94,7 +99,7 @@ func collectMain(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if len(rest) == 0 {
 		rest = []string{"-"}
 	}
-	var found [][]byte
+	var found []result
 	for _, name := range rest {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -119,12 +124,11 @@ func collectMain(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if len(found) == 0 {
 		return badInput{fmt.Errorf("no %s line in %s: were the shards run with -emit-result, and did they finish?", resultMarker, strings.Join(rest, ", "))}
 	}
-	if err := os.MkdirAll(*dir, 0o755); err != nil {
-		return err
-	}
-	seen := map[string]bool{}
-	for _, data := range found {
-		f, err := results.Parse(data, "result line")
+	// Check every result before writing any, so bad input leaves nothing.
+	names := make([]string, len(found))
+	seen := map[string]string{}
+	for i, r := range found {
+		f, err := results.Parse(r.data, r.where+": result line")
 		if err != nil {
 			return badInput{err}
 		}
@@ -132,18 +136,22 @@ func collectMain(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		if f.Shard != nil {
 			name = fmt.Sprintf("shard-%d-of-%d.json", f.Shard.Index, f.Shard.Count)
 		}
-		if seen[name] {
-			return badInput{fmt.Errorf("two results for %s: logs of two runs mixed?", strings.TrimSuffix(name, ".json"))}
+		if prev, ok := seen[name]; ok {
+			return badInput{fmt.Errorf("%s and %s: two results for %s: logs of two runs mixed?", prev, r.where, strings.TrimSuffix(name, ".json"))}
 		}
-		seen[name] = true
-		path := filepath.Join(*dir, name)
-		if err := os.WriteFile(path, data, 0o644); err != nil {
+		seen[name] = r.where
+		names[i] = name
+	}
+	if err := os.MkdirAll(*dir, 0o755); err != nil {
+		return err
+	}
+	for i, r := range found {
+		path := filepath.Join(*dir, names[i])
+		if err := os.WriteFile(path, r.data, 0o644); err != nil {
 			return err
 		}
 		fmt.Fprintln(stdout, path)
 	}
-	if len(found) > 0 && !errors.Is(ctx.Err(), context.Canceled) {
-		fmt.Fprintf(stderr, "bench collect: %d result(s) in %s; next: bench merge %s\n", len(found), *dir, filepath.Join(*dir, "*.json"))
-	}
+	fmt.Fprintf(stderr, "bench collect: %d result(s) in %s; next: bench merge %s\n", len(found), *dir, filepath.Join(*dir, "*.json"))
 	return nil
 }

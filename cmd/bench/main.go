@@ -13,6 +13,7 @@
 //	bench sweep [flags] SCENARIO.yaml find each strategy's highest rate (or least capacity) meeting the SLOs
 //	bench merge [flags] SHARD.json... join a sharded run's parts exactly; SLOs on the merge
 //	bench collect [-dir DIR] [LOG...] extract shards' run.json files from pod logs
+//	bench k8s -shards N -image IMAGE SCENARIO.yaml   print an Indexed Job running N shards
 //	bench calibrate [flags] SCENARIO.yaml  this machine's highest honest rate, CPU per operation
 //	bench version                     print tool and SDK versions
 //
@@ -63,6 +64,7 @@ var commands = map[string]command{
 	"sweep":      {sweepMain, "find each strategy's highest rate (or least capacity) meeting the SLOs"},
 	"merge":      {mergeMain, "join the run.json files of a sharded run (bench run -shard I/N) exactly"},
 	"collect":    {collectMain, "extract shards' run.json files from pod logs (bench run -emit-result)"},
+	"k8s":        {k8sMain, "print Kubernetes manifests running a scenario as N shards of an Indexed Job"},
 	"calibrate":  {calibrateMain, "find this machine's highest honest rate for a scenario, with its CPU per operation"},
 }
 

@@ -106,7 +106,46 @@ func Merge(parts []Part, o Options) (*results.File, error) {
 	}
 	sort.Strings(out.Merged.Notes)
 	out.SLOs = results.CheckSLOs(out.Scenario, out.Strategies)
+	out.Generator = mergeGenerator(parts)
 	return out, nil
+}
+
+// mergeGenerator joins the shards' generator verdicts: the merged run is
+// saturated when any shard was (its reasons named by shard); CPU time and
+// cores add up. Per-strategy and per-second figures stay in the shards'
+// files. Nil when no shard recorded one.
+func mergeGenerator(parts []Part) *runner.Generator {
+	var out *runner.Generator
+	for _, p := range parts {
+		g := p.File.Generator
+		if g == nil {
+			continue
+		}
+		if out == nil {
+			out = &runner.Generator{Verdict: runner.VerdictOK, Thresholds: g.Thresholds, CoresFrom: "sum of the shards'"}
+		}
+		if g.Saturated() {
+			out.Verdict = runner.VerdictSaturated
+			for _, r := range g.Reasons {
+				out.Reasons = append(out.Reasons, fmt.Sprintf("shard %d (%s): %s", p.File.Shard.Index, p.Name, r))
+			}
+		}
+		out.Cores += g.Cores
+		out.CPUS += g.CPUS
+		out.LoadS = max(out.LoadS, g.LoadS)
+		out.GCPauseMs += g.GCPauseMs
+		out.GCPauseMaxMs = max(out.GCPauseMaxMs, g.GCPauseMaxMs)
+		out.GCCycles += g.GCCycles
+		out.GCCPUS += g.GCCPUS
+	}
+	if out == nil {
+		return nil
+	}
+	if out.LoadS > 0 && out.Cores > 0 {
+		out.CPUPct = 100 * out.CPUS / (out.LoadS * out.Cores)
+	}
+	out.Note = fmt.Sprintf("merged from %d shards: saturated when any shard was; each shard's start lag, drops and per-second CPU are in its own file", len(parts))
+	return out
 }
 
 // mergeStrategy merges strategy si of every part; skew is the spread of
@@ -148,7 +187,7 @@ func mergeStrategy(parts []Part, si int, notes map[string]bool) (runner.Strategy
 		off := starts[i].Sub(zero)
 		agg, missing, err := metrics.FromSummary(sr.Summary, off)
 		if err != nil {
-			return out, 0, fmt.Errorf("%s: strategy %s: %w", p.Name, sr.Name, err)
+			return out, 0, refuse("%s: strategy %s: %v", p.Name, sr.Name, err) // an unreadable file is bad input
 		}
 		if len(missing) > 0 {
 			notes[fmt.Sprintf("%s percentiles cover only the shards whose files hold their histograms (written by a newer bench)", strings.Join(missing, ", "))] = true
@@ -182,7 +221,7 @@ func mergeStrategy(parts []Part, si int, notes map[string]bool) (runner.Strategy
 			for _, p := range parts {
 				a, _, err := metrics.FromSummary(p.File.Strategies[si].Trials[k], 0)
 				if err != nil {
-					return out, 0, fmt.Errorf("%s: strategy %s trial %d: %w", p.Name, base.Name, k+1, err)
+					return out, 0, refuse("%s: strategy %s trial %d: %v", p.Name, base.Name, k+1, err)
 				}
 				if tr == nil {
 					tr = a

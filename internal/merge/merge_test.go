@@ -216,3 +216,32 @@ func TestMergeFlagsSkew(t *testing.T) {
 		t.Errorf("within 3 s: skewed %v, %v; want not skewed", got.Merged.Skewed, err)
 	}
 }
+
+// TestMergeGeneratorVerdict: a merged run is saturated when any shard's
+// generator was, with that shard's reasons named; else ok.
+func TestMergeGeneratorVerdict(t *testing.T) {
+	sc, sts := overload(t)
+	sc.Workload.Duration = scenario.Duration(6 * time.Second)
+	parts := shards(t, sc, sts[:1], 3)
+	for i, p := range parts {
+		p.File.Generator = &runner.Generator{Verdict: runner.VerdictOK, Cores: 2, CPUS: 1, LoadS: 6}
+		if i == 2 {
+			p.File.Generator = &runner.Generator{Verdict: runner.VerdictSaturated, Reasons: []string{"start lag p99 3 ms > 1 ms"}, Cores: 2, CPUS: 11, LoadS: 6}
+		}
+	}
+	got, err := Merge(parts, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := got.Generator
+	if !g.Saturated() || len(g.Reasons) != 1 || !strings.Contains(g.Reasons[0], "shard 2 (shard2.json): start lag p99 3 ms") {
+		t.Errorf("merged generator %+v, want saturated with shard 2's reason", g)
+	}
+	if g.Cores != 6 || g.CPUS != 13 || math.Abs(g.CPUPct-100*13/36.0) > 1e-9 {
+		t.Errorf("cores %g cpu %g s (%g %%), want 6, 13 and %g", g.Cores, g.CPUS, g.CPUPct, 100*13/36.0)
+	}
+	parts[2].File.Generator.Verdict, parts[2].File.Generator.Reasons = runner.VerdictOK, nil
+	if got, err := Merge(parts, Options{}); err != nil || got.Generator.Saturated() {
+		t.Errorf("every shard ok: merged %+v, %v; want ok", got.Generator, err)
+	}
+}
