@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -104,4 +105,93 @@ func benchLoad(b *testing.B, url string) float64 {
 		b.Fatalf("%d of %d requests failed", n, b.N)
 	}
 	return rate
+}
+
+// BenchmarkHandlerRatio is the same comparison without the network: the
+// fake's ServeHTTP called in-process (httptest), plain then tapped, so
+// the ratio is the request path's own cost, less disturbed by a shared
+// machine than loopback HTTP.
+//
+//	go test -run '^$' -bench HandlerRatio -count 5 ./internal/served/
+func BenchmarkHandlerRatio(b *testing.B) {
+	col := New(Options{})
+	plain, tapped := benchServer(b, nil), benchServer(b, col.Observe)
+	var bodies [1024][]byte
+	for i := range bodies {
+		bodies[i] = []byte(`{"TableName":"bench","Item":{"id":{"S":"key-` + fmt.Sprint(i) + `"},"p":{"S":"` + strings.Repeat("x", 1000) + `"}}}`)
+	}
+	run := func(h http.Handler, n int) time.Duration {
+		start := time.Now()
+		for i := range n {
+			req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(bodies[i%len(bodies)]))
+			req.Header.Set("Content-Type", "application/x-amz-json-1.0")
+			req.Header.Set("X-Amz-Target", "DynamoDB_20120810.PutItem")
+			req.Header.Set("User-Agent", "aws-sdk-go-v2/1.41.0 ua/2.1 os/linux lang/go#1.26 api/dynamodb#1.50.0 m/E")
+			req.Header.Set("Amz-Sdk-Invocation-Id", fmt.Sprintf("00000000-0000-4000-8000-%012x", i))
+			req.Header.Set("Amz-Sdk-Request", "attempt=1; max=4")
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, req)
+			if w.Code != http.StatusOK {
+				b.Fatalf("got status %d: %s", w.Code, w.Body)
+			}
+		}
+		return time.Since(start)
+	}
+	b.ResetTimer()
+	var p, t time.Duration
+	for range 4 { // alternate, so drift in the machine's speed hits both
+		p += run(plain, b.N)
+		t += run(tapped, b.N)
+	}
+	b.ReportMetric(float64(p.Nanoseconds())/float64(4*b.N), "plain-ns/req")
+	b.ReportMetric(float64(t.Nanoseconds())/float64(4*b.N), "tapped-ns/req")
+	b.ReportMetric(float64(p)/float64(t), "ratio")
+}
+
+func benchServer(b *testing.B, hook func(fakeservice.RequestInfo)) *fakeservice.Server {
+	// A clock that advances 1 ms per reading refills the table faster
+	// than a loop without network can drain it: nothing throttles.
+	var ticks atomic.Int64
+	now := func() time.Time { return time.Unix(1<<30, 0).Add(time.Duration(ticks.Add(1)) * time.Millisecond) }
+	srv := fakeservice.New(fakeservice.Options{OnRequest: hook, Now: now})
+	req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(`{"TableName":"bench","KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],"AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],"ProvisionedThroughput":{"ReadCapacityUnits":40000,"WriteCapacityUnits":40000}}`))
+	req.Header.Set("Content-Type", "application/x-amz-json-1.0")
+	req.Header.Set("X-Amz-Target", "DynamoDB_20120810.CreateTable")
+	w := httptest.NewRecorder()
+	srv.ServeHTTP(w, req)
+	if w.Code != http.StatusOK {
+		b.Fatalf("CreateTable: status %d: %s", w.Code, w.Body)
+	}
+	return srv
+}
+
+// BenchmarkObserve is the collector's own cost per request: one-attempt
+// operations, and throttled operations retried once.
+//
+//	go test -run '^$' -bench Observe -benchmem ./internal/served/
+func BenchmarkObserve(b *testing.B) {
+	for _, retried := range []bool{false, true} {
+		b.Run(fmt.Sprintf("retried=%v", retried), func(b *testing.B) {
+			col := New(Options{})
+			ids := make([]string, 4096)
+			for i := range ids {
+				ids[i] = fmt.Sprintf("00000000-0000-4000-8000-%012x", i)
+			}
+			r := fakeservice.RequestInfo{Op: "PutItem", MaxAttempts: 4, Attempt: 1, Status: 200, Outcome: "ok",
+				UserAgent: "aws-sdk-go-v2/1.41.0 ua/2.1 os/linux lang/go#1.26 api/dynamodb#1.50.0 m/E", Source: "127.0.0.1:40000"}
+			t := time.Unix(1<<30, 0)
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				t = t.Add(100 * time.Microsecond)
+				r.InvocationID, r.Arrived, r.Answered = ids[i%len(ids)], t, t.Add(50*time.Microsecond)
+				if retried {
+					r.Attempt, r.Status, r.Outcome, r.Throttled = 1, 400, "ProvisionedThroughputExceededException", true
+					col.Observe(r)
+					r.Attempt, r.Status, r.Outcome, r.Throttled = 2, 200, "ok", false
+					r.Arrived, r.Answered = t.Add(60*time.Microsecond), t.Add(90*time.Microsecond)
+				}
+				col.Observe(r)
+			}
+		})
+	}
 }

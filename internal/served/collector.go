@@ -5,6 +5,7 @@ import (
 	"net"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/throttlebench/throttlebench/fakeservice"
@@ -21,6 +22,9 @@ const (
 	// must land to count as synchronised.
 	DefaultSyncWindow = 2 * time.Millisecond
 )
+
+// maxNames bounds the User-Agents whose client name is cached.
+const maxNames = 1024
 
 // maxKept bounds the distinct User-Agents, access key ids and sources a
 // group counts; later ones are counted under "(other)".
@@ -47,7 +51,9 @@ type Options struct {
 // bounded by the operations in flight plus, per group, a few histograms
 // and a second of recent retries. Safe for concurrent use.
 type Collector struct {
-	opts Options
+	opts   Options
+	names  sync.Map     // User-Agent -> ClientName, when Options.Group is nil
+	nnames atomic.Int64 // entries in names
 
 	mu     sync.Mutex // guards everything below
 	start  time.Time
@@ -80,6 +86,7 @@ type operation struct {
 	throtl  int
 	sending time.Duration
 	log     []metrics.Attempt
+	buf     [4]metrics.Attempt // log's first backing array
 }
 
 type attemptSeen struct {
@@ -98,15 +105,22 @@ func New(o Options) *Collector {
 	if o.SyncWindow <= 0 {
 		o.SyncWindow = DefaultSyncWindow
 	}
-	if o.Group == nil {
-		o.Group = func(r fakeservice.RequestInfo) string { return ClientName(r.UserAgent) }
-	}
 	return &Collector{opts: o, start: o.Start, groups: map[string]*group{}, open: map[string]*operation{}}
 }
 
 // Observe takes one answered request; it is a fakeservice.Options.OnRequest.
 func (c *Collector) Observe(r fakeservice.RequestInfo) {
-	name := c.opts.Group(r)
+	var name string
+	if c.opts.Group != nil {
+		name = c.opts.Group(r)
+	} else if v, ok := c.names.Load(r.UserAgent); ok {
+		name = v.(string)
+	} else {
+		name = ClientName(r.UserAgent)
+		if c.nnames.Add(1) <= maxNames {
+			c.names.Store(r.UserAgent, name)
+		}
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.start.IsZero() {
@@ -124,20 +138,21 @@ func (c *Collector) Observe(r fakeservice.RequestInfo) {
 		c.finish(o)
 		return
 	}
-	o := c.open[r.InvocationID]
-	if o == nil {
-		o = c.newOp(g, r, a)
-		c.open[r.InvocationID] = o
-	} else {
+	// A failed attempt leaves the operation open even at its advertised
+	// max: an attempt past it must still be counted as this operation's.
+	switch o := c.open[r.InvocationID]; {
+	case o == nil && !retryable(a):
+		c.finish(c.newOp(g, r, a)) // the common case: done at once
+	case o == nil:
+		c.open[r.InvocationID] = c.newOp(g, r, a)
+	default:
 		prev := o.last.answered
 		o.add(a, r.MaxAttempts)
 		g.fx.retry(o, a, prev, c.opts.SyncWindow)
-	}
-	// A failed attempt leaves the operation open even at its advertised
-	// max: an attempt past it must still be counted as this operation's.
-	if !retryable(a) {
-		delete(c.open, r.InvocationID)
-		c.finish(o)
+		if !retryable(a) {
+			delete(c.open, r.InvocationID)
+			c.finish(o)
+		}
 	}
 	if r.Answered.Sub(c.swept) >= time.Second {
 		c.sweep(r.Answered)
@@ -162,6 +177,7 @@ func (c *Collector) newOp(g *group, r fakeservice.RequestInfo, a attemptSeen) *o
 		g.clients[r.AccessKeyID] = client
 	}
 	o := &operation{id: c.nextID, g: g, client: client, op: r.Op, first: a.arrived}
+	o.log = o.buf[:0]
 	o.add(a, r.MaxAttempts)
 	return o
 }

@@ -1,8 +1,10 @@
 package served
 
 import (
+	"cmp"
 	"maps"
 	"math"
+	"slices"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -179,11 +181,11 @@ func (f *forensics) report() Forensics {
 }
 
 // syncer finds retries of different operations that arrive within window
-// of each other. Arrivals come in roughly in order (requests are reported
-// when answered), so it keeps the last second of retries only.
+// of each other. Retries are reported when answered, so nearly in arrival
+// order: it keeps the last second or so of them sorted by arrival.
 type syncer struct {
 	window            time.Duration
-	recent            []syncEntry
+	recent            []syncEntry // sorted by t
 	retries, together int64
 }
 
@@ -193,18 +195,19 @@ type syncEntry struct {
 	together bool
 }
 
-// reorder is how far out of arrival order a retry may be reported.
-const reorder = 250 * time.Millisecond
-
 func (s *syncer) add(t time.Duration, op uint64) {
 	s.retries++
-	me := syncEntry{t: t, op: op}
-	for i := len(s.recent) - 1; i >= 0; i-- {
-		e := &s.recent[i]
-		if e.t < t-s.window-reorder {
-			break
-		}
-		if e.op == op || e.t-t > s.window || t-e.t > s.window {
+	// Insert in order: almost always at the end.
+	i := len(s.recent)
+	for i > 0 && s.recent[i-1].t > t {
+		i--
+	}
+	s.recent = slices.Insert(s.recent, i, syncEntry{t: t, op: op})
+	me := &s.recent[i]
+	lo, _ := slices.BinarySearchFunc(s.recent, t-s.window, func(e syncEntry, x time.Duration) int { return cmp.Compare(e.t, x) })
+	for j := lo; j < len(s.recent) && s.recent[j].t <= t+s.window; j++ {
+		e := &s.recent[j]
+		if e == me || e.op == op {
 			continue
 		}
 		if !e.together {
@@ -216,9 +219,9 @@ func (s *syncer) add(t time.Duration, op uint64) {
 			s.together++
 		}
 	}
-	s.recent = append(s.recent, me)
-	// Forget what no later retry can be near.
-	if old := s.recent[0].t; t-old > 2*time.Second {
+	// Forget what no later retry can be near (reports come at most a
+	// second out of arrival order).
+	if t-s.recent[0].t > 2*time.Second {
 		k := 0
 		for k < len(s.recent) && t-s.recent[k].t > time.Second {
 			k++
