@@ -6,10 +6,16 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
+	"sync"
+	"time"
 
 	"github.com/throttlebench/throttlebench/fakeservice"
 	"github.com/throttlebench/throttlebench/internal/policy"
+	"github.com/throttlebench/throttlebench/internal/scenario"
+	"github.com/throttlebench/throttlebench/internal/served"
 )
 
 // serveOptions are bench serve's flags.
@@ -25,6 +31,7 @@ type serveOptions struct {
 	statsWindow     int
 	upstream        string // base URL of a DynamoDB-compatible endpoint to proxy
 	policy          string // IAM policy file to enforce
+	results         string // directory for the served traffic's results
 }
 
 func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -41,6 +48,7 @@ func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.IntVar(&o.statsWindow, "stats-window", fakeservice.DefaultStatsWindow, "seconds of per-second history GET /stats keeps")
 	fs.StringVar(&o.upstream, "upstream", "", "throttling proxy: forward the requests the model admits to this DynamoDB-compatible `URL` (e.g. dynalite's), which stores and answers")
 	fs.StringVar(&o.policy, "policy", "", "enforce this IAM policy `file` (JSON, as bench policy prints): other actions get AccessDeniedException")
+	fs.StringVar(&o.results, "results", "", "measure every client from the server's side and write run.json, summary.csv/md, report.html and forensics.md under `DIR`/served/ on SIGINT/SIGTERM and on GET /results")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: bench serve [flags]")
 		fmt.Fprintln(fs.Output(), "GET /metrics (Prometheus) and GET /stats (JSON) report the server's view.")
@@ -129,12 +137,28 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "bench serve: export AWS_EC2_METADATA_SERVICE_ENDPOINT=%s\n", url)
 	}
 
+	var col *served.Collector
+	started := time.Now()
+	if o.results != "" {
+		col = served.New(served.Options{Start: started})
+		opts.OnRequest = col.Observe
+	}
 	srv := fakeservice.New(opts)
-	url, err := srv.Start(o.addr)
+	var url string
+	var err error
+	stop := srv.Close
+	if col == nil {
+		url, err = srv.Start(o.addr)
+	} else {
+		url, stop, err = startWithResults(srv, o.addr, col, o.results, started)
+	}
 	if err != nil {
 		return badInput{fmt.Errorf("listen on %s: %w", o.addr, err)}
 	}
 	fmt.Fprintf(stdout, "bench serve: fake DynamoDB listening on %s\n", url)
+	if col != nil {
+		fmt.Fprintf(stdout, "bench serve: measuring clients from the server's side: GET %s/results (or SIGINT/SIGTERM) writes them under %s\n", url, o.results)
+	}
 	fmt.Fprintf(stdout, "bench serve: metrics %s/metrics, stats %s/stats\n", url, url)
 	if opts.Credentials != nil {
 		// Counts only: never a key or a secret.
@@ -154,5 +178,78 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "bench serve: enforcing the IAM policy in %s\n", o.policy)
 	}
 	<-ctx.Done()
-	return srv.Close()
+	err = stop()
+	if col == nil {
+		return err
+	}
+	col.Close()
+	path, werr := writeServedTraffic(col, o.results, started)
+	if werr != nil {
+		return fmt.Errorf("write results: %w", werr)
+	}
+	fmt.Fprintf(stdout, "bench serve: results: %s\n", path)
+	return err
+}
+
+// servedScenario stands for bench serve's traffic in run.json: no
+// workload of ours, only what clients sent.
+var servedScenario = scenario.Scenario{
+	Name:        "served",
+	Description: "every request bench serve answered, rebuilt into operations from the SDKs' headers, per client (User-Agent family and retry mode)",
+}
+
+// writeServedTraffic writes what col has measured so far.
+func writeServedTraffic(col *served.Collector, dir string, started time.Time) (string, error) {
+	start, res := col.Results()
+	if start.IsZero() {
+		start = started
+	}
+	sc := servedScenario
+	f := servedFile(&sc, "bench serve (clients measured from the server's side)", start, res, false,
+		func(name string) map[string]any { return map[string]any{"client": name} })
+	return writeServed(dir, f)
+}
+
+// startWithResults serves srv on addr like Server.Start, adding GET
+// /results: it writes the results so far and answers with run.json.
+// stop closes the listener and its connections.
+func startWithResults(srv *fakeservice.Server, addr string, col *served.Collector, dir string, started time.Time) (url string, stop func() error, err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", nil, err
+	}
+	var mu sync.Mutex // one writer of the files at a time
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet || r.URL.Path != "/results" {
+			srv.ServeHTTP(w, r)
+			return
+		}
+		mu.Lock()
+		path, err := writeServedTraffic(col, dir, started)
+		mu.Unlock()
+		if err != nil {
+			http.Error(w, "write results: "+err.Error(), http.StatusInternalServerError)
+			return
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			http.Error(w, "read results: "+err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Throttlebench-Results", path)
+		_, _ = w.Write(b)
+	})
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = hs.Serve(ln) // http.ErrServerClosed after Close
+	}()
+	stop = func() error {
+		err := hs.Close()
+		<-done
+		return err
+	}
+	return "http://" + ln.Addr().String(), stop, nil
 }
