@@ -28,7 +28,9 @@ func startServe(t *testing.T, args ...string) (string, func() (int, string)) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr syncBuffer
 	done := make(chan int, 1)
-	go func() { done <- bench(ctx, append([]string{"serve", "-addr", "127.0.0.1:0"}, args...), &stdout, &stderr) }()
+	go func() {
+		done <- bench(ctx, append([]string{"serve", "-addr", "127.0.0.1:0"}, args...), &stdout, &stderr)
+	}()
 	var once sync.Once
 	code := -1
 	stop := func() (int, string) {
