@@ -132,6 +132,10 @@ const (
 // ServeHTTP answers one metadata request.
 func (m *IMDS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	now := m.now()
+	if strings.HasPrefix(r.URL.Path, "//") {
+		// A client joining "/latest/..." to the endpoint's trailing slash.
+		r.URL.Path = "/" + strings.TrimLeft(r.URL.Path, "/")
+	}
 	if r.URL.Path == imdsTokenPath {
 		m.serveToken(w, r, now)
 		return
@@ -302,7 +306,7 @@ func randomBase32(n int) (string, error) {
 
 // Start listens on addr (for example "127.0.0.1:0") and serves in the
 // background until Close. It returns the base URL to set as
-// AWS_EC2_METADATA_SERVICE_ENDPOINT.
+// AWS_EC2_METADATA_SERVICE_ENDPOINT, such as "http://127.0.0.1:PORT/".
 func (m *IMDS) Start(addr string) (string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -320,7 +324,9 @@ func (m *IMDS) Start(addr string) (string, error) {
 		_ = srv.Serve(ln)
 	}()
 	m.srv, m.done = srv, done
-	return "http://" + ln.Addr().String(), nil
+	// With the trailing slash: botocore (so boto3 and the AWS CLI) joins
+	// paths to the endpoint as given and fails without it.
+	return "http://" + ln.Addr().String() + "/", nil
 }
 
 // Close stops the listener started by Start; nil when not started.

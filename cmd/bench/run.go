@@ -45,6 +45,7 @@ type runOptions struct {
 	tableWait    time.Duration
 	emitResult   bool   // print the run.json, gzip and base64, on a marked last line
 	metrics      string // serve Prometheus metrics on this loopback address
+	exec         bool   // run the command after -- (or the scenario's clients) and measure it (exec.go)
 }
 
 func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -74,13 +75,18 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.StringVar(&o.startAt, "start-at", "", "start the load at this instant (RFC 3339, e.g. 2026-12-06T05:00:00Z); sharded runs against one endpoint then share a table per strategy")
 	fs.DurationVar(&o.tableWait, "table-wait", runner.DefaultTableWait, "shards other than 0: how long to wait for shard 0's table to be ACTIVE")
 	fs.BoolVar(&o.emitResult, "emit-result", false, "print run.json, gzip then base64, as the last line of stdout after the marker "+resultMarker+" (for bench collect)")
+	fs.BoolVar(&o.exec, "exec", false, "measure your own application: run the command after -- (or the scenario's clients:) against the embedded fake and report its traffic like a strategy")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: bench run [flags] SCENARIO.yaml")
+		fmt.Fprintln(fs.Output(), "       bench run --exec [flags] SCENARIO.yaml [-- CMD [ARG...]]")
 		fs.PrintDefaults()
 	}
 	rest, err := parseFlags(fs, args, stderr)
 	if err != nil {
 		return err
+	}
+	if o.exec {
+		return execRun(ctx, o, rest, stdout, stderr)
 	}
 	if len(rest) != 1 {
 		return badInput{fmt.Errorf("want one scenario file, got %d arguments (usage: bench run [flags] SCENARIO.yaml)", len(rest))}
@@ -130,6 +136,9 @@ func run(ctx context.Context, o runOptions, stdout, stderr io.Writer) error {
 	strategies, err := resolveStrategies(sc, o.strategies)
 	if err != nil {
 		return badInput{err}
+	}
+	if len(strategies) == 0 {
+		return badInput{fmt.Errorf("%s lists clients and no strategies: run it with bench run --exec", o.scenarioPath)}
 	}
 
 	if err := o.target.validate(); err != nil {
