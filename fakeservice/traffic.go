@@ -73,8 +73,13 @@ func (s *Server) serveTapped(w http.ResponseWriter, r *http.Request) {
 		info.UserAgent = ua
 	}
 	info.Attempt, info.MaxAttempts = ParseSDKRequest(r.Header.Get("Amz-Sdk-Request"))
-	t := &tap{w: w}
-	defer func() {
+	t := &tap{w: w, op: info.Op}
+	reported := false
+	report := func() {
+		if reported {
+			return
+		}
+		reported = true
 		info.Answered = s.now()
 		info.Status = t.status
 		switch {
@@ -82,19 +87,26 @@ func (s *Server) serveTapped(w http.ResponseWriter, r *http.Request) {
 			info.Status, info.Outcome = 0, OutcomeDropped
 		case t.status == 0:
 			info.Outcome = OutcomeClientGone
+		case t.outcome == "":
+			info.Outcome, info.Throttled = answerOutcome(info.Op, t.status, nil)
 		default:
 			info.Outcome, info.Throttled = t.outcome, t.throttled
 		}
+		s.onRequest(info)
+	}
+	// Reported as the answer is written, before the client can read it:
+	// so an attempt is always reported before the client's next one.
+	t.answered = report
+	defer func() {
 		if v := recover(); v != nil {
-			if info.Status == 0 {
-				info.Outcome = OutcomeDropped
+			if !reported && t.status == 0 {
+				t.hijacked = true // the connection is closed without an answer
 			}
-			s.onRequest(info)
+			report()
 			panic(v) // http.ErrAbortHandler: the server closes the connection
 		}
-		s.onRequest(info)
+		report()
 	}()
-	t.op = info.Op
 	s.front(t, r)
 }
 
@@ -146,7 +158,8 @@ type tap struct {
 	outcome   string
 	throttled bool
 	hijacked  bool
-	seen      bool // the body's first write was inspected
+	seen      bool   // the body's first write was inspected
+	answered  func() // called once the first write is inspected
 }
 
 func (t *tap) Header() http.Header { return t.w.Header() }
@@ -165,6 +178,7 @@ func (t *tap) Write(b []byte) (int, error) {
 	if !t.seen {
 		t.seen = true
 		t.outcome, t.throttled = answerOutcome(t.op, t.status, b)
+		t.answered()
 	}
 	return t.w.Write(b)
 }

@@ -68,16 +68,16 @@ func writeServed(root string, f *results.File) (string, error) {
 // the server's side, and the clients are reported side by side like
 // strategies. It returns errSLOMissed when an SLO is missed and
 // errCommandFailed when a command exited non-zero (that first).
-func execRun(ctx context.Context, o runOptions, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		return badInput{errors.New("want a scenario (usage: bench run --exec SCENARIO.yaml [-- CMD [ARG...]])")}
+func execRun(ctx context.Context, o runOptions, args, cmd []string, stdout, stderr io.Writer) error {
+	if len(args) != 1 {
+		return badInput{fmt.Errorf("want one scenario, got %d arguments before -- (usage: bench run --exec SCENARIO.yaml [-- CMD [ARG...]])", len(args))}
 	}
 	sc, err := scenario.LoadExec(args[0])
 	if err != nil {
 		return badInput{err}
 	}
 	clients := sc.Clients
-	if cmd := args[1:]; len(cmd) > 0 {
+	if len(cmd) > 0 {
 		clients = []scenario.ClientSpec{{Name: filepath.Base(cmd[0]), Command: cmd}}
 	}
 	if len(clients) == 0 {

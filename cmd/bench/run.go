@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -81,13 +82,18 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintln(fs.Output(), "       bench run --exec [flags] SCENARIO.yaml [-- CMD [ARG...]]")
 		fs.PrintDefaults()
 	}
+	var command []string // after "--": the command of --exec, kept away from flag parsing
+	if i := slices.Index(args, "--"); i >= 0 {
+		args, command = args[:i], args[i+1:]
+	}
 	rest, err := parseFlags(fs, args, stderr)
 	if err != nil {
 		return err
 	}
 	if o.exec {
-		return execRun(ctx, o, rest, stdout, stderr)
+		return execRun(ctx, o, rest, command, stdout, stderr)
 	}
+	rest = append(rest, command...)
 	if len(rest) != 1 {
 		return badInput{fmt.Errorf("want one scenario file, got %d arguments (usage: bench run [flags] SCENARIO.yaml)", len(rest))}
 	}
