@@ -39,7 +39,7 @@ func TestMain(m *testing.M) {
 
 func goClient(name, count string) error {
 	params := map[string]strategy.Params{
-		"constant":    {Base: 100 * time.Millisecond, MaxAttempts: 4},
+		"constant":    {Base: 300 * time.Millisecond, MaxAttempts: 4},
 		"full-jitter": {Base: time.Second, MaxAttempts: 3},
 	}
 	st, err := strategy.New(name, params[name])
