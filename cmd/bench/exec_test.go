@@ -184,14 +184,20 @@ func TestExecEnvironment(t *testing.T) {
 }
 
 // requireClient skips (or, under CI=true, fails) when a client program
-// nobody here wrote is not installed.
+// nobody here wrote is not installed: probe is a command that fails then.
 func requireClient(t *testing.T, what string, probe ...string) {
 	t.Helper()
 	if err := exec.Command(probe[0], probe[1:]...).Run(); err != nil {
-		msg := fmt.Sprintf("%s is not installed (%s: %v); .ci/run installs it", what, strings.Join(probe, " "), err)
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
+		missingClient(t, fmt.Sprintf("%s is not installed (%s: %v); .ci/run installs it", what, strings.Join(probe, " "), err))
 	}
+}
+
+// missingClient skips with msg, or fails with it under CI=true, where
+// every client must be installed.
+func missingClient(t *testing.T, msg string) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
 }
