@@ -1,12 +1,14 @@
 package main
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/throttlebench/throttlebench/fakeservice"
 	"github.com/throttlebench/throttlebench/internal/results"
 	"github.com/throttlebench/throttlebench/internal/served"
 )
@@ -177,5 +179,38 @@ func TestAWSCLI(t *testing.T) {
 	}
 	if len(fx.AccessKeys) != 1 {
 		t.Errorf("got access keys %v, want the instance role's only", fx.AccessKeys)
+	}
+}
+
+// The AWS CLI v2 on a simulated instance: no region anywhere but the
+// instance metadata's placement/region, which it must find (the fake only
+// accepts signatures scoped to eu-west-1), and credentials from the role.
+func TestAWSCLIRegionFromIMDS(t *testing.T) {
+	cli := awsCLIv2()
+	if cli == "" {
+		missingClient(t, "the AWS CLI v2 (Debian awscli) is not installed; .ci/run installs it")
+	}
+	store := fakeservice.NewCredentialStore()
+	m := fakeservice.NewIMDS(fakeservice.IMDSOptions{Store: store, Region: "eu-west-1"})
+	imdsURL, err := m.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	if !strings.HasSuffix(imdsURL, "/") {
+		t.Errorf("got endpoint %q, want a trailing slash (botocore appends paths to it)", imdsURL)
+	}
+	_, url := startFake(t, fakeservice.Options{Region: "eu-west-1", Credentials: store})
+	home := t.TempDir()
+	cmd := exec.Command(cli, "dynamodb", "list-tables", "--endpoint-url", url, "--output", "json")
+	cmd.Env = execEnv(nil, map[string]string{
+		"PATH": os.Getenv("PATH"), "HOME": home,
+		"AWS_EC2_METADATA_SERVICE_ENDPOINT": imdsURL,
+		"AWS_CONFIG_FILE":                   filepath.Join(home, "config"),
+		"AWS_SHARED_CREDENTIALS_FILE":       filepath.Join(home, "credentials"),
+	})
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), `"TableNames"`) {
+		t.Fatalf("aws dynamodb list-tables with the region from instance metadata: %v:\n%s", err, out)
 	}
 }

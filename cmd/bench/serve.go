@@ -28,6 +28,7 @@ type serveOptions struct {
 	imds            bool
 	imdsAddr        string
 	imdsRole        string
+	imdsV1          bool
 	statsWindow     int
 	upstream        string // base URL of a DynamoDB-compatible endpoint to proxy
 	policy          string // IAM policy file to enforce
@@ -45,6 +46,7 @@ func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.BoolVar(&o.imds, "imds", false, "also serve an EC2 instance metadata (IMDSv2) emulator issuing role credentials")
 	fs.StringVar(&o.imdsAddr, "imds-addr", "127.0.0.1:0", "address of the metadata emulator")
 	fs.StringVar(&o.imdsRole, "imds-role", fakeservice.DefaultIMDSRole, "instance role name the emulator serves")
+	fs.BoolVar(&o.imdsV1, "imds-v1", false, "the metadata emulator also answers requests without a session token (IMDSv1), as an instance with HttpTokens optional")
 	fs.IntVar(&o.statsWindow, "stats-window", fakeservice.DefaultStatsWindow, "seconds of per-second history GET /stats keeps")
 	fs.StringVar(&o.upstream, "upstream", "", "throttling proxy: forward the requests the model admits to this DynamoDB-compatible `URL` (e.g. dynalite's), which stores and answers")
 	fs.StringVar(&o.policy, "policy", "", "enforce this IAM policy `file` (JSON, as bench policy prints): other actions get AccessDeniedException")
@@ -127,13 +129,17 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
 		if store == nil {
 			store = fakeservice.NewCredentialStore() // issued, but nothing verifies them
 		}
-		imds = fakeservice.NewIMDS(fakeservice.IMDSOptions{Store: store, Role: o.imdsRole})
+		imds = fakeservice.NewIMDS(fakeservice.IMDSOptions{Store: store, Role: o.imdsRole, AllowV1: o.imdsV1})
 		url, err := imds.Start(o.imdsAddr)
 		if err != nil {
 			return badInput{fmt.Errorf("listen on %s: %w", o.imdsAddr, err)}
 		}
 		defer imds.Close()
-		fmt.Fprintf(stdout, "bench serve: instance metadata (IMDSv2) emulator on %s, role %s\n", url, imds.Role())
+		version := "IMDSv2"
+		if o.imdsV1 {
+			version = "IMDSv1 and IMDSv2"
+		}
+		fmt.Fprintf(stdout, "bench serve: instance metadata (%s) emulator on %s, role %s\n", version, url, imds.Role())
 		fmt.Fprintf(stdout, "bench serve: export AWS_EC2_METADATA_SERVICE_ENDPOINT=%s\n", url)
 	}
 
