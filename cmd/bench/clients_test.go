@@ -87,7 +87,7 @@ func TestBoto3(t *testing.T) {
 	sc := writeScenario(t, ownOverloaded)
 	for _, mode := range []string{"standard", "adaptive"} {
 		t.Run(mode, func(t *testing.T) {
-			code, out, f := runExec(t, sc, "--", "/usr/bin/python3", "testdata/clients/boto3_put.py", mode, "40", "3")
+			code, out, f := runExec(t, sc, "--", "/usr/bin/python3", "../../scenarios/clients/boto3_put.py", mode, "40", "3")
 			if code != exitOK {
 				t.Fatalf("got exit %d, want 0:\n%s", code, out)
 			}
@@ -116,7 +116,7 @@ func TestJavaScriptSDK(t *testing.T) {
 	sc := writeScenario(t, ownOverloaded)
 	for _, mode := range []string{"standard", "adaptive"} {
 		t.Run(mode, func(t *testing.T) {
-			code, out, f := runExec(t, sc, "--", "node", "testdata/clients/js_put.js", mode, "40", "3")
+			code, out, f := runExec(t, sc, "--", "node", "../../scenarios/clients/js_put.js", mode, "40", "3")
 			if code != exitOK {
 				t.Fatalf("got exit %d, want 0:\n%s", code, out)
 			}
@@ -154,7 +154,7 @@ func TestAWSCLI(t *testing.T) {
 	}
 	t.Setenv("AWS_CLI", cli)
 	sc := writeScenario(t, ownOverloaded)
-	code, out, f := runExec(t, sc, "--", "sh", "testdata/clients/cli_flow.sh")
+	code, out, f := runExec(t, sc, "--", "sh", "../../scenarios/clients/cli_flow.sh")
 	if code != exitOK || f == nil {
 		t.Fatalf("got exit %d, want 0:\n%s", code, out)
 	}
