@@ -286,14 +286,7 @@ func resolveStrategies(sc *scenario.Scenario, override string) ([]strategy.Strat
 	}
 	var out []strategy.Strategy
 	for i, spec := range specs {
-		s, err := strategy.New(spec.Name, strategy.Params{
-			MaxAttempts: spec.MaxAttempts, Base: time.Duration(spec.Base), Cap: time.Duration(spec.Cap),
-			Quota: spec.Quota, RetryCost: spec.RetryCost, ThrottleRetryCost: spec.ThrottleRetryCost, TimeoutRetryCost: spec.TimeoutRetryCost,
-			Rate: float64(spec.Rate), Burst: spec.Burst,
-			Budget: spec.Budget, Window: time.Duration(spec.Window), MinPerSecond: spec.MinPerSecond,
-			K:         spec.K,
-			Threshold: spec.Threshold, FailureRatio: spec.FailureRatio, CoolDown: time.Duration(spec.CoolDown),
-		})
+		s, err := strategy.New(spec.Name, spec.Params())
 		if err != nil {
 			if override != "" {
 				return nil, fmt.Errorf("-strategies: %w", err)

@@ -3,6 +3,9 @@ package scenario
 import (
 	"fmt"
 	"os"
+	"time"
+
+	"github.com/throttlebench/throttlebench/internal/strategy"
 )
 
 // LoadExec is Load for bench run --exec SCENARIO -- CMD: the command
@@ -56,4 +59,17 @@ func (sc *Scenario) validateClients() error {
 // which only a scenario of clients may do.
 func (w *Workload) noWorkload() bool {
 	return w.Rate == 0 && len(w.Stages) == 0 && w.Workers == 0 && w.Duration == 0 && w.Spike == nil
+}
+
+// Params returns the strategy parameters the entry sets (zero fields keep
+// the strategy's defaults), for strategy.New.
+func (s StrategySpec) Params() strategy.Params {
+	return strategy.Params{
+		MaxAttempts: s.MaxAttempts, Base: time.Duration(s.Base), Cap: time.Duration(s.Cap),
+		Quota: s.Quota, RetryCost: s.RetryCost, ThrottleRetryCost: s.ThrottleRetryCost, TimeoutRetryCost: s.TimeoutRetryCost,
+		Rate: float64(s.Rate), Burst: s.Burst,
+		Budget: s.Budget, Window: time.Duration(s.Window), MinPerSecond: s.MinPerSecond,
+		K:         s.K,
+		Threshold: s.Threshold, FailureRatio: s.FailureRatio, CoolDown: time.Duration(s.CoolDown),
+	}
 }
