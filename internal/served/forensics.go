@@ -22,7 +22,9 @@ type Forensics struct {
 	Requests  int64 `json:"requests"`
 	NoHeaders int64 `json:"no_headers"`
 	// Retries counts attempts after an operation's first;
-	// ThrottledAttempts those answered with a throttle; RetriesPerThrottle
+	// ThrottledAttempts those answered with a throttling error (batch
+	// answers with unprocessed items, which the summary counts as
+	// throttled, are not: the SDKs do not retry them); RetriesPerThrottle
 	// is Retries / ThrottledAttempts (0 without throttles).
 	Retries            int64   `json:"retries"`
 	ThrottledAttempts  int64   `json:"throttled_attempts"`

@@ -13,7 +13,7 @@ import (
 // and the requests by User-Agent.
 func WriteForensics(w io.Writer, fx []Forensics) error {
 	var b strings.Builder
-	b.WriteString("| client | requests | no headers | retries | throttled | retries/throttle | max advertised | past max | retries together (window) | expected by chance | synchronised |\n")
+	b.WriteString("| client | requests | no headers | retries | throttle errors | retries/throttle | max advertised | past max | retries together (window) | expected by chance | synchronised |\n")
 	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
 	for _, f := range fx {
 		sync := "no"
