@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/throttlebench/throttlebench/fakeservice"
+	"github.com/throttlebench/throttlebench/internal/metrics"
 	"github.com/throttlebench/throttlebench/internal/report"
 
 	"github.com/throttlebench/throttlebench/internal/results"
@@ -102,10 +103,14 @@ func execRun(ctx context.Context, o runOptions, args, cmd []string, stdout, stde
 	var fx []served.Forensics
 	var failed []string
 	for _, c := range clients {
-		all := served.New(served.Options{Group: func(fakeservice.RequestInfo) string { return c.Name }})
+		group := served.Options{Group: func(fakeservice.RequestInfo) string { return c.Name }}
+		// Like the runner's trials: each trial's times count from its own
+		// start, the summary merges the trials' aggregates and the series
+		// is the first trial's. The forensics see every trial.
+		all, merged := served.New(group), metrics.NewAggregator()
 		sr := runner.StrategyResult{Name: c.Name, Params: map[string]any{"command": strings.Join(c.Command, " ")}}
 		for trial := range o.trials {
-			one := served.New(served.Options{Group: func(fakeservice.RequestInfo) string { return c.Name }})
+			one := served.New(group)
 			table, cmdErr, err := execOnce(ctx, sc, c, o.grace, func(ri fakeservice.RequestInfo) { all.Observe(ri); one.Observe(ri) }, stderr)
 			if err != nil {
 				return err
@@ -114,11 +119,17 @@ func execRun(ctx context.Context, o runOptions, args, cmd []string, stdout, stde
 			if cmdErr != nil {
 				failed = append(failed, fmt.Sprintf("%s (trial %d): %v", c.Name, trial+1, cmdErr))
 			}
-			if o.trials > 1 {
-				one.Close()
-				if _, res := one.Results(); len(res) > 0 {
+			one.Close()
+			if _, res := one.Results(); len(res) > 0 {
+				merged.Merge(res[0].Aggregator)
+				if trial == 0 {
+					sr.Series = res[0].Series
+				}
+				if o.trials > 1 {
 					sr.Trials = append(sr.Trials, res[0].Summary)
 				}
+			} else {
+				fmt.Fprintf(stderr, "bench run --exec: warning: %s (trial %d) sent no request to the fake\n", c.Name, trial+1)
 			}
 			if ctx.Err() != nil {
 				r.Interrupted = true
@@ -126,14 +137,14 @@ func execRun(ctx context.Context, o runOptions, args, cmd []string, stdout, stde
 			}
 		}
 		all.Close()
-		_, res := all.Results()
-		if len(res) == 0 {
-			fmt.Fprintf(stderr, "bench run --exec: warning: %s sent no request to the fake\n", c.Name)
-			res = []served.Result{{Name: c.Name, Forensics: served.Forensics{Client: c.Name}}}
-		}
-		sr.Summary, sr.Series, sr.Offered = res[0].Summary, res[0].Series, res[0].Summary.Ops
+		sr.Summary = merged.Summary()
+		sr.Offered = sr.Summary.Ops
 		r.Strategies = append(r.Strategies, sr)
-		fx = append(fx, res[0].Forensics)
+		forensics := served.Forensics{Client: c.Name}
+		if _, res := all.Results(); len(res) > 0 {
+			forensics = res[0].Forensics
+		}
+		fx = append(fx, forensics)
 		if r.Interrupted {
 			break
 		}

@@ -201,3 +201,21 @@ func missingClient(t *testing.T, msg string) {
 	}
 	t.Skip(msg)
 }
+
+// --trials runs the command once per trial, each against a fresh fake:
+// the summary merges them, each trial's own summary is kept for compare.
+func TestExecTrials(t *testing.T) {
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := writeScenario(t, "table: {read_capacity: 5, write_capacity: 5}\n")
+	code, out, f := runExec(t, "--trials", "2", sc, "--", self, "throttlebench-client", "full-jitter", "4")
+	if code != exitOK || f == nil {
+		t.Fatalf("got exit %d, want 0: %s", code, out)
+	}
+	s := f.Strategies[0]
+	if len(s.Trials) != 2 || s.Summary.Ops != 8 || s.Trials[0].Ops != 4 || s.Trials[1].Ops != 4 {
+		t.Errorf("got %d trials, %d operations (trials %v), want 2 trials of 4, 8 in all", len(s.Trials), s.Summary.Ops, s.Trials)
+	}
+}

@@ -250,6 +250,9 @@ type Result struct {
 	Summary   metrics.Summary
 	Series    []metrics.Second
 	Forensics Forensics
+	// Aggregator is the group's aggregate behind Summary, the caller's own
+	// copy: merge several (trials, say) with Merge.
+	Aggregator *metrics.Aggregator
 }
 
 // Results returns every group's results so far, groups in the order they
@@ -273,7 +276,7 @@ func (c *Collector) Results() (start time.Time, out []Result) {
 		for _, o := range ops {
 			agg.Add(o.record())
 		}
-		out = append(out, Result{Name: name, Summary: agg.Summary(), Series: series, Forensics: fx})
+		out = append(out, Result{Name: name, Summary: agg.Summary(), Series: series, Forensics: fx, Aggregator: agg})
 	}
 	return c.start, out
 }
