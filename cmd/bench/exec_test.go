@@ -39,7 +39,7 @@ func TestMain(m *testing.M) {
 
 func goClient(name, count string) error {
 	params := map[string]strategy.Params{
-		"constant":    {Base: 300 * time.Millisecond, MaxAttempts: 4},
+		"constant":    {Base: 500 * time.Millisecond, MaxAttempts: 4},
 		"full-jitter": {Base: time.Second, MaxAttempts: 3},
 	}
 	st, err := strategy.New(name, params[name])
@@ -60,15 +60,15 @@ func goClient(name, count string) error {
 	gate := make(chan struct{})
 	for i := range n {
 		c := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.Retryer = st.NewRetryer(int64(i)) })
+		// Connect first, so that the burst starts together.
+		if _, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)}); err != nil {
+			return err
+		}
 		wg.Go(func() {
 			<-gate
 			_, _ = c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table),
 				Item: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: fmt.Sprint("k", i)}}})
 		})
-	}
-	// Fetch the credentials before the burst, so that it is one.
-	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
-		return err
 	}
 	close(gate)
 	wg.Wait()
@@ -110,8 +110,8 @@ func TestExecClientsSideBySide(t *testing.T) {
 table: {read_capacity: 1, write_capacity: 1}
 fake: {burst: 0s}
 clients:
-  - {name: fixed, command: [%q, throttlebench-client, constant, "20"]}
-  - {name: jittered, command: [%q, throttlebench-client, full-jitter, "20"]}
+  - {name: fixed, command: [%q, throttlebench-client, constant, "10"]}
+  - {name: jittered, command: [%q, throttlebench-client, full-jitter, "10"]}
 slos: ["success >= 1%%"]
 `, self, self))
 	code, out, f := runExec(t, sc)
@@ -123,9 +123,10 @@ slos: ["success >= 1%%"]
 	}
 	for i, want := range []bool{true, false} {
 		s, fx := f.Strategies[i], f.Served[i]
-		if got := s.Summary.ByOperation["PutItem"].Ops; got != 20 {
-			t.Errorf("%s: got %d PutItem operations, want 20 (CreateTable by bench must not count)", s.Name, got)
+		if got := s.Summary.ByOperation["PutItem"].Ops; got != 10 {
+			t.Errorf("%s: got %d PutItem operations, want 10 (CreateTable by bench must not count)", s.Name, got)
 		}
+		t.Logf("%s: sync %+v", s.Name, fx.Sync)
 		if fx.Sync.Synchronised != want {
 			t.Errorf("%s: got synchronised %v (%+v), want %v", s.Name, fx.Sync.Synchronised, fx.Sync, want)
 		}

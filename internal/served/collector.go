@@ -20,7 +20,7 @@ const (
 	DefaultIdle = 30 * time.Second
 	// DefaultSyncWindow is how close two retries of different operations
 	// must land to count as synchronised.
-	DefaultSyncWindow = 2 * time.Millisecond
+	DefaultSyncWindow = 5 * time.Millisecond
 )
 
 // maxNames bounds the User-Agents whose client name is cached.

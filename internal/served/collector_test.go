@@ -195,6 +195,9 @@ func TestSync(t *testing.T) {
 			at := 101 + offset(i)
 			col.Observe(req{fmt.Sprint(i), 2, 3, at, at + 1, "ok", ""}.info())
 		}
+		// The client keeps writing for 10 s: 20 retries in 10 s rarely
+		// meet by chance.
+		col.Observe(req{"last", 1, 3, 10000, 10001, "ok", ""}.info())
 		_, res := col.Results()
 		return res[0].Forensics.Sync
 	}
@@ -202,7 +205,7 @@ func TestSync(t *testing.T) {
 	if !fixed.Synchronised || fixed.Share != 1 {
 		t.Errorf("fixed backoff: got %+v, want synchronised, share 1", fixed)
 	}
-	spread := run(func(i int) int { return i * 50 })
+	spread := run(func(i int) int { return i * 200 })
 	if spread.Synchronised || spread.Share != 0 {
 		t.Errorf("spread retries: got %+v, want not synchronised, share 0", spread)
 	}

@@ -61,6 +61,10 @@ type Gap struct {
 	P75Ms   float64 `json:"p75_ms"`
 	P90Ms   float64 `json:"p90_ms"`
 	MaxMs   float64 `json:"max_ms"`
+	// CV is the coefficient of variation (standard deviation / mean):
+	// near 0 for a fixed backoff, about 0.58 for full jitter (uniform on
+	// [0, b)).
+	CV float64 `json:"cv"`
 	// Histogram is the HdrHistogram of the gaps (microseconds), V2
 	// compressed encoding: decode to merge or to read any quantile.
 	Histogram []byte `json:"histogram"`
@@ -70,9 +74,9 @@ type Gap struct {
 // that arrived within WindowMs of a retry of another operation of the same
 // group; Expected is that share if the same number of retries arrived
 // independently at random over the group's span (1 - e^(-2·rate·window)).
-// Synchronised is set when Share is at least 0.5 and exceeds Expected by
-// at least 0.25: the clients retry in step, as without jitter. At retry
-// rates where chance alone puts most retries together (Expected near 1) it
+// Synchronised is set when Share is at least 0.3 and at least twice
+// Expected: the clients retry in step, as without jitter. At retry rates
+// where chance alone puts most retries together (Expected above 0.5) it
 // cannot be told.
 type Sync struct {
 	WindowMs     float64 `json:"window_ms"`
@@ -165,6 +169,9 @@ func (f *forensics) report() Forensics {
 			P75Ms: ms(h.ValueAtQuantile(75)), P90Ms: ms(h.ValueAtQuantile(90)), MaxMs: ms(h.Max()),
 			Histogram: enc,
 		})
+		if m := h.Mean(); m > 0 {
+			out.Gaps[len(out.Gaps)-1].CV = h.StdDev() / m
+		}
 	}
 	s := &f.syncer
 	out.Sync = Sync{WindowMs: float64(s.window) / float64(time.Millisecond), Retries: s.retries, Together: s.together}
@@ -177,7 +184,7 @@ func (f *forensics) report() Forensics {
 		} else {
 			out.Sync.Expected = 1
 		}
-		out.Sync.Synchronised = out.Sync.Share >= 0.5 && out.Sync.Share-out.Sync.Expected >= 0.25
+		out.Sync.Synchronised = out.Sync.Share >= 0.3 && out.Sync.Share >= 2*out.Sync.Expected
 	}
 	return out
 }

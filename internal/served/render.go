@@ -27,10 +27,10 @@ func WriteForensics(w io.Writer, fx []Forensics) error {
 	for _, f := range fx {
 		if len(f.Gaps) > 0 {
 			fmt.Fprintf(&b, "\nBackoff gaps of %s (previous answer to next arrival, ms):\n\n", f.Client)
-			b.WriteString("| attempt | count | mean | p10 | p25 | p50 | p75 | p90 | max |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+			b.WriteString("| attempt | count | mean | p10 | p25 | p50 | p75 | p90 | max | cv |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 			for _, g := range f.Gaps {
-				fmt.Fprintf(&b, "| %d | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f |\n",
-					g.Attempt, g.Count, g.MeanMs, g.P10Ms, g.P25Ms, g.P50Ms, g.P75Ms, g.P90Ms, g.MaxMs)
+				fmt.Fprintf(&b, "| %d | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.2f |\n",
+					g.Attempt, g.Count, g.MeanMs, g.P10Ms, g.P25Ms, g.P50Ms, g.P75Ms, g.P90Ms, g.MaxMs, g.CV)
 			}
 		}
 		fmt.Fprintf(&b, "\nRequests of %s by User-Agent:\n\n", f.Client)
