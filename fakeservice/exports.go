@@ -2,6 +2,7 @@ package fakeservice
 
 import (
 	"github.com/throttlebench/throttlebench/fakeservice/faults"
+	"github.com/throttlebench/throttlebench/fakeservice/store"
 	"github.com/throttlebench/throttlebench/fakeservice/throttle"
 )
 
@@ -18,6 +19,16 @@ type (
 	Reason        = throttle.Reason
 	Exception     = throttle.Exception
 	MilliUnits    = throttle.MilliUnits
+
+	Keep       = store.Keep
+	StoreUsage = store.StoreUsage
+)
+
+// What the item store keeps of an item (Options.Keep; see store.Keep).
+const (
+	KeepFull  = store.KeepFull
+	KeepSizes = store.KeepSizes
+	KeepNone  = store.KeepNone
 )
 
 const (

@@ -1,19 +1,21 @@
 package fakeservice
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/common/expfmt"
 
 	"github.com/throttlebench/throttlebench/fakeservice/store"
 	"github.com/throttlebench/throttlebench/fakeservice/wire"
@@ -37,6 +39,9 @@ type front struct {
 	authz  *authorizer // nil: no policy enforced (policy.go)
 	seq    atomic.Uint64
 	obs    observer
+
+	reg     *prometheus.Registry // what GET /metrics serves (collector)
+	metrics http.Handler
 }
 
 func newFront(s *Server, opts Options) *front {
@@ -55,6 +60,9 @@ func newFront(s *Server, opts Options) *front {
 		f.authz = newAuthorizer(opts.Policy, s.region, s.accountID, opts.Principal)
 	}
 	f.obs.init(opts.StatsWindow, f.epoch)
+	f.reg = prometheus.NewRegistry()
+	f.reg.MustRegister(collector{f}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	f.metrics = promhttp.HandlerFor(f.reg, promhttp.HandlerOpts{})
 	return f
 }
 
@@ -64,7 +72,7 @@ func (s *Server) front(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodGet {
 		switch r.URL.Path {
 		case "/metrics":
-			f.serveMetrics(w)
+			f.serveMetrics(w, r)
 			return
 		case "/stats":
 			f.serveStats(w, r)
@@ -601,124 +609,116 @@ func (f *front) serveStats(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(b)
 }
 
-func (f *front) serveMetrics(w http.ResponseWriter) {
-	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-	_ = f.s.WriteMetrics(w)
+// serveMetrics answers GET /metrics with client_golang's handler, which
+// negotiates the exposition format (text, OpenMetrics, protobuf) and
+// compresses when asked.
+func (f *front) serveMetrics(w http.ResponseWriter, r *http.Request) {
+	f.metrics.ServeHTTP(w, r)
 }
 
+// Registry returns the registry behind GET /metrics: the fake's own
+// metrics (fakeservice_*) and the Go runtime and process collectors. A
+// program embedding the fake may gather it or serve it elsewhere.
+func (s *Server) Registry() *prometheus.Registry { return s.fr.reg }
+
 // WriteMetrics writes every metric, as GET /metrics answers them, in the
-// Prometheus text exposition format (version 0.0.4). Series are sorted, so
-// the output is stable. It never blocks requests.
-func (s *Server) WriteMetrics(w io.Writer) error { return s.fr.writeMetrics(w, s.now()) }
-
-func (f *front) writeMetrics(w io.Writer, now time.Time) error {
-	var b bytes.Buffer
-	family := func(name, typ, help string, lines []string) {
-		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, typ)
-		slices.Sort(lines)
-		for _, l := range lines {
-			b.WriteString(l)
+// Prometheus text exposition format (version 0.0.4), families sorted by
+// name and series by labels. It never blocks requests.
+func (s *Server) WriteMetrics(w io.Writer) error {
+	fams, err := s.fr.reg.Gather()
+	if err != nil {
+		return fmt.Errorf("fakeservice: gather metrics: %w", err)
+	}
+	enc := expfmt.NewEncoder(w, expfmt.NewFormat(expfmt.TypeTextPlain))
+	for _, mf := range fams {
+		if err := enc.Encode(mf); err != nil {
+			return fmt.Errorf("fakeservice: write metrics: %w", err)
 		}
 	}
-	sample := func(name string, v float64, labels ...string) string {
-		var l strings.Builder
-		l.WriteString(name)
-		if len(labels) > 0 {
-			l.WriteByte('{')
-			for i := 0; i < len(labels); i += 2 {
-				if i > 0 {
-					l.WriteByte(',')
-				}
-				l.WriteString(labels[i] + `="` + escapeLabel(labels[i+1]) + `"`)
-			}
-			l.WriteByte('}')
-		}
-		l.WriteByte(' ')
-		l.WriteString(formatFloat(v))
-		l.WriteByte('\n')
-		return l.String()
-	}
+	return nil
+}
 
-	var reqs []string
+// Metric descriptions of GET /metrics. The names are those the fake's
+// hand-written exposition used, so dashboards and alerts keep working.
+var (
+	descRequests = prometheus.NewDesc("fakeservice_requests_total",
+		"DynamoDB API requests answered, by operation and outcome (ok, or the error's name).", []string{"operation", "outcome"}, nil)
+	descConsumed = prometheus.NewDesc("fakeservice_consumed_capacity_units_total",
+		"Capacity units consumed by admitted requests, by table and kind.", []string{"table", "kind"}, nil)
+	descThrottled = prometheus.NewDesc("fakeservice_throttled_requests_total",
+		"Requests refused for capacity, by table and kind.", []string{"table", "kind"}, nil)
+	descEvents = prometheus.NewDesc("fakeservice_throttle_events_total",
+		"Throttling reasons answered (ThrottlingReasons entries), by table and reason.", []string{"table", "reason"}, nil)
+	descProvisioned = prometheus.NewDesc("fakeservice_provisioned_capacity_units",
+		"Provisioned capacity units per second of provisioned tables, by table and kind.", []string{"table", "kind"}, nil)
+	descScale = prometheus.NewDesc("fakeservice_capacity_scale",
+		"Fraction of provisioned capacity in effect (below 1 during a brownout), by table and kind.", []string{"table", "kind"}, nil)
+	descAvailable = prometheus.NewDesc("fakeservice_capacity_available_units",
+		"Capacity units in the table's bucket now: this second's allowance plus burst credit; negative while an oversized request's debt is repaid.", []string{"table", "kind"}, nil)
+	descBurst = prometheus.NewDesc("fakeservice_burst_credit_units",
+		"Burst credit left: units the table's bucket holds beyond one second at the provisioned rate.", []string{"table", "kind"}, nil)
+	descFaults = prometheus.NewDesc("fakeservice_faults_total",
+		"Faults injected by the fault schedule, by kind.", []string{"kind"}, nil)
+)
+
+// collector reads the front's atomics and the tables' counters when
+// scraped: the request path keeps counting with atomic additions and pays
+// nothing for the exposition.
+type collector struct{ f *front }
+
+func (c collector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descRequests, descConsumed, descThrottled, descEvents,
+		descProvisioned, descScale, descAvailable, descBurst, descFaults} {
+		ch <- d
+	}
+}
+
+func (c collector) Collect(ch chan<- prometheus.Metric) {
+	f := c.f
+	counter := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v, labels...)
+	}
+	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	}
 	f.obs.ops.Range(func(k, v any) bool {
-		op, c := k.(string), v.(*opCounters)
-		if n := c.ok.Load(); n > 0 {
-			reqs = append(reqs, sample("fakeservice_requests_total", float64(n), "operation", op, "outcome", "ok"))
+		op, oc := k.(string), v.(*opCounters)
+		if n := oc.ok.Load(); n > 0 {
+			counter(descRequests, float64(n), op, "ok")
 		}
-		c.outcomes.Range(func(k, v any) bool {
-			reqs = append(reqs, sample("fakeservice_requests_total", float64(v.(*atomic.Int64).Load()), "operation", op, "outcome", k.(string)))
+		oc.outcomes.Range(func(k, v any) bool {
+			counter(descRequests, float64(v.(*atomic.Int64).Load()), op, k.(string))
 			return true
 		})
 		return true
 	})
-	family("fakeservice_requests_total", "counter", "DynamoDB API requests answered, by operation and outcome (ok, or the error's name).", reqs)
-
-	var consumed, throttled, provisioned, scale, avail, burst []string
+	now := f.s.now()
 	f.s.db.Each(func(t *store.Table) bool {
 		name := t.Name
 		st := t.Snapshot()
 		info := f.capacityInfo(t, now)
-		consumed = append(consumed,
-			sample("fakeservice_consumed_capacity_units_total", st.ConsumedReadUnits.Units(), "table", name, "kind", "read"),
-			sample("fakeservice_consumed_capacity_units_total", st.ConsumedWriteUnits.Units(), "table", name, "kind", "write"))
-		throttled = append(throttled,
-			sample("fakeservice_throttled_requests_total", float64(st.ThrottledReads), "table", name, "kind", "read"),
-			sample("fakeservice_throttled_requests_total", float64(st.ThrottledWrites), "table", name, "kind", "write"))
+		counter(descConsumed, st.ConsumedReadUnits.Units(), name, "read")
+		counter(descConsumed, st.ConsumedWriteUnits.Units(), name, "write")
+		counter(descThrottled, float64(st.ThrottledReads), name, "read")
+		counter(descThrottled, float64(st.ThrottledWrites), name, "write")
 		if info.haveCapacity && !info.onDemand {
-			provisioned = append(provisioned,
-				sample("fakeservice_provisioned_capacity_units", float64(info.readUnits), "table", name, "kind", "read"),
-				sample("fakeservice_provisioned_capacity_units", float64(info.writeUnits), "table", name, "kind", "write"))
-			scale = append(scale,
-				sample("fakeservice_capacity_scale", info.readScale, "table", name, "kind", "read"),
-				sample("fakeservice_capacity_scale", info.writeScale, "table", name, "kind", "write"))
-			avail = append(avail,
-				sample("fakeservice_capacity_available_units", info.availRead.Units(), "table", name, "kind", "read"),
-				sample("fakeservice_capacity_available_units", info.availWrite.Units(), "table", name, "kind", "write"))
-			burst = append(burst,
-				sample("fakeservice_burst_credit_units", info.burstRead.Units(), "table", name, "kind", "read"),
-				sample("fakeservice_burst_credit_units", info.burstWrite.Units(), "table", name, "kind", "write"))
+			gauge(descProvisioned, float64(info.readUnits), name, "read")
+			gauge(descProvisioned, float64(info.writeUnits), name, "write")
+			gauge(descScale, info.readScale, name, "read")
+			gauge(descScale, info.writeScale, name, "write")
+			gauge(descAvailable, info.availRead.Units(), name, "read")
+			gauge(descAvailable, info.availWrite.Units(), name, "write")
+			gauge(descBurst, info.burstRead.Units(), name, "read")
+			gauge(descBurst, info.burstWrite.Units(), name, "write")
 		}
 		return true
 	})
-	family("fakeservice_consumed_capacity_units_total", "counter", "Capacity units consumed by admitted requests, by table and kind.", consumed)
-	family("fakeservice_throttled_requests_total", "counter", "Requests refused for capacity, by table and kind.", throttled)
-
-	var events []string
 	f.obs.throttles.Range(func(k, v any) bool {
 		key := k.(throttleKey)
-		events = append(events, sample("fakeservice_throttle_events_total", float64(v.(*atomic.Int64).Load()), "table", key.table, "reason", key.reason))
+		counter(descEvents, float64(v.(*atomic.Int64).Load()), key.table, key.reason)
 		return true
 	})
-	family("fakeservice_throttle_events_total", "counter", "Throttling reasons answered (ThrottlingReasons entries), by table and reason.", events)
-	family("fakeservice_provisioned_capacity_units", "gauge", "Provisioned capacity units per second of provisioned tables, by table and kind.", provisioned)
-	family("fakeservice_capacity_scale", "gauge", "Fraction of provisioned capacity in effect (below 1 during a brownout), by table and kind.", scale)
-	family("fakeservice_capacity_available_units", "gauge", "Capacity units in the table's bucket now: this second's allowance plus burst credit; negative while an oversized request's debt is repaid.", avail)
-	family("fakeservice_burst_credit_units", "gauge", "Burst credit left: units the table's bucket holds beyond one second at the provisioned rate.", burst)
-
-	var faults []string
 	for i, n := range faultKindNames {
-		faults = append(faults, sample("fakeservice_faults_total", float64(f.obs.faults[i].Load()), "kind", n))
+		counter(descFaults, float64(f.obs.faults[i].Load()), n)
 	}
-	family("fakeservice_faults_total", "counter", "Faults injected by the fault schedule, by kind.", faults)
-
-	_, err := w.Write(b.Bytes())
-	return err
-}
-
-// escapeLabel escapes a Prometheus label value.
-func escapeLabel(s string) string {
-	if !strings.ContainsAny(s, "\\\"\n") {
-		return s
-	}
-	return strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s)
-}
-
-func formatFloat(v float64) string {
-	switch {
-	case math.IsInf(v, 1):
-		return "+Inf"
-	case math.IsInf(v, -1):
-		return "-Inf"
-	}
-	return strconv.FormatFloat(v, 'g', -1, 64)
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +13,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 )
 
 func httpGet(t *testing.T, url string) (int, string, string) {
@@ -26,9 +28,6 @@ func httpGet(t *testing.T, url string) (int, string, string) {
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, resp.Header.Get("Content-Type"), string(b)
 }
-
-// promLine matches one sample of the Prometheus text format.
-var promLine = regexp.MustCompile(`^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*",?)*\})? (-?[0-9.e+-]+|[+-]Inf|NaN)$`)
 
 func TestMetricsEndpoint(t *testing.T) {
 	clock := newFakeClock()
@@ -48,31 +47,70 @@ func TestMetricsEndpoint(t *testing.T) {
 	if code != 200 || !strings.HasPrefix(ct, "text/plain; version=0.0.4") {
 		t.Fatalf("GET /metrics: %d %q", code, ct)
 	}
-	for _, l := range strings.Split(strings.TrimSuffix(body, "\n"), "\n") {
-		if !strings.HasPrefix(l, "# HELP ") && !strings.HasPrefix(l, "# TYPE ") && !promLine.MatchString(l) {
-			t.Errorf("not Prometheus text format: %q", l)
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := parser.TextToMetricFamilies(strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("the exposition does not parse: %v\n%s", err, body)
+	}
+	for _, tt := range []struct {
+		name   string
+		labels map[string]string
+		typ    dto.MetricType
+		want   float64
+	}{
+		{"fakeservice_requests_total", map[string]string{"operation": "CreateTable", "outcome": "ok"}, dto.MetricType_COUNTER, 1},
+		{"fakeservice_requests_total", map[string]string{"operation": "PutItem", "outcome": "ok"}, dto.MetricType_COUNTER, 1},
+		{"fakeservice_requests_total", map[string]string{"operation": "PutItem", "outcome": "ProvisionedThroughputExceededException"}, dto.MetricType_COUNTER, 2},
+		{"fakeservice_requests_total", map[string]string{"operation": "GetItem", "outcome": "ResourceNotFoundException"}, dto.MetricType_COUNTER, 1},
+		{"fakeservice_consumed_capacity_units_total", map[string]string{"table": "orders", "kind": "write"}, dto.MetricType_COUNTER, 1},
+		{"fakeservice_throttled_requests_total", map[string]string{"table": "orders", "kind": "write"}, dto.MetricType_COUNTER, 2},
+		{"fakeservice_throttle_events_total", map[string]string{"table": "orders", "reason": "TableWriteProvisionedThroughputExceeded"}, dto.MetricType_COUNTER, 2},
+		{"fakeservice_provisioned_capacity_units", map[string]string{"table": "orders", "kind": "write"}, dto.MetricType_GAUGE, 1},
+		{"fakeservice_capacity_available_units", map[string]string{"table": "orders", "kind": "write"}, dto.MetricType_GAUGE, 0},
+		{"fakeservice_burst_credit_units", map[string]string{"table": "orders", "kind": "write"}, dto.MetricType_GAUGE, 0},
+		{"fakeservice_capacity_scale", map[string]string{"table": "orders", "kind": "write"}, dto.MetricType_GAUGE, 1},
+		{"fakeservice_faults_total", map[string]string{"kind": "drop"}, dto.MetricType_COUNTER, 0},
+	} {
+		f := fams[tt.name]
+		if f == nil {
+			t.Errorf("%s: missing", tt.name)
+			continue
+		}
+		if f.GetType() != tt.typ {
+			t.Errorf("%s: got type %v, want %v", tt.name, f.GetType(), tt.typ)
+		}
+		got, ok := sampleValue(f, tt.labels)
+		if !ok || got != tt.want {
+			t.Errorf("%s%v: got %v (present %v), want %v", tt.name, tt.labels, got, ok, tt.want)
 		}
 	}
-	for _, want := range []string{
-		`fakeservice_requests_total{operation="CreateTable",outcome="ok"} 1`,
-		`fakeservice_requests_total{operation="PutItem",outcome="ok"} 1`,
-		`fakeservice_requests_total{operation="PutItem",outcome="ProvisionedThroughputExceededException"} 2`,
-		`fakeservice_requests_total{operation="GetItem",outcome="ResourceNotFoundException"} 1`,
-		`fakeservice_consumed_capacity_units_total{table="orders",kind="write"} 1`,
-		`fakeservice_throttled_requests_total{table="orders",kind="write"} 2`,
-		`fakeservice_throttle_events_total{table="orders",reason="TableWriteProvisionedThroughputExceeded"} 2`,
-		`fakeservice_provisioned_capacity_units{table="orders",kind="write"} 1`,
-		`fakeservice_capacity_available_units{table="orders",kind="write"} 0`,
-		`fakeservice_burst_credit_units{table="orders",kind="write"} 0`,
-		`fakeservice_capacity_scale{table="orders",kind="write"} 1`,
-	} {
-		if !strings.Contains(body, want+"\n") {
-			t.Errorf("metrics lack %q", want)
-		}
+	if _, ok := fams["go_goroutines"]; !ok {
+		t.Errorf("no Go runtime metrics (go_goroutines)")
 	}
 	if t.Failed() {
 		t.Log(body)
 	}
+}
+
+// sampleValue returns the value of f's sample whose labels include want.
+func sampleValue(f *dto.MetricFamily, want map[string]string) (float64, bool) {
+next:
+	for _, m := range f.Metric {
+		have := map[string]string{}
+		for _, l := range m.Label {
+			have[l.GetName()] = l.GetValue()
+		}
+		for k, v := range want {
+			if have[k] != v {
+				continue next
+			}
+		}
+		if m.Counter != nil {
+			return m.Counter.GetValue(), true
+		}
+		return m.Gauge.GetValue(), true
+	}
+	return 0, false
 }
 
 func TestStatsEndpoint(t *testing.T) {

@@ -46,6 +46,15 @@ type Options struct {
 	// Principal names the caller in AccessDeniedException messages;
 	// empty means DefaultPrincipal in AccountID.
 	Principal string
+	// Keep is what the item store keeps of each item: KeepFull (the zero
+	// value) every attribute, KeepSizes the key and billed size, KeepNone
+	// nothing (see store.Keep for what each answers to reads and
+	// conditions). Throttling is the same whatever is kept.
+	Keep Keep
+	// StoreLimit is a soft cap, in bytes of billed item size, on the items
+	// kept in full: past it, new items are kept as their key and size only
+	// and StoreUsage counts them. Zero means no limit.
+	StoreLimit int64
 	// Upstream, when set, makes the Server a throttling proxy in front of
 	// the DynamoDB-compatible endpoint at that base URL: the model decides
 	// what to throttle and the upstream stores and answers (see the package
@@ -103,7 +112,8 @@ func New(opts Options) *Server {
 	if s.accountID == "" {
 		s.accountID = DefaultAccountID
 	}
-	s.db = store.New(store.Options{Now: s.now, Region: s.region, AccountID: s.accountID, Model: opts.Model})
+	s.db = store.New(store.Options{Now: s.now, Region: s.region, AccountID: s.accountID, Model: opts.Model,
+		Keep: opts.Keep, Limit: opts.StoreLimit})
 	s.fr = newFront(s, opts)
 	if opts.Upstream != "" {
 		s.proxy = newProxy(opts.Upstream)
@@ -288,3 +298,7 @@ func readBody(r io.Reader, size int64) ([]byte, error) {
 		}
 	}
 }
+
+// StoreUsage reports what the item store keeps and whether
+// Options.StoreLimit was reached. Safe for concurrent use.
+func (s *Server) StoreUsage() StoreUsage { return s.db.Usage() }

@@ -21,6 +21,7 @@ type compareOptions struct {
 	baseline, current string
 	rules             []compare.Rule
 	alpha             float64
+	allowSaturated    bool
 }
 
 // ruleFlag collects repeated --fail-on rules, parsing each as it comes.
@@ -52,10 +53,11 @@ func compareMain(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.Var(ruleFlag{&o.rules}, "fail-on", "exit 1 when this rule is broken, e.g. 'p99>+10%' or 'success<-0.5pp' (repeatable; metrics: "+
 		strings.Join(compare.MetricNames(), ", ")+"; units: %, pp, ms, s, us, none)")
 	fs.Float64Var(&o.alpha, "alpha", compare.DefaultAlpha, "significance level of the U-test when both runs have trials")
+	fs.BoolVar(&o.allowSaturated, "allow-saturated", false, "compare even when either run's load generator was saturated (run.json generator.verdict); by default that is refused, exit 2")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: bench compare [flags] BASELINE.json CURRENT.json")
 		fs.PrintDefaults()
-		fmt.Fprintln(fs.Output(), "\nExit status: 0 no rule broken; 1 a rule broken; 2 bad input.")
+		fmt.Fprintln(fs.Output(), "\nExit status: 0 no rule broken; 1 a rule broken; 2 bad input, or a saturated generator on either side (without --allow-saturated).")
 	}
 	rest, err := parseFlags(fs, args, stderr)
 	if err != nil {
@@ -82,7 +84,14 @@ func compareRuns(_ context.Context, o compareOptions, stdout, _ io.Writer) error
 	if err != nil {
 		return err
 	}
-	res, err := compare.Compare(base, cur, compare.Options{Alpha: o.alpha, Rules: o.rules})
+	res, err := compare.Compare(base, cur, compare.Options{Alpha: o.alpha, Rules: o.rules, AllowSaturated: o.allowSaturated})
+	if sat := (*compare.SaturatedError)(nil); errors.As(err, &sat) {
+		path := o.baseline
+		if sat.Side == "current" {
+			path = o.current
+		}
+		return badInput{fmt.Errorf("%s %w", path, err)}
+	}
 	if err != nil {
 		return badInput{fmt.Errorf("%s vs %s: %w", o.baseline, o.current, err)}
 	}

@@ -5,6 +5,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/throttlebench/throttlebench/internal/results"
+	"github.com/throttlebench/throttlebench/internal/runner"
 )
 
 // fixture is a hand-made run.json from internal/compare/testdata: base6,
@@ -58,8 +61,8 @@ func TestCompareBadInput(t *testing.T) {
 	}
 	garbage := write("garbage.json", "{not json")
 	future := write("future.json", `{"schema_version": 99}`)
-	empty := write("empty.json", `{"schema_version": 1, "strategies": []}`)
-	other := write("other.json", `{"schema_version": 1, "strategies": [{"name": "other", "summary": {}}, {"name": "other", "summary": {}}]}`)
+	empty := write("empty.json", `{"schema_version": 1, "scenario": {"name": "t"}, "strategies": []}`)
+	other := write("other.json", `{"schema_version": 1, "scenario": {"name": "t"}, "strategies": [{"name": "other", "summary": {}}, {"name": "other", "summary": {}}]}`)
 	base := fixture("base6")
 	tests := []struct {
 		name string
@@ -165,6 +168,65 @@ func TestDocsCIOutput(t *testing.T) {
 				if line != "..." && !strings.Contains(stdout, line+"\n") {
 					t.Errorf("docs/ci.md line %q is not in the output:\n%s", line, stdout)
 				}
+			}
+		})
+	}
+}
+
+// TestCompareRefusesSaturated checks that bench compare calls nothing a
+// regression or improvement when either side's generator was saturated:
+// exit 2 naming the side, its file and the reason, unless
+// --allow-saturated, which compares and notes it.
+func TestCompareRefusesSaturated(t *testing.T) {
+	dir := t.TempDir()
+	saturate := func(name string) string {
+		f, err := results.Read(fixture(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Generator = &runner.Generator{Verdict: runner.VerdictSaturated, Reasons: []string{"start lag p99 14 ms > 1.0 ms at 97 % CPU of 2 cores"}}
+		path, err := results.Write(filepath.Join(dir, name), f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	satBase, satCur := saturate("single-base"), saturate("single-current")
+	tests := []struct {
+		name       string
+		args       []string
+		exit       int
+		inStderr   []string
+		inStdout   string
+		notInStdio string
+	}{
+		{"current saturated", []string{"compare", fixture("single-base"), satCur}, exitBadInput,
+			[]string{satCur, "current: the load generator was saturated (start lag p99 14 ms > 1.0 ms at 97 % CPU of 2 cores)", "--allow-saturated"}, "", ""},
+		{"baseline saturated", []string{"compare", satBase, fixture("single-current")}, exitBadInput,
+			[]string{satBase, "baseline: the load generator was saturated"}, "", ""},
+		{"allowed", []string{"compare", "--allow-saturated", fixture("single-base"), satCur}, exitOK,
+			nil, "warning: current's load generator was saturated (start lag p99 14 ms", ""},
+		{"neither", []string{"compare", fixture("single-base"), fixture("single-current")}, exitOK, nil, "", "saturated"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := runBench(t, tt.args...)
+			if code != tt.exit {
+				t.Errorf("exit: got %d, want %d (stderr %q)", code, tt.exit, stderr)
+			}
+			for _, w := range tt.inStderr {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr: got %q, want it to contain %q", stderr, w)
+				}
+			}
+			if !strings.Contains(stdout, tt.inStdout) {
+				t.Errorf("stdout: got %q, want it to contain %q", stdout, tt.inStdout)
+			}
+			if tt.notInStdio != "" && strings.Contains(stdout+stderr, tt.notInStdio) {
+				t.Errorf("got %q in %q", tt.notInStdio, stdout+stderr)
+			}
+			if tt.exit == exitBadInput && stdout != "" {
+				t.Errorf("stdout: got %q, want nothing (no comparison printed)", stdout)
 			}
 		})
 	}

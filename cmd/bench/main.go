@@ -13,6 +13,7 @@
 //	bench sweep [flags] SCENARIO.yaml find each strategy's highest rate (or least capacity) meeting the SLOs
 //	bench merge [flags] SHARD.json... join a sharded run's parts exactly; SLOs on the merge
 //	bench collect [-dir DIR] [LOG...] extract shards' run.json files from pod logs
+//	bench calibrate [flags] SCENARIO.yaml  this machine's highest honest rate, CPU per operation
 //	bench version                     print tool and SDK versions
 //
 // Exit status: 0 success; 1 the run failed, or a compare --fail-on rule
@@ -62,6 +63,7 @@ var commands = map[string]command{
 	"sweep":      {sweepMain, "find each strategy's highest rate (or least capacity) meeting the SLOs"},
 	"merge":      {mergeMain, "join the run.json files of a sharded run (bench run -shard I/N) exactly"},
 	"collect":    {collectMain, "extract shards' run.json files from pod logs (bench run -emit-result)"},
+	"calibrate":  {calibrateMain, "find this machine's highest honest rate for a scenario, with its CPU per operation"},
 }
 
 func main() {

@@ -174,3 +174,48 @@ func TestTrialsKeepEachTrial(t *testing.T) {
 		t.Errorf("merged goodput %g/s, want %g/s (at most the 40/s offered)", s.Summary.GoodputPerS, want)
 	}
 }
+
+// A run whose fake reaches fake.store_limit says so, on stderr and in
+// run.json; one that stays under it says nothing.
+func TestRunReportsStoreLimit(t *testing.T) {
+	for _, tt := range []struct {
+		name, fake string
+		limited    bool
+	}{
+		{"sizes by default", "", false},
+		{"full under the limit", "fake: {store: full}\n", false},
+		{"full past the limit", "fake: {store: full, store_limit: 4KB}\n", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			out := t.TempDir()
+			code, _, stderr := runBench(t, "run", "--out", out, writeScenario(t, `name: store
+table: {read_capacity: 100, write_capacity: 100}
+workload: {rate: 40/s, duration: 1s, keys: 1000}
+strategies: [none]
+`+tt.fake))
+			if code != exitOK {
+				t.Fatalf("exit %d, stderr %q", code, stderr)
+			}
+			files, _ := filepath.Glob(filepath.Join(out, "store", "*", "run.json"))
+			if len(files) != 1 {
+				t.Fatalf("found %v, want one run.json", files)
+			}
+			f, err := results.Read(files[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := f.Strategies[0].Server
+			if srv == nil {
+				t.Fatal("run.json has no server stats")
+			}
+			// 1 KB items: 3 fit in 4KB, and nearly every one of the 40
+			// writes is a new key.
+			if got := srv.StoreLimited; (got >= 30) != tt.limited || (got > 0) != tt.limited {
+				t.Errorf("server.store_limited: got %d, want limited %v (30 to 40)", got, tt.limited)
+			}
+			if warned := strings.Contains(stderr, "reached fake.store_limit"); warned != tt.limited {
+				t.Errorf("stderr warns of the store limit %v, want %v:\n%s", warned, tt.limited, stderr)
+			}
+		})
+	}
+}

@@ -52,6 +52,23 @@ func progressLine(live *runner.Live, elapsed, total time.Duration) string {
 	if doneN > 0 {
 		ok = 100 * float64(live.Succeeded.Load()) / float64(doneN)
 	}
-	return fmt.Sprintf("%s / %s  offered %d  done %d  succeeded %.1f%%  in flight %d",
+	line := fmt.Sprintf("%s / %s  offered %d  done %d  succeeded %.1f%%  in flight %d",
 		elapsed.Truncate(time.Second), total, live.Offered.Load(), doneN, ok, live.InFlight.Load())
+	return line + lagWarning(live)
+}
+
+// lagWarning says when the generator fell behind since the last line:
+// starts later than runner.DefaultLagP99Ms, or arrivals dropped. Empty
+// while it keeps up.
+func lagWarning(live *runner.Live) string {
+	lag := live.TakeMaxLag()
+	dropped := live.Dropped.Load()
+	if lag <= time.Duration(runner.DefaultLagP99Ms*float64(time.Millisecond)) && dropped == 0 {
+		return ""
+	}
+	w := fmt.Sprintf("  ! generator behind: start lag up to %s, %d late", lag.Round(100*time.Microsecond), live.Late.Load())
+	if dropped > 0 {
+		w += fmt.Sprintf(", %d dropped", dropped)
+	}
+	return w
 }

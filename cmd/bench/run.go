@@ -8,11 +8,13 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/throttlebench/throttlebench/internal/dashboard"
 	"github.com/throttlebench/throttlebench/internal/exporter"
 	"github.com/throttlebench/throttlebench/internal/report"
 	"github.com/throttlebench/throttlebench/internal/results"
@@ -47,6 +49,9 @@ type runOptions struct {
 	emitResult   bool   // print the run.json, gzip and base64, on a marked last line
 	metrics      string // serve Prometheus metrics on this loopback address
 	exec         bool   // run the command after -- (or the scenario's clients) and measure it (exec.go)
+	ui           string // serve the live dashboard on this loopback address
+	uiLinger     time.Duration
+	saturation   string // thresholds of the generator's verdict (runner.ParseThresholds)
 }
 
 func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -71,6 +76,9 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.BoolVar(&o.yes, "yes", false, "with -aws: accept the estimated cost without asking")
 	fs.BoolVar(&o.compareSim, "compare-sim", false, "also run the scenario in simulation (bench sim), network calibrated on this run, and print both side by side")
 	fs.StringVar(&o.metrics, "metrics", "", "serve the run's Prometheus metrics at http://ADDR/metrics while it runs (loopback only, e.g. 127.0.0.1:9100)")
+	fs.StringVar(&o.ui, "ui", "", "serve a live dashboard at http://ADDR/ while it runs (loopback only, e.g. 127.0.0.1:8080), with a link to report.html at the end")
+	fs.DurationVar(&o.uiLinger, "ui-linger", time.Minute, "with -ui: how long the dashboard stays up after the run (Ctrl-C ends it sooner)")
+	fs.StringVar(&o.saturation, "saturation", runner.Thresholds{}.WithDefaults().String(), "when the generator counts as saturated (run.json generator.verdict): any strategy's start lag p99, share of arrivals dropped, process CPU share of its cores")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress line (there is none when stderr is not a terminal)")
 	fs.StringVar(&o.shard, "shard", "", "run shard I of N (I/N): every Nth arrival of the schedule; default from "+shard.IndexEnv+" and "+shard.CountEnv+" when set")
 	fs.StringVar(&o.startAt, "start-at", "", "start the load at this instant (RFC 3339, e.g. 2026-12-06T05:00:00Z); sharded runs against one endpoint then share a table per strategy")
@@ -103,7 +111,7 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 // run loads the scenario, starts the embedded fake, compares the
 // strategies, writes run.json and prints the comparison table.
-func run(ctx context.Context, o runOptions, stdout, stderr io.Writer) error {
+func run(ctx context.Context, o runOptions, stdout, stderr io.Writer) (err error) {
 	sc, err := scenario.Load(o.scenarioPath)
 	if err != nil {
 		return badInput{err}
@@ -157,6 +165,10 @@ func run(ctx context.Context, o runOptions, stdout, stderr io.Writer) error {
 	if err != nil {
 		return badInput{err}
 	}
+	health, err := runner.ParseThresholds(o.saturation)
+	if err != nil {
+		return badInput{fmt.Errorf("-saturation: %w", err)}
+	}
 	var watch observers
 	if o.metrics != "" {
 		ln, err := listenLoopback("-metrics", o.metrics)
@@ -170,6 +182,30 @@ func run(ctx context.Context, o runOptions, stdout, stderr io.Writer) error {
 		announce(stderr, "metrics", ln, "/metrics")
 		watch = append(watch, exp)
 	}
+	var ui *liveUI
+	var written string // run.json, once written
+	if o.ui != "" {
+		expected := time.Duration(o.trials) * sc.Workload.TotalDuration()
+		if o.sequential || o.table != "" {
+			expected *= time.Duration(len(strategies))
+		}
+		opts := dashboard.Options{Title: fmt.Sprintf("%s: %d strategies", sc.Name, len(strategies)), Expected: expected}
+		for _, s := range strategies {
+			opts.Strategies = append(opts.Strategies, s.Name())
+		}
+		if ui, err = startUI(o.ui, opts, stderr, "run"); err != nil {
+			return err
+		}
+		defer ui.close()
+		defer func() {
+			dir := ""
+			if written != "" {
+				dir = filepath.Dir(written)
+			}
+			ui.finish(ctx, dir, err, o.uiLinger, stderr, "run")
+		}()
+		watch = append(watch, ui.dash)
+	}
 	var tg *target
 	if o.target.aws || o.target.endpoint != "" {
 		tg, err = remoteTarget(ctx, o.target, stderr)
@@ -180,6 +216,9 @@ func run(ctx context.Context, o runOptions, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer tg.close()
+	if ui != nil {
+		ui.watch(&tg.Target, tg.Real, sc.Faults)
+	}
 	if tg.Real {
 		if err := confirmCost(sc, len(strategies), o.trials, o.yes, os.Stdin, stderr); err != nil {
 			return err
@@ -211,7 +250,7 @@ func run(ctx context.Context, o runOptions, stdout, stderr io.Writer) error {
 		Sequential: o.sequential, Grace: o.grace, Live: live, Trials: o.trials,
 		Observer:   watch.observer(),
 		KeepTables: o.keepTables, ExistingTable: o.table, UseExistingTable: o.useExisting,
-		Shard: sh, StartAt: startAt, TableWait: o.tableWait,
+		Shard: sh, StartAt: startAt, TableWait: o.tableWait, Health: health,
 	})
 	if aerr := tg.access.Err(); aerr != nil {
 		return aerr // the measurements say nothing about the strategies
@@ -222,6 +261,11 @@ func run(ctx context.Context, o runOptions, stdout, stderr io.Writer) error {
 	if res.CleanupError != "" {
 		fmt.Fprintf(stderr, "bench run: warning: %s\n", res.CleanupError)
 	}
+	for _, sr := range res.Strategies {
+		if sr.Server != nil && sr.Server.StoreLimited > 0 {
+			fmt.Fprintf(stderr, "bench run: warning: %s: the embedded fake reached fake.store_limit and kept %d written items as their key and size only\n", sr.Name, sr.Server.StoreLimited)
+		}
+	}
 	file := results.New(sc, tg.Description, res)
 	file.Credentials = tg.Credentials
 	path, err := results.Write(results.Dir(o.out, file), file)
@@ -231,6 +275,7 @@ func run(ctx context.Context, o runOptions, stdout, stderr io.Writer) error {
 	if err := writeReports(path, file); err != nil { // summary.csv, summary.md, report.html
 		return fmt.Errorf("write reports: %w", err)
 	}
+	written = path
 	render, notes := report.Table, stdout
 	if o.format == "gobench" {
 		render, notes = report.GoBench, stderr // stdout stays parseable

@@ -33,6 +33,7 @@ type serveOptions struct {
 	upstream        string // base URL of a DynamoDB-compatible endpoint to proxy
 	policy          string // IAM policy file to enforce
 	results         string // directory for the served traffic's results
+	ui              string // serve the live dashboard on this loopback address
 }
 
 func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -49,6 +50,7 @@ func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.BoolVar(&o.imdsV1, "imds-v1", false, "the metadata emulator also answers requests without a session token (IMDSv1), as an instance with HttpTokens optional")
 	fs.IntVar(&o.statsWindow, "stats-window", fakeservice.DefaultStatsWindow, "seconds of per-second history GET /stats keeps")
 	fs.StringVar(&o.upstream, "upstream", "", "throttling proxy: forward the requests the model admits to this DynamoDB-compatible `URL` (e.g. dynalite's), which stores and answers")
+	fs.StringVar(&o.ui, "ui", "", "serve a live dashboard of the tables (requests admitted and throttled, capacity consumed and provisioned, fault windows) at http://ADDR/ (loopback only, e.g. 127.0.0.1:8081)")
 	fs.StringVar(&o.policy, "policy", "", "enforce this IAM policy `file` (JSON, as bench policy prints): other actions get AccessDeniedException")
 	fs.StringVar(&o.results, "results", "", "measure every client from the server's side and write run.json, summary.csv/md, report.html and forensics.md under `DIR`/served/ on SIGINT/SIGTERM and on GET /results")
 	fs.Usage = func() {
@@ -149,6 +151,15 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
 		col = served.New(served.Options{Start: started})
 		opts.OnRequest = col.Observe
 	}
+	var uiLn net.Listener
+	if o.ui != "" {
+		ln, err := listenLoopback("-ui", o.ui)
+		if err != nil {
+			return err
+		}
+		uiLn = ln
+	}
+	epoch := time.Now() // the fault schedule's, unless it names one
 	srv := fakeservice.New(opts)
 	var url string
 	var err error
@@ -159,7 +170,15 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
 		url, stop, err = startWithResults(srv, o.addr, col, o.results, started)
 	}
 	if err != nil {
+		if uiLn != nil {
+			uiLn.Close()
+		}
 		return badInput{fmt.Errorf("listen on %s: %w", o.addr, err)}
+	}
+	if uiLn != nil {
+		stop := serveTables(srv, uiLn, "bench serve "+url, opts.Faults, epoch)
+		defer stop()
+		fmt.Fprintf(stdout, "bench serve: dashboard: http://%s/\n", uiLn.Addr())
 	}
 	fmt.Fprintf(stdout, "bench serve: fake DynamoDB listening on %s\n", url)
 	if col != nil {

@@ -68,8 +68,13 @@ func embeddedTarget(sc *scenario.Scenario) (*target, error) {
 	// credentials are looked up, let alone handled.
 	cfg := aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}}
 	start := func() (runner.Target, func(), error) {
-		fake := fakeservice.New(fakeservice.Options{Model: sc.Fake.Model(), Faults: sc.Faults})
-		url, err := fake.Start("127.0.0.1:0")
+		keep, limit := sc.Fake.Keep()
+		fake := fakeservice.New(fakeservice.Options{Model: sc.Fake.Model(), Faults: sc.Faults, Keep: keep, StoreLimit: limit})
+		var url string
+		var err error
+		// Labeled, so a CPU profile (bench calibrate) tells the fake's
+		// goroutines from the client's.
+		runner.StartLabeled(runner.SideFake, func() { url, err = fake.Start("127.0.0.1:0") })
 		if err != nil {
 			return runner.Target{}, nil, fmt.Errorf("start embedded fake: %w", err)
 		}
@@ -95,7 +100,9 @@ func fakeStats(fake *fakeservice.Server) func(string) (runner.TableStats, bool) 
 		if !ok {
 			return runner.TableStats{}, false
 		}
-		return tableStats(rep), true
+		ts := tableStats(rep)
+		ts.StoreLimited = fake.StoreUsage().Limited // one fake per trial: its store is this table's
+		return ts, true
 	}
 }
 

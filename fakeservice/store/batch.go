@@ -164,7 +164,7 @@ func (s *DB) batchWriteItem(body []byte) (any, error) {
 		}
 		now := s.now()
 		for _, w := range work[i] {
-			old, existed := t.items[w.key]
+			old, existed := t.items[w.key]                    // the size is all a batch write reads
 			cost := throttle.WriteCost(max(w.size, old.size)) // a delete: the deleted item, 1 if none
 			d := t.Charge(now, throttle.Write, w.key.Hash, cost)
 			if !d.Admitted {
@@ -302,7 +302,7 @@ func (s *DB) batchGetItem(body []byte) (any, error) {
 		}
 		now := s.now()
 		for _, g := range work[i] {
-			it, found := t.items[g.key]
+			it, found := t.get(g.key)
 			if returned+it.size > MaxBatchGetResponse {
 				left = append(left, g.raw)
 				continue

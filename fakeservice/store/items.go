@@ -72,7 +72,7 @@ func (s *DB) write(t *Table, key Key, c *expr.Condition, returnOldOnFailure bool
 	if t.Deleted {
 		return writeResult{}, wire.ResourceNotFoundError("Requested resource not found")
 	}
-	old, existed := t.items[key]
+	old, existed := t.get(key)
 	ok := c == nil || c.Eval(old.attrs)
 	r := writeResult{old: old, existed: existed, cost: throttle.WriteCost(old.size)}
 	size := 0

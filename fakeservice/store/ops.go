@@ -296,6 +296,7 @@ func (s *DB) CreateTable(body []byte) (any, error) {
 		Billing:     billing,
 		items:       make(map[Key]storedItem),
 		shared:      &s.shared,
+		keep:        &s.keep,
 		collections: make(map[string]map[string]struct{}),
 	}
 	t.maxRead, t.maxWrite = in.OnDemandThroughput.resolve(-1, -1)
@@ -595,7 +596,7 @@ func (s *DB) getItem(body []byte) (any, error) {
 		t.Mu.Unlock()
 		return nil, wire.ResourceNotFoundError("Requested resource not found")
 	}
-	it, found := t.items[key]
+	it, found := t.get(key)
 	cost := throttle.ReadCost(it.size, consistent)
 	d := t.Charge(s.now(), throttle.Read, key.Hash, cost)
 	t.Mu.Unlock()

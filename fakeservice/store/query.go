@@ -258,33 +258,41 @@ func (r *readMany) queryKeys() []Key {
 		return []Key{k}
 	}
 	coll := t.collections[r.hash]
-	keys := make([]Key, 0, len(coll))
-	for rng := range coll {
-		k := Key{Hash: r.hash, rng: rng}
-		if r.rngCond == nil || r.rngCond.Eval(t.items[k].attrs) {
-			keys = append(keys, k)
-		}
+	type sorted struct {
+		k Key
+		v wire.Value // the sort key's value
 	}
 	name := t.rng.Name
-	cmp := func(a, b Key) int {
-		c, _ := expr.CompareValues(t.items[a].attrs[name], t.items[b].attrs[name])
-		return c
+	found := make([]sorted, 0, len(coll))
+	for rng := range coll {
+		k := Key{Hash: r.hash, rng: rng}
+		it, _ := t.get(k)
+		if r.rngCond == nil || r.rngCond.Eval(it.attrs) {
+			found = append(found, sorted{k, it.attrs[name]})
+		}
 	}
-	slices.SortFunc(keys, cmp)
+	slices.SortFunc(found, func(a, b sorted) int {
+		c, _ := expr.CompareValues(a.v, b.v)
+		return c
+	})
 	if !r.forward {
-		slices.Reverse(keys)
+		slices.Reverse(found)
 	}
 	if r.start != nil {
 		sv := r.start[name]
 		i := 0
-		for i < len(keys) {
-			c, _ := expr.CompareValues(t.items[keys[i]].attrs[name], sv)
+		for i < len(found) {
+			c, _ := expr.CompareValues(found[i].v, sv)
 			if (r.forward && c > 0) || (!r.forward && c < 0) {
 				break
 			}
 			i++
 		}
-		keys = keys[i:]
+		found = found[i:]
+	}
+	keys := make([]Key, len(found))
+	for i, f := range found {
+		keys[i] = f.k
 	}
 	return keys
 }
@@ -335,6 +343,9 @@ func (r *readMany) scanKeys() []Key {
 	}
 	entries := make([]entry, 0, len(t.items)/r.segments+1)
 	for k, it := range t.items {
+		if it.attrs == nil {
+			it, _ = t.get(k)
+		}
 		o := r.orderOf(k, it.attrs)
 		if r.segments > 1 {
 			if seg, _ := bits.Mul64(o.h, uint64(r.segments)); int(seg) != r.segment {
@@ -363,7 +374,7 @@ func (r *readMany) page(keys []Key) (*readManyOutput, int) {
 	items := []map[string]wire.Value{}
 	read := 0
 	for i, k := range keys {
-		it := t.items[k]
+		it, _ := t.get(k)
 		read += it.size
 		out.ScannedCount++
 		if r.filter == nil || r.filter.Eval(it.attrs) {

@@ -20,6 +20,7 @@ type DB struct {
 
 	tables sync.Map // table name -> *Table
 	shared interner // repeated large values, stored once for every table
+	keep   keeper   // what the tables keep of their items
 }
 
 // Options configure a DB.
@@ -30,12 +31,20 @@ type Options struct {
 	Region, AccountID string
 	// Model is the throttling model every table's capacity follows.
 	Model throttle.Model
+	// Keep is what the tables keep of each item; the zero value, KeepFull,
+	// keeps every attribute.
+	Keep Keep
+	// Limit is a soft cap, in bytes of billed item size, on the items kept
+	// in full across the tables (KeepFull): a write that would take them
+	// past it keeps its item's key and size only, and Usage counts it.
+	// 0 means no limit.
+	Limit int64
 }
 
 // New returns an empty DB.
 func New(opts Options) *DB {
 	return &DB{now: opts.Now, region: opts.Region, accountID: opts.AccountID, model: opts.Model,
-		acct: opts.Model.NewAccount(opts.Now())}
+		acct: opts.Model.NewAccount(opts.Now()), keep: keeper{mode: opts.Keep, limit: opts.Limit}}
 }
 
 // Model returns the throttling model the DB's tables follow.

@@ -58,45 +58,14 @@ type Table struct {
 
 	stats  tableCounters
 	shared *interner // the DB's copies of repeated large values
+	keep   *keeper   // what the DB keeps of an item
 }
 
-// storedItem is an item and its billed size.
+// storedItem is an item and its billed size; attrs is nil for an item kept
+// as its key and size only (see Keep).
 type storedItem struct {
 	attrs map[string]wire.Value
 	size  int
-}
-
-// put stores item under key, replacing old (size 0 when there was none).
-// The caller holds t.mu.
-func (t *Table) put(key Key, item map[string]wire.Value, size int, old storedItem, existed bool) {
-	t.shared.item(item)
-	t.items[key] = storedItem{attrs: item, size: size}
-	t.bytes += int64(size - old.size)
-	if t.rng != nil && !existed {
-		c := t.collections[key.Hash]
-		if c == nil {
-			c = make(map[string]struct{})
-			t.collections[key.Hash] = c
-		}
-		c[key.rng] = struct{}{}
-	}
-}
-
-// remove deletes the item under key, if any. The caller holds t.mu.
-func (t *Table) remove(key Key) {
-	old, ok := t.items[key]
-	if !ok {
-		return
-	}
-	delete(t.items, key)
-	t.bytes -= int64(old.size)
-	if t.rng != nil {
-		c := t.collections[key.Hash]
-		delete(c, key.rng)
-		if len(c) == 0 {
-			delete(t.collections, key.Hash)
-		}
-	}
 }
 
 // tableCounters are a table's Stats, updated atomically so that Stats never

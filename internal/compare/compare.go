@@ -12,6 +12,7 @@ import (
 	"math"
 	"regexp"
 	"sort"
+	"strings"
 
 	"github.com/throttlebench/throttlebench/internal/metrics"
 	"github.com/throttlebench/throttlebench/internal/results"
@@ -33,6 +34,42 @@ type Options struct {
 	Confidence float64
 	// Rules are judged for every strategy in both files.
 	Rules []Rule
+	// AllowSaturated compares files whose generator was saturated (see
+	// runner.Generator), noting it under the table; by default Compare
+	// refuses them with a *SaturatedError.
+	AllowSaturated bool
+}
+
+// SaturatedError is Compare's refusal of a file whose load generator was
+// saturated: its differences may be this machine's, not the target's.
+type SaturatedError struct {
+	// Side is "baseline" or "current"; Reasons are the generator's.
+	Side    string
+	Reasons []string
+}
+
+func (e *SaturatedError) Error() string {
+	return fmt.Sprintf("%s: the load generator was saturated (%s): its numbers may measure this machine, not the target, so no regression or improvement can be called; rerun at a rate this machine keeps (bench calibrate), or pass --allow-saturated",
+		e.Side, strings.Join(e.Reasons, "; "))
+}
+
+// checkGenerators refuses saturated sides unless allowed; allowed, it
+// returns a note for each.
+func checkGenerators(base, cur *results.File, allow bool) ([]string, error) {
+	var notes []string
+	for _, side := range []struct {
+		name string
+		f    *results.File
+	}{{"baseline", base}, {"current", cur}} {
+		if !side.f.Generator.Saturated() {
+			continue
+		}
+		if !allow {
+			return nil, &SaturatedError{Side: side.name, Reasons: side.f.Generator.Reasons}
+		}
+		notes = append(notes, fmt.Sprintf("warning: %s's load generator was saturated (%s): differences may be this machine's", side.name, strings.Join(side.f.Generator.Reasons, "; ")))
+	}
+	return notes, nil
 }
 
 // Result is a whole comparison.
@@ -105,7 +142,11 @@ func Compare(base, cur *results.File, o Options) (*Result, error) {
 		return nil, fmt.Errorf("confidence must be between 0 and 1, got %v", o.Confidence)
 	}
 	res := &Result{Alpha: o.Alpha, Confidence: o.Confidence, Rules: o.Rules}
-	res.Notes = fileNotes(base, cur)
+	satNotes, err := checkGenerators(base, cur, o.AllowSaturated)
+	if err != nil {
+		return nil, err
+	}
+	res.Notes = append(fileNotes(base, cur), satNotes...)
 
 	baseBy, baseKeys := byKey(base.Strategies)
 	curBy, curKeys := byKey(cur.Strategies)

@@ -237,6 +237,7 @@ func mergeServer(parts []*runner.TableStats, shared bool, notes map[string]bool)
 		out.ConsumedReadUnits += p.ConsumedReadUnits
 		out.ConsumedWriteUnits += p.ConsumedWriteUnits
 		out.ThrottledRequests += p.ThrottledRequests
+		out.StoreLimited += p.StoreLimited
 		for _, s := range p.Series {
 			for len(out.Series) <= s.T {
 				out.Series = append(out.Series, runner.ServerSecond{T: len(out.Series)})

@@ -10,24 +10,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	chromiumpkg "github.com/throttlebench/throttlebench/internal/chromium"
 )
 
-// chromium finds a Chromium to render pages with. It skips the test when
-// there is none, unless CI=true: CI installs Debian's chromium package and
-// must not pass by skipping.
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if path, err := exec.LookPath(name); err == nil {
-			return path
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("CI=true but chromium is not installed: apt-get install -y chromium (see .ci/run)")
-	}
-	t.Skip("chromium not installed (Debian: apt-get install -y chromium); the report's rendering is not checked. With CI=true this fails instead.")
-	return ""
-}
+// chromium finds a Chromium to render pages with, or skips (see
+// chromium.Find).
+func chromium(t *testing.T) string { return chromiumpkg.Find(t) }
 
 // drawCheck is added to a copy of the page (the report itself has no
 // script): once the document is parsed, it measures every data shape with

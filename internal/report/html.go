@@ -56,6 +56,15 @@ type htmlView struct {
 	Params                       []keyValue
 	SLOs                         []sloRow
 	ScenarioJSON                 string
+	// Generator is the banner: the generator's verdict, nil for files
+	// written before it was measured.
+	Generator *generatorView
+}
+
+type generatorView struct {
+	Saturated bool
+	Reasons   []string
+	Line      string
 }
 
 type keyValue struct{ Key, Value string }
@@ -74,6 +83,9 @@ func newHTMLView(f *results.File) htmlView {
 		v.Description = sc.Description
 	}
 	v.Meta = meta(f)
+	if g := f.Generator; g != nil {
+		v.Generator = &generatorView{Saturated: g.Saturated(), Reasons: g.Reasons, Line: g.Summary()}
+	}
 	for i, s := range f.Strategies {
 		c, d := strategyStyle(i)
 		v.Legend = append(v.Legend, legendItem{s.Name, c, d})

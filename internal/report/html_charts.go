@@ -356,6 +356,11 @@ func hbarChart(id, title, xTitle string, bars []hbar, max float64, w float64, xL
 // contrast on white); strategies beyond it reuse colours with dashes.
 var palette = []string{"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#999933"}
 
+// StrategyStyle returns the colour and SVG dash pattern ("" for solid) of
+// the i-th strategy (0-based) in report.html, for other views of a run
+// (the live dashboard) to match it.
+func StrategyStyle(i int) (color, dash string) { return strategyStyle(i) }
+
 func strategyStyle(i int) (color, dash string) {
 	color = palette[i%len(palette)]
 	if i >= len(palette) {

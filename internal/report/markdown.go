@@ -29,6 +29,13 @@ func Markdown(w io.Writer, f *results.File) error {
 	for _, r := range rows {
 		row(&b, r)
 	}
+	if g := f.Generator; g != nil {
+		line := mdEscape(g.Summary())
+		if g.Saturated() {
+			line = "**" + line + "**"
+		}
+		b.WriteString("\n" + line + "\n")
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -48,7 +48,20 @@ func Table(w io.Writer, f *results.File) error {
 			return err
 		}
 	}
-	return t.Render()
+	if err := t.Render(); err != nil {
+		return err
+	}
+	return generatorLine(w, f)
+}
+
+// generatorLine writes the generator's verdict under a table, when the
+// file has one: ok with its figures, or saturated with the reasons.
+func generatorLine(w io.Writer, f *results.File) error {
+	if f.Generator == nil {
+		return nil
+	}
+	_, err := fmt.Fprintln(w, f.Generator.Summary())
+	return err
 }
 
 // ms formats milliseconds with precision that suits their size.

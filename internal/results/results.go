@@ -50,6 +50,11 @@ type File struct {
 	// fake measured from its side (bench serve -results, bench run
 	// --exec), in the order of Strategies.
 	Served []served.Forensics `json:"served,omitempty"`
+	// Generator is the load generator's own health during the run (start
+	// lag, drops, CPU, GC) and its verdict: "saturated" means the results
+	// describe this machine's limits, not only the target's. Absent from
+	// files written before it existed (and from merged files).
+	Generator *runner.Generator `json:"generator,omitempty"`
 }
 
 // MergeInfo describes a file merged from the parts of a sharded run.
@@ -131,6 +136,7 @@ func New(sc *scenario.Scenario, target string, r *runner.Result) *File {
 		Strategies:    r.Strategies,
 		SLOs:          CheckSLOs(sc, r.Strategies),
 		Shard:         r.Shard,
+		Generator:     r.Generator,
 	}
 }
 

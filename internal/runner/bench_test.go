@@ -28,12 +28,16 @@ import (
 // unthrottled embedded fake and reports how well the schedule was kept: the
 // achieved start rate as a ratio of the target (goal: within 1 %) and the
 // p99 lag between intended and actual start (goal: under 1 ms). The goal
-// is set at 5,000/s; 2,000/s shows the pacer where the machine has room
-// (on 2 cores the SDK client and the fake together top out near 5,000/s).
-// The garbage collector is set as bench run sets it (TuneGC).
+// is set at 5,000/s; 1,000/s and 2,000/s show the pacer where the machine
+// has room (on 2 cores the SDK client and the fake together top out near
+// 5,000/s): the goal is a p99 lag under 1 ms wherever idle-% is at
+// least 30. The garbage collector is set as bench run sets it (TuneGC).
+// cpu-% is the process's CPU against its cores while load ran (idle-% the
+// rest), cpu-µs/op its CPU per started operation (client and fake), and
+// saturated the generator's verdict at the default thresholds (1: yes).
 func BenchmarkPacing(b *testing.B) {
 	defer TuneGC()()
-	for _, rate := range []float64{2000, 5000} {
+	for _, rate := range []float64{1000, 2000, 5000} {
 		b.Run(fmt.Sprintf("rate=%g", rate), func(b *testing.B) {
 			const secs = 5
 			for b.Loop() {
@@ -59,6 +63,15 @@ func BenchmarkPacing(b *testing.B) {
 				b.ReportMetric(m.StartLagMs.P99, "p99-lag-ms")
 				b.ReportMetric(m.StartLagMs.P50, "p50-lag-ms")
 				b.ReportMetric(100*float64(m.StartedLate)/float64(max(m.Ops, 1)), "late-%")
+				g := res.Generator
+				b.ReportMetric(g.CPUPct, "cpu-%")
+				b.ReportMetric(100-g.CPUPct, "idle-%")
+				b.ReportMetric(1e6*g.CPUS/float64(max(started, 1)), "cpu-µs/op")
+				saturated := 0.0
+				if g.Saturated() {
+					saturated = 1
+				}
+				b.ReportMetric(saturated, "saturated")
 			}
 		})
 	}
@@ -68,9 +81,10 @@ func BenchmarkPacing(b *testing.B) {
 // loop, against the unthrottled embedded fake) with a bare loop of SDK
 // PutItem calls against a handler that answers {} (goal: ratio >= 0.8).
 // Both loops run with the garbage collector set as bench run sets it.
-// ratio-metrics is the same with the Prometheus exporter of bench run
-// --metrics observing every record, measured in the same iteration, and
-// metrics/plain the runner's throughput with it against without it.
+// ratio-metrics is the same with the observers of bench run -metrics -ui
+// (the Prometheus exporter and the live dashboard, observer_test.go)
+// watching every record, measured in the same iteration, and
+// metrics/plain the runner's throughput with them against without.
 func BenchmarkOverhead(b *testing.B) {
 	defer TuneGC()()
 	const workers, d = 32, 3 * time.Second
@@ -149,4 +163,64 @@ func bareSDKLoop(b *testing.B, workers int, d time.Duration) float64 {
 	}
 	wg.Wait()
 	return float64(calls.Load()) / d.Seconds()
+}
+
+// BenchmarkCPUPerOp compares the CPU time (getrusage, the whole process:
+// client and embedded fake) per successful PutItem of the runner (closed
+// loop, strategy none) with a bare loop of SDK PutItem calls, both
+// against the same unthrottled embedded fake, in one iteration. The goal
+// for cpu-ratio (runner over bare) is <= 1.10: the runner's own work per
+// operation (records, attempt middleware, pacing) within 10 % of the SDK's.
+func BenchmarkCPUPerOp(b *testing.B) {
+	defer TuneGC()()
+	const workers, d = 32, 3 * time.Second
+	for b.Loop() {
+		srv := fakeservice.New(fakeservice.Options{})
+		url, err := srv.Start("127.0.0.1:0")
+		if err != nil {
+			b.Fatal(err)
+		}
+		tg := Target{Endpoint: url, Config: aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}}}
+		sc := testScenario(40000, 0, 0)
+		sc.Workload.Workers, sc.Workload.Duration = workers, scenario.Duration(d)
+		if err := createTable(context.Background(), tg, sc, "bare"); err != nil {
+			b.Fatal(err)
+		}
+		wl, err := newWorkload(sc)
+		if err != nil {
+			b.Fatal(err)
+		}
+		client := newClient(tg, aws.NopRetryer{}, workers)
+		var calls atomic.Int64
+		cpu0, end := processCPU(), time.Now().Add(d)
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Go(func() {
+				for n := int64(w); time.Now().Before(end); n += workers {
+					k, sk := wl.key(n, 0)
+					if _, err := client.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String("bare"), Item: wl.item(n, k, sk)}); err != nil {
+						b.Error(err)
+						return
+					}
+					calls.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		bare := float64(processCPU()-cpu0) / float64(time.Microsecond) / float64(max(calls.Load(), 1))
+
+		none, _ := strategy.New("none", strategy.Params{})
+		res, err := Run(context.Background(), Options{Scenario: sc, Strategies: []strategy.Strategy{none}, Target: tg})
+		srv.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		ok := res.Strategies[0].Summary.Succeeded
+		runner := 1e6 * res.Generator.CPUS / float64(max(ok, 1))
+		b.ReportMetric(bare, "bare-cpu-µs/op")
+		b.ReportMetric(runner, "runner-cpu-µs/op")
+		b.ReportMetric(runner/bare, "cpu-ratio")
+		b.ReportMetric(float64(calls.Load())/d.Seconds(), "bare-ops/s")
+		b.ReportMetric(float64(ok)/d.Seconds(), "runner-ops/s")
+	}
 }

@@ -3,11 +3,14 @@ package runner
 import (
 	"os"
 	"runtime/debug"
+	"runtime/metrics"
+	"sync"
+	"time"
 )
 
 // Garbage collector settings for a process that generates load with Run.
 const (
-	// GCPercent is the heap growth, in percent of the live heap, that
+	// GCPercent is the most heap growth, in percent of the live heap, that
 	// triggers a collection (the runtime's default is 100). A run's live
 	// heap is small (histograms, connections, the fake's items: tens of
 	// MiB) and every operation allocates about 37 KiB, nearly all of it in
@@ -16,6 +19,12 @@ const (
 	// shrinks the stacks of idle goroutines that the next operation grows
 	// again. 400 collects a quarter as often.
 	GCPercent = 400
+	// GCHeadroom is what the heap may grow by between collections, in
+	// bytes, once the live heap is large enough that GCPercent would allow
+	// more: the percent then falls (never below the runtime's 100) so that
+	// a large live heap (a backlog of in-flight operations, a store kept
+	// in full) is not multiplied by five in the process's peak memory.
+	GCHeadroom = 64 << 20 // 64 MiB
 	// GCMemoryLimit is the soft limit on the Go runtime's memory (GOMEMLIMIT)
 	// that comes with GCPercent: near it the collector runs as often as it
 	// must, whatever GCPercent says, so the larger growth never takes the
@@ -23,19 +32,75 @@ const (
 	GCMemoryLimit = 1 << 30 // 1 GiB
 )
 
-// TuneGC sets GCPercent and GCMemoryLimit for a process that runs load,
-// unless the GOGC or GOMEMLIMIT environment variable is set: then it
-// changes nothing, so the user's settings win. It returns a function
-// that restores the previous settings. Settings are process-wide; call it
-// from main (bench run does), not from a library.
+// gcRetune is how often TuneGC's tuner reads the live heap.
+const gcRetune = 100 * time.Millisecond
+
+// GCPercentFor returns the GOGC that TuneGC sets for a live heap of live
+// bytes: GCPercent while GCHeadroom is more growth than that, then the
+// percent that grows the heap by GCHeadroom, and never below 100.
+func GCPercentFor(live uint64) int {
+	if live == 0 {
+		return GCPercent
+	}
+	return int(max(100, min(GCPercent, GCHeadroom*100/live)))
+}
+
+// TuneGC sets the collector for a process that runs load, unless the GOGC
+// or GOMEMLIMIT environment variable is set: then it changes nothing, so
+// the user's settings win. It sets GCMemoryLimit and GCPercent, and until
+// restore is called it lowers the percent as the live heap grows
+// (GCPercentFor, checked every 100 ms after each collection). It returns a
+// function that stops that and restores the previous settings. Settings
+// are process-wide; call it from main (bench run does), not from a
+// library.
 func TuneGC() (restore func()) {
 	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
 		return func() {}
 	}
 	limit := debug.SetMemoryLimit(GCMemoryLimit)
 	percent := debug.SetGCPercent(GCPercent)
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		tuneGC(stop)
+	}()
+	var once sync.Once
 	return func() {
-		debug.SetGCPercent(percent)
-		debug.SetMemoryLimit(limit)
+		once.Do(func() {
+			close(stop)
+			<-done
+			debug.SetGCPercent(percent)
+			debug.SetMemoryLimit(limit)
+		})
+	}
+}
+
+// tuneGC sets GCPercentFor the live heap after each collection until stop
+// is closed.
+func tuneGC(stop <-chan struct{}) {
+	samples := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}, {Name: "/gc/heap/live:bytes"}}
+	tick := time.NewTicker(gcRetune)
+	defer tick.Stop()
+	var cycles uint64
+	set := GCPercent
+	for {
+		select {
+		case <-stop:
+			return
+		case <-tick.C:
+		}
+		metrics.Read(samples)
+		if samples[0].Value.Kind() != metrics.KindUint64 || samples[1].Value.Kind() != metrics.KindUint64 {
+			return // not measured by this runtime: keep GCPercent
+		}
+		if c := samples[0].Value.Uint64(); c == cycles {
+			continue
+		} else {
+			cycles = c
+		}
+		if p := GCPercentFor(samples[1].Value.Uint64()); p != set {
+			debug.SetGCPercent(p)
+			set = p
+		}
 	}
 }

@@ -1,8 +1,10 @@
 package runner
 
 import (
+	"runtime"
 	"runtime/debug"
 	"testing"
+	"time"
 )
 
 // gcPercent reads the collector's current GOGC.
@@ -39,5 +41,55 @@ func TestTuneGC(t *testing.T) {
 				t.Errorf("after restore: got GOGC %d, limit %d; want %d, %d", got, gotLimit, before, beforeLimit)
 			}
 		})
+	}
+}
+
+// A live heap is given GCPercent of growth while that is within
+// GCHeadroom, then GCHeadroom, then the runtime's default 100 %.
+func TestGCPercentFor(t *testing.T) {
+	const MiB = 1 << 20
+	for _, tt := range []struct {
+		name string
+		live uint64
+		want int
+	}{
+		{"unknown", 0, 400},
+		{"small", 8 * MiB, 400},
+		{"at the headroom", 16 * MiB, 400},
+		{"past it", 32 * MiB, 200},
+		{"a backlog", 48 * MiB, 133},
+		{"equal to the headroom", 64 * MiB, 100},
+		{"large", 512 * MiB, 100},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := GCPercentFor(tt.live); got != tt.want {
+				t.Errorf("GCPercentFor(%d MiB): got %d, want %d", tt.live/MiB, got, tt.want)
+			}
+		})
+	}
+}
+
+// While TuneGC is in effect, a large live heap lowers GOGC; restore puts
+// back the settings from before.
+func TestTuneGCFollowsTheLiveHeap(t *testing.T) {
+	t.Setenv("GOGC", "")
+	t.Setenv("GOMEMLIMIT", "")
+	before := gcPercent()
+	restore := TuneGC()
+	defer restore()
+	live := make([]byte, 128<<20) // 128 MiB live: 100 %
+	live[len(live)-1] = 1
+	runtime.GC()
+	deadline := time.Now().Add(5 * time.Second)
+	for gcPercent() != 100 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := gcPercent(); got != 100 {
+		t.Errorf("with 128 MiB live: got GOGC %d, want 100", got)
+	}
+	runtime.KeepAlive(live)
+	restore()
+	if got := gcPercent(); got != before {
+		t.Errorf("after restore: got GOGC %d, want %d", got, before)
 	}
 }

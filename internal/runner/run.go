@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -79,6 +80,9 @@ type Options struct {
 	// Observer, when set, watches the run as it happens: every record as
 	// it is aggregated, and each strategy's own progress counters.
 	Observer Observer
+	// Health says when the generator counts as saturated (Result.Generator);
+	// zero fields take their defaults.
+	Health Thresholds
 }
 
 // Observer watches a run as it happens: a Prometheus exporter, a live
@@ -103,7 +107,34 @@ const DefaultTableLinger = 10 * time.Second
 // with their Load methods while the run goes on.
 type Live struct {
 	Offered, Done, Succeeded, InFlight atomic.Int64
-	up                                 *Live // counted there too: a strategy's counters roll up into the run's
+	// Late counts operations that started more than
+	// metrics.LateThreshold after their intended start, Dropped arrivals
+	// that met a full in-flight cap.
+	Late, Dropped atomic.Int64
+	lagMax        atomic.Int64 // µs, the largest start lag since TakeMaxLag
+	up            *Live        // counted there too: a strategy's counters roll up into the run's
+}
+
+// TakeMaxLag returns the largest start lag (intended to actual start) seen
+// since its last call, and starts over.
+func (l *Live) TakeMaxLag() time.Duration {
+	return time.Duration(l.lagMax.Swap(0)) * time.Microsecond
+}
+
+// RecordStart counts an operation's start lag (intended to actual start).
+func (l *Live) RecordStart(lag time.Duration) {
+	us := int64(lag / time.Microsecond)
+	for ; l != nil; l = l.up {
+		if lag > metrics.LateThreshold {
+			l.Late.Add(1)
+		}
+		for {
+			cur := l.lagMax.Load()
+			if us <= cur || l.lagMax.CompareAndSwap(cur, us) {
+				break
+			}
+		}
+	}
 }
 
 func (l *Live) offer() {
@@ -123,6 +154,8 @@ func (l *Live) end(began, ok bool) {
 	for ; l != nil; l = l.up {
 		if began {
 			l.InFlight.Add(-1)
+		} else {
+			l.Dropped.Add(1)
 		}
 		l.Done.Add(1)
 		if ok {
@@ -178,6 +211,10 @@ type TableStats struct {
 	ThrottledRequests  int64   `json:"throttled_requests"`
 	// UnitsPerSuccess is the capacity consumed per successful operation.
 	UnitsPerSuccess float64 `json:"units_per_success"`
+	// StoreLimited counts the writes the embedded fake kept as their key
+	// and size only because its store limit (fake.store_limit) was
+	// reached; nonzero means reads and conditions saw less than was written.
+	StoreLimited int64 `json:"store_limited,omitempty"`
 	// Series is the endpoint's per-second view of the first trial's table:
 	// consumed against provisioned (in effect) units, when it offers one.
 	Series []ServerSecond `json:"series,omitempty"`
@@ -213,6 +250,9 @@ type Result struct {
 	CleanupError string `json:"cleanup_error,omitempty"`
 	// Shard is set for one part of a sharded run.
 	Shard *ShardInfo `json:"shard,omitempty"`
+	// Generator is the generator's own health: start lag, drops, CPU,
+	// GC, and the verdict (ok or saturated) with its reasons.
+	Generator *Generator `json:"generator,omitempty"`
 }
 
 // Run drives the scenario's workload under each strategy and returns what
@@ -291,6 +331,10 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		o.Sequential = true // one table: strategies must not share it at once
 	}
 	errs := make([]error, len(o.Strategies))
+	cores, coresFrom := Cores()
+	mon := newMonitor(cores)
+	lags := make([][]LagSecond, len(o.Strategies)) // first trial's, per strategy
+	conns := make([]connStats, len(o.Strategies))  // all trials', per strategy
 	var cleanupMu sync.Mutex
 	var cleanup []error
 	// runOne runs strategy i's trials, each on a table created just before
@@ -349,11 +393,14 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 				ls := start.UTC()
 				sr.LoadStart = &ls
 			}
-			offered, agg, series := drive(ctx, o, t, wl, o.Strategies[i], table, start, live, observe)
+			mon.begin()
+			offered, agg, series, h := drive(ctx, o, t, wl, o.Strategies[i], table, start, live, observe)
+			mon.end()
 			sr.Offered += offered
 			all.Merge(agg)
+			conns[i].merge(h.conn)
 			if trial == 0 {
-				sr.Series = series
+				sr.Series, lags[i] = series, h.lag
 			}
 			if o.Trials > 1 {
 				sr.Trials = append(sr.Trials, agg.Summary())
@@ -368,6 +415,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 				if ts, ok := t.Stats(table); ok {
 					consumed.ConsumedReadUnits += ts.ConsumedReadUnits
 					consumed.ConsumedWriteUnits += ts.ConsumedWriteUnits
+					consumed.StoreLimited += ts.StoreLimited
 					consumed.ThrottledRequests += ts.ThrottledRequests
 					if trial == 0 {
 						consumed.Series = ts.Series
@@ -419,9 +467,18 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 		wg.Wait()
 	}
+	gen := mon.stop()
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	gen.Thresholds = o.Health.WithDefaults()
+	gen.CoresFrom, gen.NumCPU, gen.GOMAXPROCS = coresFrom, runtime.NumCPU(), runtime.GOMAXPROCS(0)
+	gen.FakeCPU = fakeCPUNote
+	for i, sr := range res.Strategies {
+		gen.Strategies = append(gen.Strategies, strategyHealth(sr, lags[i], conns[i]))
+	}
+	gen.judge()
+	res.Generator = gen
 	if err := errors.Join(cleanup...); err != nil {
 		res.CleanupError = err.Error()
 	}
@@ -442,21 +499,24 @@ type member struct {
 	retryer aws.Retryer
 	scoped  strategy.OperationScoped
 	slots   chan struct{}
+	conn    *connWatch // shared by the strategy's fleet in one trial
 }
 
 // drive offers the workload to one strategy's fleet and aggregates the
-// records. It returns the number of operations offered, their aggregate
-// and the per-second series.
-func drive(ctx context.Context, o Options, target Target, wl *workload, st strategy.Strategy, table string, start time.Time, live *Live, observe func(metrics.Record)) (int64, *metrics.Aggregator, []metrics.Second) {
+// records. It returns the number of operations offered, their aggregate,
+// the per-second series, and the per-second start lag with the time spent
+// waiting for connections.
+func drive(ctx context.Context, o Options, target Target, wl *workload, st strategy.Strategy, table string, start time.Time, live *Live, observe func(metrics.Record)) (int64, *metrics.Aggregator, []metrics.Second, driveHealth) {
 	sc := o.Scenario
 	w := sc.Workload
+	conn := &connWatch{}
 	fleet := make([]*member, w.Fleet)
 	for i := range fleet {
 		if !o.Shard.Member(i, len(fleet)) {
 			continue // reached by other shards' arrivals only
 		}
 		r := st.NewRetryer(sc.Seed + int64(i))
-		m := &member{id: i, client: newClient(target, r, w.MaxInFlight), slots: make(chan struct{}, w.MaxInFlight)}
+		m := &member{id: i, client: newClient(target, r, w.MaxInFlight), slots: make(chan struct{}, w.MaxInFlight), conn: conn}
 		m.scoped, _ = r.(strategy.OperationScoped)
 		m.retryer = r
 		if r == nil {
@@ -481,12 +541,13 @@ func drive(ctx context.Context, o Options, target Target, wl *workload, st strat
 	defer stopGrace()
 
 	records := make(chan metrics.Record, 4096)
-	agg, series := metrics.NewAggregator(), metrics.NewSeries()
+	agg, series, lag := metrics.NewAggregator(), metrics.NewSeries(), &lagSeries{}
 	warmup := time.Duration(w.Warmup)
 	collected := make(chan struct{})
 	go func() {
 		for r := range records {
 			series.Add(r)
+			lag.add(r)
 			observe(r)
 			if r.Intended >= warmup {
 				agg.Add(r)
@@ -504,7 +565,7 @@ func drive(ctx context.Context, o Options, target Target, wl *workload, st strat
 	close(records)
 	<-collected
 	stopGrace()
-	return offered, agg, series.Seconds()
+	return offered, agg, series.Seconds(), driveHealth{lag: lag.seconds(), conn: conn.stats()}
 }
 
 // openLoop starts operations at the schedule's intended times, whatever
@@ -626,6 +687,7 @@ func (wl *workload) measure(ctx context.Context, live *Live, m *member, table st
 	st := &opState{runStart: start}
 	ctx, cancel := context.WithTimeout(withOpState(ctx, st), time.Duration(wl.w.Timeout))
 	defer cancel()
+	ctx = m.conn.trace(ctx)
 	c := call{client: m.client, retryer: m.retryer, st: st}
 	if m.scoped != nil {
 		r := m.scoped.ForOperation()
@@ -634,6 +696,7 @@ func (wl *workload) measure(ctx context.Context, live *Live, m *member, table st
 	}
 	op := wl.op(n)
 	started := time.Since(start)
+	live.RecordStart(started - intended)
 	err := wl.run(ctx, c, table, op, n)
 	rec := metrics.Record{
 		Client:            m.id,

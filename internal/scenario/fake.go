@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/throttlebench/throttlebench/fakeservice/faults"
+	"github.com/throttlebench/throttlebench/fakeservice/store"
 	"github.com/throttlebench/throttlebench/fakeservice/throttle"
 )
 
@@ -37,6 +38,37 @@ type Fake struct {
 	// across the account's provisioned tables; default 80000.
 	AccountReadUnits  int64 `yaml:"account_read_units" json:"account_read_units,omitempty"`
 	AccountWriteUnits int64 `yaml:"account_write_units" json:"account_write_units,omitempty"`
+	// Store is what the fake keeps of each written item: sizes (the
+	// default) keeps its key and billed size, so a long run on a large key
+	// space stays within tens of MiB, and reads return the key attributes
+	// only, charged the stored size; full keeps every attribute (for
+	// conditions, filters or updates on attributes other than the key);
+	// none keeps nothing (every read misses). Throttling is the same in
+	// every mode. See docs/scenarios.md for what each mode answers.
+	Store string `yaml:"store" json:"store,omitempty"`
+	// StoreLimit caps the items kept with store: full, in bytes of billed
+	// item size (default 256MB): past it, new items are kept as sizes, and
+	// the run says so (run.json's server.store_limited, and a warning).
+	StoreLimit Size `yaml:"store_limit" json:"store_limit,omitempty"`
+}
+
+// Defaults of Fake's store settings.
+const (
+	DefaultStore      = store.KeepSizes
+	DefaultStoreLimit = Size(256 << 20)
+)
+
+// Keep returns what the fake keeps of an item and the limit on what it
+// keeps in full, defaults applied; a nil Fake has the defaults.
+func (f *Fake) Keep() (store.Keep, int64) {
+	keep, limit := DefaultStore, DefaultStoreLimit
+	if f != nil && f.Store != "" {
+		keep, _ = store.ParseKeep(f.Store) // validated
+	}
+	if f != nil && f.StoreLimit != 0 {
+		limit = f.StoreLimit
+	}
+	return keep, int64(limit)
 }
 
 // Model returns the fakeservice model these settings describe; a nil Fake
@@ -78,6 +110,13 @@ func (f *Fake) validate(bad func(field, format string, args ...any) error) error
 		return bad("fake.on_demand_peak_window", "must be >= 0, got %s", time.Duration(f.OnDemandPeakWindow))
 	case f.AccountReadUnits < 0 || f.AccountWriteUnits < 0:
 		return bad("fake", "account units must be >= 0")
+	case f.StoreLimit < 0:
+		return bad("fake.store_limit", "must be >= 0, got %d", int64(f.StoreLimit))
+	}
+	if f.Store != "" {
+		if _, err := store.ParseKeep(f.Store); err != nil {
+			return bad("fake.store", "%v", err)
+		}
 	}
 	return nil
 }

@@ -41,6 +41,11 @@ type Options struct {
 	Eval     Eval
 	// SLOs to meet; nil means the scenario's that apply to the strategy.
 	SLOs []slo.SLO
+	// Judge, when set, decides whether a candidate passes instead of the
+	// SLOs: it returns what the candidate missed, nothing when it passed.
+	// It is called right after Eval returns for that candidate (bench
+	// calibrate judges the generator's health this way).
+	Judge func(metrics.Summary) []string
 	// TargetRate, when > 0, searches the least capacity that meets the
 	// SLOs at this offered rate (ops/s) instead of the highest rate.
 	TargetRate float64
@@ -119,7 +124,7 @@ func Search(ctx context.Context, o Options) (Answer, error) {
 			}
 		}
 	}
-	if len(slos) == 0 {
+	if len(slos) == 0 && o.Judge == nil {
 		return Answer{}, fmt.Errorf("sweep: %s: no SLO applies to strategy %s: add slos: to the scenario (e.g. \"p99 < 100ms\", \"success >= 99%%\")", sc.Name, o.Strategy.Name())
 	}
 	lo, hi := o.Lo, o.Hi
@@ -158,6 +163,11 @@ func Search(ctx context.Context, o Options) (Answer, error) {
 			return false, err
 		}
 		p := Point{X: x, Met: true, Summary: m, Goodput: m.GoodputPerS, P99: m.LatencyMs.P99}
+		if o.Judge != nil {
+			p.Missed = o.Judge(m)
+			p.Met = len(p.Missed) == 0
+			slos = nil
+		}
 		for _, s := range slos {
 			if !s.Met(s.Measure(m)) {
 				p.Met = false

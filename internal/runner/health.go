@@ -1,0 +1,624 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"net/http/httptrace"
+	"os"
+	"runtime"
+	rtmetrics "runtime/metrics"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/throttlebench/throttlebench/internal/metrics"
+)
+
+// Verdicts of a run's generator health.
+const (
+	// VerdictOK: the generator kept the schedule with room to spare; the
+	// results describe the target.
+	VerdictOK = "ok"
+	// VerdictSaturated: the generator itself was a bottleneck (starts
+	// late, arrivals dropped or the CPU used up); the results describe
+	// this machine as much as the target.
+	VerdictSaturated = "saturated"
+)
+
+// Defaults of Thresholds' zero fields.
+const (
+	DefaultLagP99Ms   = 1.0  // ms
+	DefaultDroppedPct = 0.1  // % of offered arrivals
+	DefaultCPUPct     = 90.0 // % of the cores the process may use
+)
+
+// Thresholds say when a run's generator counts as saturated: any one
+// exceeded makes the verdict VerdictSaturated. A zero field means its
+// default. Compared strictly: a figure equal to its threshold is ok.
+type Thresholds struct {
+	// LagP99Ms bounds any strategy's start lag p99 (intended to actual
+	// start of an operation), milliseconds; default DefaultLagP99Ms.
+	LagP99Ms float64 `json:"lag_p99_ms"`
+	// DroppedPct bounds any strategy's arrivals dropped at a client's
+	// in-flight cap, percent of those offered; default DefaultDroppedPct.
+	// A scenario whose small max_in_flight means to drop should raise it.
+	DroppedPct float64 `json:"dropped_pct"`
+	// CPUPct bounds the process's CPU time (user + system) while load was
+	// offered, percent of the wall time of the cores it may use (see
+	// Generator.Cores); default DefaultCPUPct.
+	CPUPct float64 `json:"cpu_pct"`
+}
+
+// WithDefaults returns t with zero fields set to their defaults.
+func (t Thresholds) WithDefaults() Thresholds {
+	if t.LagP99Ms <= 0 {
+		t.LagP99Ms = DefaultLagP99Ms
+	}
+	if t.DroppedPct <= 0 {
+		t.DroppedPct = DefaultDroppedPct
+	}
+	if t.CPUPct <= 0 {
+		t.CPUPct = DefaultCPUPct
+	}
+	return t
+}
+
+// String is the form ParseThresholds reads.
+func (t Thresholds) String() string {
+	return fmt.Sprintf("lag_p99=%gms,dropped=%g%%,cpu=%g%%", t.LagP99Ms, t.DroppedPct, t.CPUPct)
+}
+
+// ParseThresholds reads "lag_p99=1ms,dropped=0.1%,cpu=90%" (any subset,
+// in any order; missing ones take their defaults).
+func ParseThresholds(s string) (Thresholds, error) {
+	var t Thresholds
+	for part := range strings.SplitSeq(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		key, val, ok := strings.Cut(part, "=")
+		if !ok {
+			return t, fmt.Errorf("%q: want KEY=VALUE with KEY one of lag_p99, dropped, cpu (e.g. lag_p99=2ms)", part)
+		}
+		switch strings.TrimSpace(key) {
+		case "lag_p99":
+			d, err := time.ParseDuration(strings.TrimSpace(val))
+			if err != nil || d <= 0 {
+				return t, fmt.Errorf("lag_p99: want a duration > 0 such as 2ms, got %q", val)
+			}
+			t.LagP99Ms = float64(d) / float64(time.Millisecond)
+		case "dropped", "cpu":
+			v, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(val), "%"), 64)
+			if err != nil || !(v > 0) || v > 100 {
+				return t, fmt.Errorf("%s: want a percentage in (0, 100] such as 50%%, got %q", key, val)
+			}
+			if key == "cpu" {
+				t.CPUPct = v
+			} else {
+				t.DroppedPct = v
+			}
+		default:
+			return t, fmt.Errorf("unknown key %q: want lag_p99, dropped or cpu", key)
+		}
+	}
+	return t.WithDefaults(), nil
+}
+
+// Generator is what the load generator measured about itself during a
+// run: whether it kept the schedule, and the CPU it had to do so. It is
+// the "generator" section of run.json.
+type Generator struct {
+	// Verdict is VerdictOK or VerdictSaturated; Reasons say why a run was
+	// saturated, one sentence each, with the figures and thresholds.
+	Verdict    string     `json:"verdict"`
+	Reasons    []string   `json:"reasons,omitempty"`
+	Thresholds Thresholds `json:"thresholds"`
+	// Note qualifies the figures (a simulation has none).
+	Note string `json:"note,omitempty"`
+	// Cores is how many CPUs the process may use: GOMAXPROCS, or the
+	// cgroup's CPU quota when lower (CoresFrom says which).
+	Cores      float64 `json:"cores"`
+	CoresFrom  string  `json:"cores_from,omitempty"`
+	NumCPU     int     `json:"num_cpu,omitempty"`
+	GOMAXPROCS int     `json:"gomaxprocs,omitempty"`
+	// LoadS is the wall time during which load was offered, seconds;
+	// CPUS the process's CPU time (getrusage: user + system) during it,
+	// and CPUPct that as a share of LoadS on Cores cores, percent. The
+	// process includes the embedded fake when there is one.
+	LoadS  float64 `json:"load_s"`
+	CPUS   float64 `json:"cpu_s"`
+	CPUPct float64 `json:"cpu_pct"`
+	// GCPauseMs is the total stop-the-world garbage collection pause
+	// during the load, ms, GCPauseMaxMs the longest (to the resolution of
+	// the runtime's histogram), GCCycles the collections, and GCCPUS the
+	// runtime's estimate of CPU time spent collecting, seconds.
+	GCPauseMs    float64 `json:"gc_pause_ms"`
+	GCPauseMaxMs float64 `json:"gc_pause_max_ms"`
+	GCCycles     int64   `json:"gc_cycles"`
+	GCCPUS       float64 `json:"gc_cpu_s"`
+	// FakeCPU says how much of the CPU the embedded fake took, or why it
+	// is not attributed.
+	FakeCPU string `json:"fake_cpu,omitempty"`
+	// Strategies are each strategy's start lag, drops and late starts.
+	Strategies []StrategyHealth `json:"strategies,omitempty"`
+	// Series is the process's CPU and GC pauses per second, from the
+	// first load's start.
+	Series []ProcessSecond `json:"series,omitempty"`
+}
+
+// Saturated reports whether g says the generator was a bottleneck; a nil
+// Generator (a file written before the section existed) is not.
+func (g *Generator) Saturated() bool { return g != nil && g.Verdict == VerdictSaturated }
+
+// Summary is the verdict in one line: "generator: ok (CPU 23 % of 2
+// cores, start lag p99 0.21 ms)" or "generator: saturated: REASON; ...".
+func (g *Generator) Summary() string {
+	if g == nil {
+		return ""
+	}
+	if g.Verdict == VerdictSaturated {
+		return "generator: SATURATED, results limited by this machine, not only the target: " + strings.Join(g.Reasons, "; ")
+	}
+	if g.Note != "" {
+		return "generator: " + g.Verdict + " (" + g.Note + ")"
+	}
+	worst := 0.0
+	for _, s := range g.Strategies {
+		worst = max(worst, s.LagP99Ms)
+	}
+	return fmt.Sprintf("generator: %s (start lag p99 %s <= %s, CPU %.0f %% of %s cores)", g.Verdict,
+		fmtMs(worst), fmtMs(g.Thresholds.LagP99Ms), g.CPUPct, fmtCores(g.Cores))
+}
+
+// StrategyHealth is one strategy's schedule keeping, over all its trials
+// (warm-up excluded, as in its summary).
+type StrategyHealth struct {
+	Name    string `json:"name"`
+	Offered int64  `json:"offered"`
+	// Start lag: intended to actual start, ms.
+	LagP50Ms float64 `json:"lag_p50_ms"`
+	LagP99Ms float64 `json:"lag_p99_ms"`
+	LagMaxMs float64 `json:"lag_max_ms"`
+	// Dropped arrivals met a full in-flight cap and never started; Late
+	// ones started more than metrics.LateThreshold after their time.
+	Dropped int64 `json:"dropped"`
+	Late    int64 `json:"late"`
+	// ConnWaits counts the times an attempt asked the HTTP transport for
+	// a connection (all trials); ConnWaitMeanMs and ConnWaitMaxMs are the
+	// time it took to get one: an idle connection at once, else a dial or
+	// a wait for the pool, ms.
+	ConnWaits      int64   `json:"conn_waits"`
+	ConnWaitMeanMs float64 `json:"conn_wait_mean_ms"`
+	ConnWaitMaxMs  float64 `json:"conn_wait_max_ms"`
+	// Series is the first trial's per second (by intended start).
+	Series []LagSecond `json:"series,omitempty"`
+}
+
+// LagSecond is one second of a strategy's schedule keeping; T counts
+// seconds from its load's start.
+type LagSecond struct {
+	T        int     `json:"t"`
+	Offered  int64   `json:"offered"`
+	LagP50Ms float64 `json:"lag_p50_ms"`
+	LagP99Ms float64 `json:"lag_p99_ms"`
+	LagMaxMs float64 `json:"lag_max_ms"`
+	Dropped  int64   `json:"dropped"`
+	Late     int64   `json:"late"`
+}
+
+// ProcessSecond is one second of the process: T counts seconds from the
+// first load's start; CPUPct is CPU time against Cores, percent.
+type ProcessSecond struct {
+	T         int     `json:"t"`
+	CPUPct    float64 `json:"cpu_pct"`
+	GCPauseMs float64 `json:"gc_pause_ms"`
+}
+
+// SimulatedGenerator is the generator section of a simulation: virtual
+// time has no generator to fall behind, so the verdict is ok by
+// construction.
+func SimulatedGenerator() *Generator {
+	return &Generator{Verdict: VerdictOK, Thresholds: Thresholds{}.WithDefaults(),
+		Note: "simulated in virtual time: every operation starts exactly when scheduled"}
+}
+
+// fakeCPUNote says why the embedded fake's CPU share is not in the
+// figures. The fake answers on goroutines of this process, which Go gives
+// no CPU clock of their own: attributing it would take the CPU profiler
+// (SIGPROF sampling with labels) running through every run. bench
+// calibrate profiles, and reports the split there.
+const fakeCPUNote = "not attributed per run: an embedded fake answers on this process's goroutines, which have no CPU clock of their own, and the CPU figures include it (bench calibrate profiles the split)"
+
+// busyCPUPct: a process lagging while it uses less than this share of its
+// cores is being starved by others (or blocked), not busy itself.
+const busyCPUPct = 50
+
+// judge sets g's verdict and reasons from its figures.
+func (g *Generator) judge() {
+	t := g.Thresholds
+	g.Reasons = nil
+	at := fmt.Sprintf("at %.0f %% CPU of %s cores", g.CPUPct, fmtCores(g.Cores))
+	worst := -1
+	for i, s := range g.Strategies {
+		if s.LagP99Ms > t.LagP99Ms && (worst < 0 || s.LagP99Ms > g.Strategies[worst].LagP99Ms) {
+			worst = i
+		}
+	}
+	if worst >= 0 {
+		s := g.Strategies[worst]
+		r := fmt.Sprintf("start lag p99 %s > %s %s (%s; max %s, %d of %d starts late)",
+			fmtMs(s.LagP99Ms), fmtMs(t.LagP99Ms), at, s.Name, fmtMs(s.LagMaxMs), s.Late, s.Offered-s.Dropped)
+		if g.CPUS > 0 && g.CPUPct < busyCPUPct {
+			r += ": the process itself used little CPU, so other processes are likely taking the cores"
+		}
+		g.Reasons = append(g.Reasons, r)
+	}
+	worst = -1
+	pct := func(s StrategyHealth) float64 { return 100 * float64(s.Dropped) / float64(max(s.Offered, 1)) }
+	for i, s := range g.Strategies {
+		if pct(s) > t.DroppedPct && (worst < 0 || pct(s) > pct(g.Strategies[worst])) {
+			worst = i
+		}
+	}
+	if worst >= 0 {
+		s := g.Strategies[worst]
+		g.Reasons = append(g.Reasons, fmt.Sprintf("%d of %d arrivals dropped (%.2g %% > %g %%) at a full in-flight cap (%s)",
+			s.Dropped, s.Offered, pct(s), t.DroppedPct, s.Name))
+	}
+	if g.CPUPct > t.CPUPct {
+		g.Reasons = append(g.Reasons, fmt.Sprintf("CPU %.0f %% of %s cores > %g %% (GC pauses %s in %d cycles)",
+			g.CPUPct, fmtCores(g.Cores), t.CPUPct, fmtMs(g.GCPauseMs), g.GCCycles))
+	}
+	g.Verdict = VerdictOK
+	if len(g.Reasons) > 0 {
+		g.Verdict = VerdictSaturated
+	}
+}
+
+// fmtMs formats milliseconds: "14 ms", "0.21 ms".
+func fmtMs(v float64) string {
+	switch {
+	case v >= 10:
+		return strconv.FormatFloat(math.Round(v), 'f', -1, 64) + " ms"
+	case v >= 1:
+		return strconv.FormatFloat(v, 'f', 1, 64) + " ms"
+	}
+	return strconv.FormatFloat(v, 'f', 2, 64) + " ms"
+}
+
+func fmtCores(c float64) string { return strconv.FormatFloat(c, 'g', 3, 64) }
+
+// strategyHealth reads a strategy's figures from its summary.
+func strategyHealth(sr StrategyResult, series []LagSecond, conn connStats) StrategyHealth {
+	m := sr.Summary
+	h := StrategyHealth{
+		Name: sr.Name, Offered: m.Ops,
+		LagP50Ms: m.StartLagMs.P50, LagP99Ms: m.StartLagMs.P99, LagMaxMs: m.StartLagMs.Max,
+		Dropped: m.Failed[metrics.Dropped.String()], Late: m.StartedLate,
+		ConnWaits: conn.n, ConnWaitMaxMs: float64(conn.max) / float64(time.Millisecond),
+		Series: series,
+	}
+	if conn.n > 0 {
+		h.ConnWaitMeanMs = float64(conn.total) / float64(conn.n) / float64(time.Millisecond)
+	}
+	return h
+}
+
+// driveHealth is what one trial's drive learned about the generator.
+type driveHealth struct {
+	lag  []LagSecond
+	conn connStats
+}
+
+// connStats sums the time attempts waited for a connection.
+type connStats struct {
+	n          int64
+	total, max time.Duration
+}
+
+func (c *connStats) merge(o connStats) {
+	c.n += o.n
+	c.total += o.total
+	c.max = max(c.max, o.max)
+}
+
+// connWatch times how long attempts wait for the HTTP transport to hand
+// them a connection, through httptrace. Safe for concurrent use.
+type connWatch struct {
+	n, total, max atomic.Int64 // count, ns, ns
+}
+
+// trace returns ctx with a trace that times each attempt's wait for a
+// connection. An operation's attempts run one after another, so the
+// trace's start time needs no lock.
+func (w *connWatch) trace(ctx context.Context) context.Context {
+	var asked time.Time
+	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		GetConn: func(string) { asked = time.Now() },
+		GotConn: func(httptrace.GotConnInfo) {
+			if asked.IsZero() {
+				return
+			}
+			d := int64(time.Since(asked))
+			w.n.Add(1)
+			w.total.Add(d)
+			for {
+				cur := w.max.Load()
+				if d <= cur || w.max.CompareAndSwap(cur, d) {
+					break
+				}
+			}
+		},
+	})
+}
+
+func (w *connWatch) stats() connStats {
+	return connStats{n: w.n.Load(), total: time.Duration(w.total.Load()), max: time.Duration(w.max.Load())}
+}
+
+// lagSeries folds records into per-second start lag (by intended start).
+// A histogram per second at 1 significant digit: about 3 KB a second.
+// Not safe for concurrent use.
+type lagSeries struct {
+	secs []lagSec
+}
+
+type lagSec struct {
+	h                      *hdrhistogram.Histogram
+	offered, dropped, late int64
+}
+
+func (l *lagSeries) add(r metrics.Record) {
+	i := max(int(r.Intended/time.Second), 0)
+	for len(l.secs) <= i {
+		l.secs = append(l.secs, lagSec{})
+	}
+	s := &l.secs[i]
+	s.offered++
+	if r.Outcome == metrics.Dropped {
+		s.dropped++
+		return
+	}
+	lag := r.Started - r.Intended
+	if lag > metrics.LateThreshold {
+		s.late++
+	}
+	if s.h == nil {
+		s.h = hdrhistogram.New(1, int64(time.Hour/time.Microsecond), 1)
+	}
+	_ = s.h.RecordValue(min(max(int64(lag/time.Microsecond), 1), int64(time.Hour/time.Microsecond)))
+}
+
+func (l *lagSeries) seconds() []LagSecond {
+	out := make([]LagSecond, len(l.secs))
+	for i, s := range l.secs {
+		out[i] = LagSecond{T: i, Offered: s.offered, Dropped: s.dropped, Late: s.late}
+		if s.h != nil && s.h.TotalCount() > 0 {
+			out[i].LagP50Ms = float64(s.h.ValueAtQuantile(50)) / 1000
+			out[i].LagP99Ms = float64(s.h.ValueAtQuantile(99)) / 1000
+			out[i].LagMaxMs = float64(s.h.Max()) / 1000
+		}
+	}
+	return out
+}
+
+// procSample is a snapshot of the process's cumulative CPU and GC figures.
+type procSample struct {
+	at      time.Time
+	cpu     time.Duration // user + system; -1 when unknown
+	pauseS  float64       // total GC pause, seconds (bucket midpoints)
+	pauses  []uint64      // the pause histogram's counts
+	cycles  uint64
+	gcCPUS  float64
+	buckets []float64
+}
+
+var procMetrics = []string{"/sched/pauses/total/gc:seconds", "/gc/cycles/total:gc-cycles", "/cpu/classes/gc/total:cpu-seconds"}
+
+func sampleProcess() procSample {
+	s := procSample{at: time.Now(), cpu: processCPU()}
+	samples := make([]rtmetrics.Sample, len(procMetrics))
+	for i, n := range procMetrics {
+		samples[i].Name = n
+	}
+	rtmetrics.Read(samples)
+	if samples[0].Value.Kind() == rtmetrics.KindFloat64Histogram {
+		h := samples[0].Value.Float64Histogram()
+		s.pauses, s.buckets = h.Counts, h.Buckets
+		for i, c := range h.Counts {
+			s.pauseS += float64(c) * mid(h.Buckets[i], h.Buckets[i+1])
+		}
+	}
+	if samples[1].Value.Kind() == rtmetrics.KindUint64 {
+		s.cycles = samples[1].Value.Uint64()
+	}
+	if samples[2].Value.Kind() == rtmetrics.KindFloat64 {
+		s.gcCPUS = samples[2].Value.Float64()
+	}
+	return s
+}
+
+// mid is a histogram bucket's representative value, finite.
+func mid(lo, hi float64) float64 {
+	switch {
+	case math.IsInf(lo, -1):
+		return max(hi, 0)
+	case math.IsInf(hi, 1):
+		return lo
+	}
+	return (lo + hi) / 2
+}
+
+// maxPause is the upper bound of the highest pause bucket that grew from
+// a to b, seconds.
+func maxPause(a, b procSample) float64 {
+	for i := len(b.pauses) - 1; i >= 0; i-- {
+		var before uint64
+		if i < len(a.pauses) {
+			before = a.pauses[i]
+		}
+		if b.pauses[i] > before {
+			hi := b.buckets[i+1]
+			if math.IsInf(hi, 1) {
+				hi = b.buckets[i]
+			}
+			return hi
+		}
+	}
+	return 0
+}
+
+// monitor measures the process while loads run: CPU and GC during the
+// intervals when at least one load offers work (begin/end), and a
+// per-second series from the first load's start. Safe for concurrent use.
+type monitor struct {
+	cores float64
+
+	mu       sync.Mutex
+	active   int
+	from     procSample // when the current interval began
+	loadWall time.Duration
+	cpu      time.Duration
+	cpuKnown bool
+	pauseS   float64
+	pauseMax float64
+	cycles   uint64
+	gcCPUS   float64
+	series   []ProcessSecond
+	ticking  bool
+	stopTick chan struct{}
+	done     sync.WaitGroup
+}
+
+func newMonitor(cores float64) *monitor {
+	return &monitor{cores: cores, cpuKnown: true, stopTick: make(chan struct{})}
+}
+
+// begin marks a load's start.
+func (m *monitor) begin() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.active++
+	if m.active > 1 {
+		return
+	}
+	m.from = sampleProcess()
+	if !m.ticking {
+		m.ticking = true
+		m.done.Go(m.tick)
+	}
+}
+
+// end marks a load's end.
+func (m *monitor) end() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.active--
+	if m.active > 0 {
+		return
+	}
+	m.fold(m.from, sampleProcess())
+}
+
+// fold adds the interval from a to b to the totals; m.mu held.
+func (m *monitor) fold(a, b procSample) {
+	m.loadWall += b.at.Sub(a.at)
+	if a.cpu < 0 || b.cpu < 0 {
+		m.cpuKnown = false
+	}
+	m.cpu += b.cpu - a.cpu
+	m.pauseS += b.pauseS - a.pauseS
+	m.pauseMax = max(m.pauseMax, maxPause(a, b))
+	m.cycles += b.cycles - a.cycles
+	m.gcCPUS += b.gcCPUS - a.gcCPUS
+}
+
+// tick records one ProcessSecond a second until stop.
+func (m *monitor) tick() {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	last := sampleProcess()
+	for i := 0; ; i++ {
+		select {
+		case <-m.stopTick:
+			return
+		case <-t.C:
+		}
+		now := sampleProcess()
+		ps := ProcessSecond{T: i, GCPauseMs: 1000 * (now.pauseS - last.pauseS)}
+		if wall := now.at.Sub(last.at); wall > 0 && now.cpu >= 0 && last.cpu >= 0 {
+			ps.CPUPct = 100 * float64(now.cpu-last.cpu) / (float64(wall) * m.cores)
+		}
+		m.mu.Lock()
+		m.series = append(m.series, ps)
+		m.mu.Unlock()
+		last = now
+	}
+}
+
+// stop ends the series and returns the figures (verdict not yet judged).
+func (m *monitor) stop() *Generator {
+	close(m.stopTick)
+	m.done.Wait()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.active > 0 { // loads still running (cannot happen after Run's wait): count them so far
+		m.fold(m.from, sampleProcess())
+		m.from = sampleProcess()
+	}
+	g := &Generator{
+		Cores: m.cores, LoadS: m.loadWall.Seconds(),
+		GCPauseMs: 1000 * m.pauseS, GCPauseMaxMs: 1000 * m.pauseMax, GCCycles: int64(m.cycles), GCCPUS: m.gcCPUS,
+		Series: m.series,
+	}
+	if m.cpuKnown {
+		g.CPUS = m.cpu.Seconds()
+		if m.loadWall > 0 && m.cores > 0 {
+			g.CPUPct = 100 * float64(m.cpu) / (float64(m.loadWall) * m.cores)
+		}
+	}
+	return g
+}
+
+// Cores returns how many CPUs this process may use and where that comes
+// from: GOMAXPROCS, or the cgroup CPU quota (cgroup v2 cpu.max, v1
+// cpu.cfs_quota_us) when lower.
+func Cores() (float64, string) {
+	procs := float64(runtime.GOMAXPROCS(0))
+	if q, ok := cgroupQuota(); ok && q < procs {
+		return q, "cgroup CPU quota"
+	}
+	return procs, "GOMAXPROCS"
+}
+
+// cgroupQuota reads the process's cgroup CPU limit in CPUs.
+func cgroupQuota() (float64, bool) {
+	if b, err := os.ReadFile("/sys/fs/cgroup/cpu.max"); err == nil {
+		f := strings.Fields(string(b))
+		if len(f) == 2 && f[0] != "max" {
+			q, err1 := strconv.ParseFloat(f[0], 64)
+			p, err2 := strconv.ParseFloat(f[1], 64)
+			if err1 == nil && err2 == nil && q > 0 && p > 0 {
+				return q / p, true
+			}
+		}
+		return 0, false
+	}
+	qb, err1 := os.ReadFile("/sys/fs/cgroup/cpu/cpu.cfs_quota_us")
+	pb, err2 := os.ReadFile("/sys/fs/cgroup/cpu/cpu.cfs_period_us")
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	q, err1 := strconv.ParseFloat(strings.TrimSpace(string(qb)), 64)
+	p, err2 := strconv.ParseFloat(strings.TrimSpace(string(pb)), 64)
+	if err1 != nil || err2 != nil || q <= 0 || p <= 0 {
+		return 0, false
+	}
+	return q / p, true
+}
