@@ -49,19 +49,44 @@ type IMDSOptions struct {
 	// RotateBefore is how long before expiry new credentials are issued;
 	// zero means DefaultRotateBefore. It is capped at half the Lifetime.
 	RotateBefore time.Duration
+	// Region is the instance's region (placement/region, the identity
+	// document); empty means DefaultRegion. The availability zone is its
+	// "a" zone.
+	Region string
+	// AccountID is the instance's account (instance profile ARN, identity
+	// document); empty means DefaultAccountID.
+	AccountID string
+	// AllowV1 also answers GETs without a session token (IMDSv1), as an
+	// instance whose HttpTokens is "optional" does; a token that is sent
+	// must still be valid. False: IMDSv2 only, 401 without a token.
+	AllowV1 bool
+	// UserData is what /latest/user-data answers; nil: 404, as for an
+	// instance launched without user data.
+	UserData []byte
 }
 
-// IMDS emulates the EC2 instance metadata service's IMDSv2 credential
-// endpoints, so that the SDK's default credential chain (pointed at it with
-// AWS_EC2_METADATA_SERVICE_ENDPOINT) obtains instance role credentials:
+// IMDS emulates the EC2 instance metadata service, so that programs
+// pointed at it (AWS_EC2_METADATA_SERVICE_ENDPOINT) find what they read on
+// an instance: the SDKs' default credential chains obtain instance role
+// credentials, and the AWS CLI v2 its region.
 //
 //	PUT /latest/api/token   X-Aws-Ec2-Metadata-Token-Ttl-Seconds: 1..21600
+//	GET /latest/meta-data/                                   the categories below
+//	GET /latest/meta-data/hostname, local-hostname           ip-172-31-0-10.ec2.internal (REGION.compute.internal outside us-east-1)
+//	GET /latest/meta-data/instance-id                        IMDSInstanceID
+//	GET /latest/meta-data/instance-type, ami-id, local-ipv4  m5.large, ami-0123456789abcdef0, 172.31.0.10
+//	GET /latest/meta-data/placement/                         availability-zone, region
+//	GET /latest/meta-data/placement/region                   Region
+//	GET /latest/meta-data/placement/availability-zone        Region + "a"
+//	GET /latest/meta-data/iam/                               info, security-credentials/
+//	GET /latest/meta-data/iam/info                           the instance profile JSON
 //	GET /latest/meta-data/iam/security-credentials/          the role name
 //	GET /latest/meta-data/iam/security-credentials/ROLE      credentials JSON
-//	GET /latest/meta-data/instance-id                       IMDSInstanceID
+//	GET /latest/user-data                                    UserData (404 when none)
+//	GET /latest/dynamic/instance-identity/document           the identity document JSON
 //
-// GETs need a valid X-Aws-Ec2-Metadata-Token (401 without one: IMDSv1 is
-// off). Credentials are random, registered in the Store, and rotated
+// GETs need a valid X-Aws-Ec2-Metadata-Token: 401 without one unless
+// AllowV1, and 401 for an invalid or expired one; other paths are 404. Credentials are random, registered in the Store, and rotated
 // RotateBefore their expiry; earlier credentials stay valid until they
 // expire. An IMDS is safe for concurrent use.
 type IMDS struct {
@@ -70,6 +95,10 @@ type IMDS struct {
 	role         string
 	lifetime     time.Duration
 	rotateBefore time.Duration
+	region       string
+	accountID    string
+	allowV1      bool
+	userData     []byte
 
 	mu      sync.Mutex // guards the fields below; IMDS traffic is light
 	tokens  map[string]time.Time
@@ -93,7 +122,17 @@ func NewIMDS(opts IMDSOptions) *IMDS {
 		role:         opts.Role,
 		lifetime:     opts.Lifetime,
 		rotateBefore: opts.RotateBefore,
+		region:       opts.Region,
+		accountID:    opts.AccountID,
+		allowV1:      opts.AllowV1,
+		userData:     opts.UserData,
 		tokens:       make(map[string]time.Time),
+	}
+	if m.region == "" {
+		m.region = DefaultRegion
+	}
+	if m.accountID == "" {
+		m.accountID = DefaultAccountID
 	}
 	if m.store == nil {
 		m.store = NewCredentialStore()
@@ -123,15 +162,17 @@ func (m *IMDS) Role() string { return m.role }
 const (
 	imdsTokenPath = "/latest/api/token"
 	imdsCredsPath = "/latest/meta-data/iam/security-credentials/"
-	// imdsInstanceIDPath answers IMDSInstanceID.
-	imdsInstanceIDPath = "/latest/meta-data/instance-id"
-	imdsTTLHeader      = "X-Aws-Ec2-Metadata-Token-Ttl-Seconds"
-	imdsTokHeader      = "X-Aws-Ec2-Metadata-Token"
+	imdsTTLHeader = "X-Aws-Ec2-Metadata-Token-Ttl-Seconds"
+	imdsTokHeader = "X-Aws-Ec2-Metadata-Token"
 )
 
 // ServeHTTP answers one metadata request.
 func (m *IMDS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	now := m.now()
+	if strings.HasPrefix(r.URL.Path, "//") {
+		// A client joining "/latest/..." to the endpoint's trailing slash.
+		r.URL.Path = "/" + strings.TrimLeft(r.URL.Path, "/")
+	}
 	if r.URL.Path == imdsTokenPath {
 		m.serveToken(w, r, now)
 		return
@@ -140,32 +181,120 @@ func (m *IMDS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	if !m.validToken(r.Header.Get(imdsTokHeader), now) {
+	tok := r.Header.Get(imdsTokHeader)
+	if !m.validToken(tok, now) && (tok != "" || !m.allowV1) {
 		w.WriteHeader(http.StatusUnauthorized)
 		return
 	}
-	if r.URL.Path == imdsInstanceIDPath {
-		// What tools ask to learn whether they run on EC2.
-		w.Header().Set("Content-Type", "text/plain")
-		_, _ = w.Write([]byte(IMDSInstanceID))
+	if rest, ok := strings.CutPrefix(r.URL.Path, imdsCredsPath); ok {
+		switch rest {
+		case "":
+			writeText(w, m.role)
+		case m.role:
+			b, err := m.credentialsJSON(now)
+			if err != nil {
+				http.Error(w, "could not issue credentials", http.StatusInternalServerError)
+				return
+			}
+			writeText(w, string(b))
+		default:
+			http.NotFound(w, r)
+		}
 		return
 	}
-	switch rest, ok := strings.CutPrefix(r.URL.Path, imdsCredsPath); {
-	case !ok:
-		http.NotFound(w, r)
-	case rest == "":
-		w.Header().Set("Content-Type", "text/plain")
-		_, _ = w.Write([]byte(m.role))
-	case rest == m.role:
-		b, err := m.credentialsJSON(now)
-		if err != nil {
-			http.Error(w, "could not issue credentials", http.StatusInternalServerError)
+	switch r.URL.Path {
+	case "/latest/user-data":
+		if m.userData == nil {
+			http.NotFound(w, r)
 			return
 		}
-		w.Header().Set("Content-Type", "text/plain")
-		_, _ = w.Write(b)
+		w.Header().Set("Content-Type", "application/octet-stream")
+		_, _ = w.Write(m.userData)
+	case "/latest/dynamic/instance-identity/document":
+		b, _ := json.MarshalIndent(m.identity(), "", "  ")
+		writeText(w, string(b))
+	case "/latest/meta-data/iam/info":
+		b, _ := json.MarshalIndent(struct {
+			Code               string
+			LastUpdated        string
+			InstanceProfileArn string
+			InstanceProfileId  string
+		}{"Success", now.UTC().Format(time.RFC3339), "arn:aws:iam::" + m.accountID + ":instance-profile/" + m.role, "AIPAIMDSEMULATOR0001"}, "", "  ")
+		writeText(w, string(b))
 	default:
-		http.NotFound(w, r)
+		// A listing answers with or without its slash; so does a leaf
+		// (the AWS CLI v2 asks for placement/availability-zone/).
+		md, p := m.metadata(), r.URL.Path
+		v, ok := md[p]
+		if !ok {
+			v, ok = md[p+"/"]
+		}
+		if !ok {
+			v, ok = md[strings.TrimSuffix(p, "/")]
+		}
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		writeText(w, v)
+	}
+}
+
+func writeText(w http.ResponseWriter, s string) {
+	w.Header().Set("Content-Type", "text/plain")
+	_, _ = w.Write([]byte(s))
+}
+
+// Instance facts the emulator answers.
+const (
+	imdsLocalIPv4    = "172.31.0.10"
+	imdsInstanceType = "m5.large"
+	imdsAMI          = "ami-0123456789abcdef0"
+)
+
+// metadata returns the plain-text answers by path.
+func (m *IMDS) metadata() map[string]string {
+	const md = "/latest/meta-data/"
+	host := "ip-172-31-0-10." + m.region + ".compute.internal"
+	if m.region == "us-east-1" {
+		host = "ip-172-31-0-10.ec2.internal"
+	}
+	return map[string]string{
+		md:                                 "ami-id\nhostname\niam/\ninstance-id\ninstance-type\nlocal-hostname\nlocal-ipv4\nplacement/",
+		md + "ami-id":                      imdsAMI,
+		md + "hostname":                    host,
+		md + "local-hostname":              host,
+		md + "instance-id":                 IMDSInstanceID,
+		md + "instance-type":               imdsInstanceType,
+		md + "local-ipv4":                  imdsLocalIPv4,
+		md + "placement/":                  "availability-zone\nregion",
+		md + "placement/region":            m.region,
+		md + "placement/availability-zone": m.region + "a",
+		md + "iam/":                        "info\nsecurity-credentials/",
+	}
+}
+
+// identity is the instance identity document.
+func (m *IMDS) identity() any {
+	return struct {
+		AccountID          string  `json:"accountId"`
+		Architecture       string  `json:"architecture"`
+		AvailabilityZone   string  `json:"availabilityZone"`
+		BillingProducts    *string `json:"billingProducts"`
+		DevpayProductCodes *string `json:"devpayProductCodes"`
+		ImageID            string  `json:"imageId"`
+		InstanceID         string  `json:"instanceId"`
+		InstanceType       string  `json:"instanceType"`
+		KernelID           *string `json:"kernelId"`
+		PendingTime        string  `json:"pendingTime"`
+		PrivateIP          string  `json:"privateIp"`
+		RamdiskID          *string `json:"ramdiskId"`
+		Region             string  `json:"region"`
+		Version            string  `json:"version"`
+	}{
+		AccountID: m.accountID, Architecture: "x86_64", AvailabilityZone: m.region + "a",
+		ImageID: imdsAMI, InstanceID: IMDSInstanceID, InstanceType: imdsInstanceType,
+		PendingTime: "2026-01-01T00:00:00Z", PrivateIP: imdsLocalIPv4, Region: m.region, Version: "2017-09-30",
 	}
 }
 
@@ -302,7 +431,7 @@ func randomBase32(n int) (string, error) {
 
 // Start listens on addr (for example "127.0.0.1:0") and serves in the
 // background until Close. It returns the base URL to set as
-// AWS_EC2_METADATA_SERVICE_ENDPOINT.
+// AWS_EC2_METADATA_SERVICE_ENDPOINT, such as "http://127.0.0.1:PORT/".
 func (m *IMDS) Start(addr string) (string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -320,7 +449,9 @@ func (m *IMDS) Start(addr string) (string, error) {
 		_ = srv.Serve(ln)
 	}()
 	m.srv, m.done = srv, done
-	return "http://" + ln.Addr().String(), nil
+	// With the trailing slash: botocore (so boto3 and the AWS CLI) joins
+	// paths to the endpoint as given and fails without it.
+	return "http://" + ln.Addr().String() + "/", nil
 }
 
 // Close stops the listener started by Start; nil when not started.

@@ -184,3 +184,67 @@ func TestIMDSDefaultChain(t *testing.T) {
 		t.Errorf("tampered signature: err = %v, want InvalidSignatureException", err)
 	}
 }
+
+// TestIMDSPaths checks what a program on EC2 reads, with IMDSv2 only and
+// with IMDSv1 also allowed.
+func TestIMDSPaths(t *testing.T) {
+	for _, v1 := range []bool{false, true} {
+		m := NewIMDS(IMDSOptions{Role: "bench", Region: "eu-west-1", AccountID: "123456789012", AllowV1: v1})
+		do := func(path, tok string) (int, string) {
+			req := httptest.NewRequest("GET", path, nil)
+			if tok != "" {
+				req.Header.Set(imdsTokHeader, tok)
+			}
+			w := httptest.NewRecorder()
+			m.ServeHTTP(w, req)
+			return w.Code, w.Body.String()
+		}
+		req := httptest.NewRequest("PUT", imdsTokenPath, nil)
+		req.Header.Set(imdsTTLHeader, "60")
+		w := httptest.NewRecorder()
+		m.ServeHTTP(w, req)
+		tok := w.Body.String()
+		cases := []struct {
+			path string
+			code int
+			has  string
+		}{
+			{"/latest/meta-data/", 200, "placement/"},
+			{"/latest/meta-data", 200, "iam/"},
+			{"//latest/meta-data/hostname", 200, "ip-172-31-0-10.eu-west-1.compute.internal"},
+			{"/latest/meta-data/instance-id", 200, IMDSInstanceID},
+			{"/latest/meta-data/local-ipv4", 200, "172.31.0.10"},
+			{"/latest/meta-data/placement/region", 200, "eu-west-1"},
+			{"/latest/meta-data/placement/availability-zone", 200, "eu-west-1a"},
+			{"/latest/meta-data/placement/availability-zone/", 200, "eu-west-1a"},
+			{"/latest/meta-data/iam/info", 200, `"InstanceProfileArn": "arn:aws:iam::123456789012:instance-profile/bench"`},
+			{"/latest/meta-data/iam/security-credentials/", 200, "bench"},
+			{"/latest/meta-data/iam/security-credentials/bench", 200, `"Code":"Success"`},
+			{"/latest/meta-data/iam/security-credentials/other", 404, ""},
+			{"/latest/user-data", 404, ""},
+			{"/latest/dynamic/instance-identity/document", 200, `"region": "eu-west-1"`},
+			{"/latest/meta-data/no-such-thing", 404, ""},
+		}
+		for _, c := range cases {
+			if code, body := do(c.path, tok); code != c.code || !strings.Contains(body, c.has) {
+				t.Errorf("v1 %v: GET %s: got %d %q, want %d with %q", v1, c.path, code, body, c.code, c.has)
+			}
+			want := 401 // IMDSv2 only
+			if v1 {
+				want = c.code
+			}
+			if code, _ := do(c.path, ""); code != want {
+				t.Errorf("v1 %v: GET %s without a token: got %d, want %d", v1, c.path, code, want)
+			}
+			if code, _ := do(c.path, "made-up"); code != 401 {
+				t.Errorf("v1 %v: GET %s with an invalid token: got %d, want 401", v1, c.path, code)
+			}
+		}
+	}
+	m := NewIMDS(IMDSOptions{UserData: []byte("#!/bin/sh\necho hi\n"), AllowV1: true})
+	w := httptest.NewRecorder()
+	m.ServeHTTP(w, httptest.NewRequest("GET", "/latest/user-data", nil))
+	if w.Code != 200 || w.Body.String() != "#!/bin/sh\necho hi\n" {
+		t.Errorf("user data: got %d %q, want 200 and the script", w.Code, w.Body.String())
+	}
+}

@@ -1,7 +1,6 @@
 package fakeservice
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -234,17 +233,11 @@ func (r *recorder) inspect(body []byte) {
 		return
 	}
 	r.outcome = "http_" + strconv.Itoa(r.status)
-	const key = `"__type":"`
-	i := bytes.Index(body, []byte(key))
-	if i < 0 {
+	name := bodyErrorName(body) // traffic.go
+	if name == "" {
 		return
 	}
-	rest := body[i+len(key):]
-	j := bytes.IndexByte(rest, '"')
-	if j < 0 {
-		return
-	}
-	r.outcome = errorName(string(rest[:j]))
+	r.outcome = name
 	if isThrottle(r.outcome) {
 		r.throttle = true
 		r.errBody = body

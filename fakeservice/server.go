@@ -61,6 +61,12 @@ type Options struct {
 	// documentation, Throttling proxy).
 	// New does not validate it: call CheckUpstream first.
 	Upstream string
+	// OnRequest, when set, is called once per API request (POST) after it
+	// is answered, with what the front saw of it: the SDK's invocation id
+	// and attempt headers, User-Agent, access key id, source and outcome
+	// (see RequestInfo). It runs on the request's goroutine, concurrently
+	// with other requests: it must be quick and safe for concurrent use.
+	OnRequest func(RequestInfo)
 }
 
 // Defaults for Options' zero fields.
@@ -79,9 +85,10 @@ type Server struct {
 	now       func() time.Time
 	region    string
 	accountID string
-	db        *store.DB // the tables and operations (package store)
-	fr        *front    // faults, SigV4 and metrics around serveAPI (observe.go)
-	proxy     *proxy    // nil unless Options.Upstream is set (proxy.go)
+	db        *store.DB         // the tables and operations (package store)
+	fr        *front            // faults, SigV4 and metrics around serveAPI (observe.go)
+	proxy     *proxy            // nil unless Options.Upstream is set (proxy.go)
+	onRequest func(RequestInfo) // nil: no hook (traffic.go)
 
 	mu   sync.Mutex // guards srv and done, for Start and Close
 	srv  *http.Server
@@ -94,6 +101,7 @@ func New(opts Options) *Server {
 		now:       opts.Now,
 		region:    opts.Region,
 		accountID: opts.AccountID,
+		onRequest: opts.OnRequest,
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -162,7 +170,14 @@ func (s *Server) Close() error {
 
 // ServeHTTP answers one request: GET /metrics and GET /stats, else the fault
 // schedule and SigV4 verification (observe.go), then serveAPI.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.front(w, r) }
+// With Options.OnRequest set, API requests go through serveTapped (traffic.go).
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.onRequest != nil {
+		s.serveTapped(w, r)
+		return
+	}
+	s.front(w, r)
+}
 
 // serveAPI answers one request in DynamoDB's wire format. Checks run in
 // DynamoDB's order: method and content type, JSON syntax, target, empty body,

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -47,6 +48,7 @@ type runOptions struct {
 	tableWait    time.Duration
 	emitResult   bool   // print the run.json, gzip and base64, on a marked last line
 	metrics      string // serve Prometheus metrics on this loopback address
+	exec         bool   // run the command after -- (or the scenario's clients) and measure it (exec.go)
 	ui           string // serve the live dashboard on this loopback address
 	uiLinger     time.Duration
 	saturation   string // thresholds of the generator's verdict (runner.ParseThresholds)
@@ -82,14 +84,24 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.StringVar(&o.startAt, "start-at", "", "start the load at this instant (RFC 3339, e.g. 2026-12-06T05:00:00Z); sharded runs against one endpoint then share a table per strategy")
 	fs.DurationVar(&o.tableWait, "table-wait", runner.DefaultTableWait, "shards other than 0: how long to wait for shard 0's table to be ACTIVE")
 	fs.BoolVar(&o.emitResult, "emit-result", false, "print run.json, gzip then base64, as the last line of stdout after the marker "+resultMarker+" (for bench collect)")
+	fs.BoolVar(&o.exec, "exec", false, "measure your own application: run the command after -- (or the scenario's clients:) against the embedded fake and report its traffic like a strategy")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: bench run [flags] SCENARIO.yaml")
+		fmt.Fprintln(fs.Output(), "       bench run --exec [flags] SCENARIO.yaml [-- CMD [ARG...]]")
 		fs.PrintDefaults()
+	}
+	var command []string // after "--": the command of --exec, kept away from flag parsing
+	if i := slices.Index(args, "--"); i >= 0 {
+		args, command = args[:i], args[i+1:]
 	}
 	rest, err := parseFlags(fs, args, stderr)
 	if err != nil {
 		return err
 	}
+	if o.exec {
+		return execRun(ctx, o, rest, command, stdout, stderr)
+	}
+	rest = append(rest, command...)
 	if len(rest) != 1 {
 		return badInput{fmt.Errorf("want one scenario file, got %d arguments (usage: bench run [flags] SCENARIO.yaml)", len(rest))}
 	}
@@ -138,6 +150,9 @@ func run(ctx context.Context, o runOptions, stdout, stderr io.Writer) (err error
 	strategies, err := resolveStrategies(sc, o.strategies)
 	if err != nil {
 		return badInput{err}
+	}
+	if len(strategies) == 0 {
+		return badInput{fmt.Errorf("%s lists clients and no strategies: run it with bench run --exec", o.scenarioPath)}
 	}
 
 	if err := o.target.validate(); err != nil {
@@ -322,14 +337,7 @@ func resolveStrategies(sc *scenario.Scenario, override string) ([]strategy.Strat
 	}
 	var out []strategy.Strategy
 	for i, spec := range specs {
-		s, err := strategy.New(spec.Name, strategy.Params{
-			MaxAttempts: spec.MaxAttempts, Base: time.Duration(spec.Base), Cap: time.Duration(spec.Cap),
-			Quota: spec.Quota, RetryCost: spec.RetryCost, ThrottleRetryCost: spec.ThrottleRetryCost, TimeoutRetryCost: spec.TimeoutRetryCost,
-			Rate: float64(spec.Rate), Burst: spec.Burst,
-			Budget: spec.Budget, Window: time.Duration(spec.Window), MinPerSecond: spec.MinPerSecond,
-			K:         spec.K,
-			Threshold: spec.Threshold, FailureRatio: spec.FailureRatio, CoolDown: time.Duration(spec.CoolDown),
-		})
+		s, err := strategy.New(spec.Name, spec.Params())
 		if err != nil {
 			if override != "" {
 				return nil, fmt.Errorf("-strategies: %w", err)

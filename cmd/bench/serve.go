@@ -7,11 +7,15 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/throttlebench/throttlebench/fakeservice"
 	"github.com/throttlebench/throttlebench/internal/policy"
+	"github.com/throttlebench/throttlebench/internal/scenario"
+	"github.com/throttlebench/throttlebench/internal/served"
 )
 
 // serveOptions are bench serve's flags.
@@ -24,9 +28,11 @@ type serveOptions struct {
 	imds            bool
 	imdsAddr        string
 	imdsRole        string
+	imdsV1          bool
 	statsWindow     int
 	upstream        string // base URL of a DynamoDB-compatible endpoint to proxy
 	policy          string // IAM policy file to enforce
+	results         string // directory for the served traffic's results
 	ui              string // serve the live dashboard on this loopback address
 }
 
@@ -41,10 +47,12 @@ func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.BoolVar(&o.imds, "imds", false, "also serve an EC2 instance metadata (IMDSv2) emulator issuing role credentials")
 	fs.StringVar(&o.imdsAddr, "imds-addr", "127.0.0.1:0", "address of the metadata emulator")
 	fs.StringVar(&o.imdsRole, "imds-role", fakeservice.DefaultIMDSRole, "instance role name the emulator serves")
+	fs.BoolVar(&o.imdsV1, "imds-v1", false, "the metadata emulator also answers requests without a session token (IMDSv1), as an instance with HttpTokens optional")
 	fs.IntVar(&o.statsWindow, "stats-window", fakeservice.DefaultStatsWindow, "seconds of per-second history GET /stats keeps")
 	fs.StringVar(&o.upstream, "upstream", "", "throttling proxy: forward the requests the model admits to this DynamoDB-compatible `URL` (e.g. dynalite's), which stores and answers")
 	fs.StringVar(&o.ui, "ui", "", "serve a live dashboard of the tables (requests admitted and throttled, capacity consumed and provisioned, fault windows) at http://ADDR/ (loopback only, e.g. 127.0.0.1:8081)")
 	fs.StringVar(&o.policy, "policy", "", "enforce this IAM policy `file` (JSON, as bench policy prints): other actions get AccessDeniedException")
+	fs.StringVar(&o.results, "results", "", "measure every client from the server's side and write run.json, summary.csv/md, report.html and forensics.md under `DIR`/served/ on SIGINT/SIGTERM and on GET /results")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: bench serve [flags]")
 		fmt.Fprintln(fs.Output(), "GET /metrics (Prometheus) and GET /stats (JSON) report the server's view.")
@@ -123,16 +131,26 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
 		if store == nil {
 			store = fakeservice.NewCredentialStore() // issued, but nothing verifies them
 		}
-		imds = fakeservice.NewIMDS(fakeservice.IMDSOptions{Store: store, Role: o.imdsRole})
+		imds = fakeservice.NewIMDS(fakeservice.IMDSOptions{Store: store, Role: o.imdsRole, AllowV1: o.imdsV1})
 		url, err := imds.Start(o.imdsAddr)
 		if err != nil {
 			return badInput{fmt.Errorf("listen on %s: %w", o.imdsAddr, err)}
 		}
 		defer imds.Close()
-		fmt.Fprintf(stdout, "bench serve: instance metadata (IMDSv2) emulator on %s, role %s\n", url, imds.Role())
+		version := "IMDSv2"
+		if o.imdsV1 {
+			version = "IMDSv1 and IMDSv2"
+		}
+		fmt.Fprintf(stdout, "bench serve: instance metadata (%s) emulator on %s, role %s\n", version, url, imds.Role())
 		fmt.Fprintf(stdout, "bench serve: export AWS_EC2_METADATA_SERVICE_ENDPOINT=%s\n", url)
 	}
 
+	var col *served.Collector
+	started := time.Now()
+	if o.results != "" {
+		col = served.New(served.Options{Start: started})
+		opts.OnRequest = col.Observe
+	}
 	var uiLn net.Listener
 	if o.ui != "" {
 		ln, err := listenLoopback("-ui", o.ui)
@@ -143,7 +161,14 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
 	}
 	epoch := time.Now() // the fault schedule's, unless it names one
 	srv := fakeservice.New(opts)
-	url, err := srv.Start(o.addr)
+	var url string
+	var err error
+	stop := srv.Close
+	if col == nil {
+		url, err = srv.Start(o.addr)
+	} else {
+		url, stop, err = startWithResults(srv, o.addr, col, o.results, started)
+	}
 	if err != nil {
 		if uiLn != nil {
 			uiLn.Close()
@@ -156,6 +181,9 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "bench serve: dashboard: http://%s/\n", uiLn.Addr())
 	}
 	fmt.Fprintf(stdout, "bench serve: fake DynamoDB listening on %s\n", url)
+	if col != nil {
+		fmt.Fprintf(stdout, "bench serve: measuring clients from the server's side: GET %s/results (or SIGINT/SIGTERM) writes them under %s\n", url, o.results)
+	}
 	fmt.Fprintf(stdout, "bench serve: metrics %s/metrics, stats %s/stats\n", url, url)
 	if opts.Credentials != nil {
 		// Counts only: never a key or a secret.
@@ -175,5 +203,78 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "bench serve: enforcing the IAM policy in %s\n", o.policy)
 	}
 	<-ctx.Done()
-	return srv.Close()
+	err = stop()
+	if col == nil {
+		return err
+	}
+	col.Close()
+	path, werr := writeServedTraffic(col, o.results, started)
+	if werr != nil {
+		return fmt.Errorf("write results: %w", werr)
+	}
+	fmt.Fprintf(stdout, "bench serve: results: %s\n", path)
+	return err
+}
+
+// servedScenario stands for bench serve's traffic in run.json: no
+// workload of ours, only what clients sent.
+var servedScenario = scenario.Scenario{
+	Name:        "served",
+	Description: "every request bench serve answered, rebuilt into operations from the SDKs' headers, per client (User-Agent family and retry mode)",
+}
+
+// writeServedTraffic writes what col has measured so far.
+func writeServedTraffic(col *served.Collector, dir string, started time.Time) (string, error) {
+	start, res := col.Results()
+	if start.IsZero() {
+		start = started
+	}
+	sc := servedScenario
+	f := servedFile(&sc, "bench serve (clients measured from the server's side)", start, res, false,
+		func(name string) map[string]any { return map[string]any{"client": name} })
+	return writeServed(dir, f)
+}
+
+// startWithResults serves srv on addr like Server.Start, adding GET
+// /results: it writes the results so far and answers with run.json.
+// stop closes the listener and its connections.
+func startWithResults(srv *fakeservice.Server, addr string, col *served.Collector, dir string, started time.Time) (url string, stop func() error, err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", nil, err
+	}
+	var mu sync.Mutex // one writer of the files at a time
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet || r.URL.Path != "/results" {
+			srv.ServeHTTP(w, r)
+			return
+		}
+		mu.Lock()
+		path, err := writeServedTraffic(col, dir, started)
+		mu.Unlock()
+		if err != nil {
+			http.Error(w, "write results: "+err.Error(), http.StatusInternalServerError)
+			return
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			http.Error(w, "read results: "+err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Throttlebench-Results", path)
+		_, _ = w.Write(b)
+	})
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = hs.Serve(ln) // http.ErrServerClosed after Close
+	}()
+	stop = func() error {
+		err := hs.Close()
+		<-done
+		return err
+	}
+	return "http://" + ln.Addr().String(), stop, nil
 }

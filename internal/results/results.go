@@ -16,6 +16,7 @@ import (
 	"github.com/throttlebench/throttlebench/internal/metrics"
 	"github.com/throttlebench/throttlebench/internal/runner"
 	"github.com/throttlebench/throttlebench/internal/scenario"
+	"github.com/throttlebench/throttlebench/internal/served"
 	"github.com/throttlebench/throttlebench/internal/slo"
 )
 
@@ -45,6 +46,10 @@ type File struct {
 	Shard *runner.ShardInfo `json:"shard,omitempty"`
 	// Merged is set on the merge of a sharded run's parts (bench merge).
 	Merged *MergeInfo `json:"merged,omitempty"`
+	// Served holds the retry forensics of each client whose traffic the
+	// fake measured from its side (bench serve -results, bench run
+	// --exec), in the order of Strategies.
+	Served []served.Forensics `json:"served,omitempty"`
 	// Generator is the load generator's own health during the run (start
 	// lag, drops, CPU, GC) and its verdict: "saturated" means the results
 	// describe this machine's limits, not only the target's. Absent from

@@ -36,6 +36,10 @@ type Scenario struct {
 	Table      Table          `yaml:"table" json:"table"`
 	Workload   Workload       `yaml:"workload" json:"workload"`
 	Strategies []StrategySpec `yaml:"strategies" json:"strategies"`
+	// Clients are applications measured from the server's side by bench
+	// run --exec, compared like strategies; a scenario of clients only
+	// needs no strategies and no workload.
+	Clients []ClientSpec `yaml:"clients" json:"clients,omitempty"`
 	// Fake configures the embedded fake's throttling model, Faults its
 	// fault schedule (capacity drops, injected errors, latency, stalls,
 	// drops; offsets count from the start of each strategy's load). Both
@@ -47,8 +51,9 @@ type Scenario struct {
 	// bench run exits with status 3 when one is missed.
 	SLOs []string `yaml:"slos" json:"slos,omitempty"`
 
-	file string    // path it was read from
-	ast  *ast.File // for locating fields in errors
+	file    string    // path it was read from
+	forExec bool      // loaded by LoadExec: workload and strategies optional
+	ast     *ast.File // for locating fields in errors
 }
 
 // Errorf returns an *Error located at field (a dotted path such as
@@ -156,8 +161,11 @@ func Load(path string) (*Scenario, error) {
 
 // Parse is Load for bytes already read; name is used in error messages and
 // as the default scenario name.
-func Parse(name string, data []byte) (*Scenario, error) {
+func Parse(name string, data []byte) (*Scenario, error) { return parse(name, data, false) }
+
+func parse(name string, data []byte, forExec bool) (*Scenario, error) {
 	var sc Scenario
+	sc.forExec = forExec
 	file, err := decode(data, &sc)
 	if err != nil {
 		return nil, decodeError(name, data, err)
@@ -213,8 +221,10 @@ func (sc *Scenario) validate() error {
 	default:
 		return bad("table.billing_mode", "must be %q or %q, got %q", Provisioned, PayPerRequest, sc.Table.BillingMode)
 	}
-	if err := sc.Workload.validate(sc.Errorf); err != nil {
-		return err
+	if !(sc.forExec || len(sc.Clients) > 0) || !sc.Workload.noWorkload() {
+		if err := sc.Workload.validate(sc.Errorf); err != nil {
+			return err
+		}
 	}
 	if err := sc.Fake.validate(sc.Errorf); err != nil {
 		return err
@@ -222,8 +232,11 @@ func (sc *Scenario) validate() error {
 	if err := sc.validateFaults(); err != nil {
 		return err
 	}
-	if len(sc.Strategies) == 0 {
-		return bad("strategies", "list at least one strategy")
+	if len(sc.Strategies) == 0 && len(sc.Clients) == 0 && !sc.forExec {
+		return bad("strategies", "list at least one strategy (or clients, for bench run --exec)")
+	}
+	if err := sc.validateClients(); err != nil {
+		return err
 	}
 	for i, text := range sc.SLOs {
 		s, err := slo.Parse(text)
@@ -258,6 +271,11 @@ func (sc *Scenario) validate() error {
 func (sc *Scenario) lists(name string) bool {
 	for _, s := range sc.Strategies {
 		if s.Name == name {
+			return true
+		}
+	}
+	for _, c := range sc.Clients {
+		if c.Name == name {
 			return true
 		}
 	}
