@@ -25,6 +25,12 @@ const (
 const ThrottleMessage = "The level of configured provisioned throughput for the table was exceeded. " +
 	"Consider increasing your provisioning level with the UpdateTable API."
 
+// IndexThrottleMessage is DynamoDB's message for a global secondary index's
+// provisioned throughput.
+const IndexThrottleMessage = "The level of configured provisioned throughput for one or more global secondary indexes of the table " +
+	"was exceeded. Consider increasing your provisioning level for the under-provisioned global secondary indexes with " +
+	"the UpdateTable API."
+
 // Throttle messages, as DynamoDB words them.
 const (
 	OnDemandThrottleMessage = "Throughput exceeds the current capacity of your table or index. DynamoDB is " +
@@ -117,20 +123,22 @@ func InternalServerError() *Error {
 	return &Error{Status: http.StatusInternalServerError, Type: NSDynamoDB + "InternalServerError", Msg: "Internal server error"}
 }
 
-// ThrottleError is the error for a throttled throttle.Decision on the table whose
-// ARN is arn: the throttle.Decision's exception with DynamoDB's message for it and a
-// ThrottlingReasons (throttlingReasons on ThrottlingException) entry.
+// ThrottleError is the error for a throttled throttle.Decision on the table
+// or index whose ARN is arn: the throttle.Decision's exception with
+// DynamoDB's message for it and a ThrottlingReasons (throttlingReasons on
+// ThrottlingException) entry. An index's reason (throttle.Reason.Index)
+// gets the global secondary index message.
 func ThrottleError(d throttle.Decision, arn string) *Error {
 	e := &Error{
 		Status:  http.StatusBadRequest,
 		Reasons: []ThrottlingReason{{Reason: string(d.Reason), Resource: arn}},
 	}
-	account := d.Reason == throttle.TableReadAccountLimitExceeded || d.Reason == throttle.TableWriteAccountLimitExceeded
+	account := d.Reason.AccountLimit()
 	switch d.Exception {
 	case throttle.ExceptionThrottling:
 		e.Type, e.LowerReasons = NSAvailability+"ThrottlingException", true
 		switch {
-		case d.Reason == throttle.TableReadMaxOnDemandThroughputExceeded || d.Reason == throttle.TableWriteMaxOnDemandThroughputExceeded:
+		case d.Reason.MaxOnDemand():
 			e.Msg = MaxOnDemandMessage
 		case account:
 			e.Msg = AccountLimitMessage
@@ -141,6 +149,9 @@ func ThrottleError(d throttle.Decision, arn string) *Error {
 		e.Type, e.Msg = NSDynamoDB+"RequestLimitExceeded", AccountLimitMessage
 	default:
 		e.Type, e.Msg = NSDynamoDB+"ProvisionedThroughputExceededException", ThrottleMessage
+		if d.Reason.Index() && !account {
+			e.Msg = IndexThrottleMessage
+		}
 	}
 	return e
 }
