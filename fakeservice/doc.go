@@ -58,9 +58,7 @@
 // 1 MB read, with LastEvaluatedKey; Scan supports Segment/TotalSegments.
 //
 // Not modelled, and refused with a ValidationException that says so, never
-// silently ignored: secondary indexes (GlobalSecondaryIndexes,
-// LocalSecondaryIndexes, IndexName, GlobalSecondaryIndexUpdates), warm
-// throughput, streams, replicas, SSE settings, nested document paths
+// silently ignored: warm throughput, streams, replicas, SSE settings, nested document paths
 // (a.b, a[0]), size(), and the legacy parameters (Expected, AttributeUpdates,
 // KeyConditions, QueryFilter, ScanFilter, ConditionalOperator; and
 // AttributesToGet on Query and Scan). Transactions and PartiQL are unknown
@@ -90,7 +88,56 @@
 // round each item separately; Query and Scan sum the sizes of the items
 // read (before FilterExpression) and round once. ReturnConsumedCapacity
 // TOTAL and INDEXES report exactly what was charged (INDEXES adds the
-// table's share, which is all of it); batches report one entry per table.
+// table's share and, for writes, each global index's); batches report one
+// entry per table.
+//
+// # Secondary indexes
+//
+// CreateTable takes GlobalSecondaryIndexes (own ProvisionedThroughput on a
+// provisioned table, required there and refused on demand; OnDemandThroughput
+// maximums on an on-demand table) and LocalSecondaryIndexes (the table's
+// partition key, a sort key), with projections KEYS_ONLY, INCLUDE
+// (NonKeyAttributes) and ALL; DescribeTable lists them with IndexArn
+// (arn:aws:dynamodb:REGION:ACCOUNT:table/T/index/I), ItemCount and
+// IndexSizeBytes; UpdateTable's GlobalSecondaryIndexUpdates Update changes
+// an index's throughput at once, Create adds an ACTIVE, already backfilled
+// index, Delete removes it (no CREATING/DELETING phases or backfill cost).
+// Query and Scan take IndexName: items without the index key are not in
+// the index (sparse), items come in the index's order (ties between equal
+// index keys by the table key's canonical bytes, which DynamoDB does not
+// document), projected, with a LastEvaluatedKey of the table's and the
+// index's keys. ConsistentRead on a global index is refused ("Consistent
+// reads are not supported on global secondary indexes"), as is Select
+// ALL_ATTRIBUTES on a global index whose projection is not ALL. Index key
+// attributes of the wrong type or empty are refused on write with
+// DynamoDB's messages.
+//
+// A write costs on each index what DynamoDB counts: nothing for an item
+// without the index key before and after; a put of the projected item size
+// (rounded up per KB, on its own) when it enters the index; a delete of the
+// old projected size when it leaves; both when its index key changes; and
+// when it stays under the same key, the larger projected size, or nothing
+// when the projected attributes are unchanged (the fake's reading of
+// "writes that do not affect an index cost nothing on it"). The projected
+// size is the sum of the projected attributes' sizes, without the 100-byte
+// per-item overhead DynamoDB adds to storage (it does not publish that it
+// bills it). A failed condition writes no index. Local indexes draw on the
+// table's capacity (their units are added to the table's charge); global
+// ones on their own capacity, a throttle.TableCapacity of the same Model:
+// buckets, burst credit, partitions and per-key limits (keyed by the index
+// partition key), on-demand peaks and maximums, and the account limit. A
+// base write and its index writes are charged all or nothing
+// (throttle.ChargeAll, table first, then the indexes in definition order):
+// when an index refuses, the table's units are given back and the write is
+// throttled with the index's reason (IndexWriteProvisionedThroughputExceeded,
+// IndexWriteKeyRangeThroughputExceeded, IndexWriteMaxOnDemandThroughputExceeded,
+// IndexWriteAccountLimitExceeded) and the index ARN as resource; the
+// provisioned message is DynamoDB's GSI one ("...for one or more global
+// secondary indexes of the table was exceeded..."). Query and Scan on a
+// global index draw on its read capacity, with the IndexRead reasons. Batch
+// writes charge each item so, and return a refused one in UnprocessedItems.
+// Not modelled: the 10 GB item collection limit of local indexes
+// (ItemCollectionSizeLimitExceededException).
 //
 // # Throttling
 //

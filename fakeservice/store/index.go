@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"math/bits"
 	"slices"
 	"strings"
 	"time"
@@ -448,4 +449,125 @@ func (w writeCharge) consumed(mode *string, tableName string) *consumedCapacity 
 	}
 	c.Table = &capacityUnits{CapacityUnits: own.Units()}
 	return c
+}
+
+// addKeyAttrs adds the index key attributes of item to key, as an index's
+// LastEvaluatedKey carries them.
+func (x *Index) addKeyAttrs(key, item map[string]wire.Value) {
+	key[x.hash.Name] = item[x.hash.Name]
+	if x.rng != nil {
+		key[x.rng.Name] = item[x.rng.Name]
+	}
+}
+
+// indexOrder is an item's place in an index: by partition-key hash, then
+// partition key, then sort key, then the table's key (the canonical forms'
+// byte order; DynamoDB does not document how it orders items with equal
+// index keys).
+type indexOrder struct {
+	o scanOrder
+	k Key
+}
+
+func compareIndex(a, b indexOrder) int {
+	if c := compareScan(a.o, b.o); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.k.Hash, b.k.Hash); c != 0 {
+		return c
+	}
+	return strings.Compare(a.k.rng, b.k.rng)
+}
+
+// orderIn returns the place in x of the item under k, whose index key is
+// hash (canonical).
+func (r *readMany) orderIn(k Key, hash string, item map[string]wire.Value) indexOrder {
+	o := indexOrder{o: scanOrder{h: throttle.KeyHash(hash), hash: hash}, k: k}
+	if r.idx.rng != nil {
+		o.o.rng = item[r.idx.rng.Name]
+	}
+	return o
+}
+
+// indexKeys returns the keys of the items in the index read, in its order,
+// after the start key: for a Query those of the partition key queried that
+// satisfy the sort-key condition (reversed unless ScanIndexForward), for a
+// Scan those of the segment. The caller holds t.mu.
+func (r *readMany) indexKeys(isQuery bool) []Key {
+	t := r.t
+	var start *indexOrder
+	if r.start != nil {
+		k, _ := t.KeyOfKey(r.tableKeyOf(r.start))
+		h, _, _ := r.idx.indexKey(r.start)
+		o := r.orderIn(k, h, r.start)
+		start = &o
+	}
+	var entries []indexOrder
+	for k, it := range t.items {
+		h, _, in := r.idx.indexKey(it.attrs)
+		if !in || (isQuery && h != r.hash) {
+			continue
+		}
+		if isQuery && r.rngCond != nil && !r.rngCond.Eval(it.attrs) {
+			continue
+		}
+		o := r.orderIn(k, h, it.attrs)
+		if !isQuery && r.segments > 1 {
+			if seg, _ := bits.Mul64(o.o.h, uint64(r.segments)); int(seg) != r.segment {
+				continue
+			}
+		}
+		entries = append(entries, o)
+	}
+	forward := !isQuery || r.forward
+	slices.SortFunc(entries, func(a, b indexOrder) int {
+		if forward {
+			return compareIndex(a, b)
+		}
+		return compareIndex(b, a)
+	})
+	keys := make([]Key, 0, len(entries))
+	for _, e := range entries {
+		if start != nil {
+			c := compareIndex(e, *start)
+			if (forward && c <= 0) || (!forward && c >= 0) {
+				continue
+			}
+		}
+		keys = append(keys, e.k)
+	}
+	return keys
+}
+
+// tableKeyOf returns the table's key attributes of an index's start key.
+func (r *readMany) tableKeyOf(start map[string]wire.Value) map[string]wire.Value {
+	k := make(map[string]wire.Value, 2)
+	for _, ka := range []*keyAttr{&r.t.hash, r.t.rng} {
+		if ka != nil {
+			if v, ok := start[ka.Name]; ok {
+				k[ka.Name] = v
+			}
+		}
+	}
+	return k
+}
+
+// checkIndexStart checks an index read's ExclusiveStartKey: the table's
+// key and the index's key (of the partition queried, for a Query), nothing
+// else.
+func (r *readMany) checkIndexStart(isQuery bool) error {
+	bad := func(msg string) error { return wire.ValidationError("The provided starting key is invalid: " + msg) }
+	if _, err := r.t.KeyOfKey(r.tableKeyOf(r.start)); err != nil {
+		return bad(err.(*wire.Error).Msg)
+	}
+	h, _, in := r.idx.indexKey(r.start)
+	if !in || (isQuery && h != r.hash) {
+		return bad("The provided key element does not match the schema")
+	}
+	for name := range r.start {
+		if name != r.t.hash.Name && (r.t.rng == nil || name != r.t.rng.Name) && name != r.idx.hash.Name && (r.idx.rng == nil || name != r.idx.rng.Name) {
+			return bad("The provided key element does not match the schema")
+		}
+	}
+	return nil
 }
