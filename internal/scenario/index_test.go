@@ -27,7 +27,7 @@ func TestGlobalIndexDefaults(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	for k := range 100 {
-		v := got[1].IndexKeyValue(string(rune('a' + k%26)) + strings.Repeat("x", k))
+		v := got[1].IndexKeyValue(string(rune('a'+k%26)) + strings.Repeat("x", k))
 		if len(v) != 9 {
 			t.Errorf("got value %q, want 9 bytes", v)
 		}
