@@ -61,8 +61,7 @@
 // silently ignored: warm throughput, streams, replicas, SSE settings, nested document paths
 // (a.b, a[0]), size(), and the legacy parameters (Expected, AttributeUpdates,
 // KeyConditions, QueryFilter, ScanFilter, ConditionalOperator; and
-// AttributesToGet on Query and Scan). Transactions and PartiQL are unknown
-// operations. Reserved words are accepted in expressions, where DynamoDB
+// AttributesToGet on Query and Scan). PartiQL operations are unknown. Reserved words are accepted in expressions, where DynamoDB
 // refuses them. NumberOfDecreasesToday is always 0, and decreases and
 // billing-mode switches are not rate-limited.
 //
@@ -138,6 +137,29 @@
 // writes charge each item so, and return a refused one in UnprocessedItems.
 // Not modelled: the 10 GB item collection limit of local indexes
 // (ItemCollectionSizeLimitExceededException).
+//
+// # Transactions
+//
+// TransactWriteItems (Put, Update, Delete, ConditionCheck; 1-100 items, no
+// item twice: "Transaction request cannot include multiple operations on
+// one item") and TransactGetItems (Get) run all or nothing under the locks
+// of every table involved, taken in name order. Each item costs twice what
+// the same plain operation costs (a write twice its WCU, index writes
+// included; a ConditionCheck twice the checked item's WCU; a Get twice a
+// strongly consistent read), charged all or nothing through
+// throttle.ChargeAll. A failed condition cancels the transaction with
+// TransactionCanceledException, whose CancellationReasons hold, per item in
+// order, "None" or "ConditionalCheckFailed" (with the item under ALL_OLD);
+// a cancelled transaction consumes nothing (AWS does not say). A throttle
+// cancels it likewise with "ThrottlingError" on the first item refused,
+// its Message the throttle's message (the GSI one when an index refused).
+// The message is "Transaction cancelled, please refer cancellation reasons
+// for specific reasons [None, ThrottlingError]". ClientRequestToken makes
+// TransactWriteItems idempotent for TokenLifetime (10 minutes): the same
+// request again is answered as the first was and changes nothing; another
+// request with that token gets IdempotentParameterMismatchException
+// (message chosen by the fake). Transactions are serialized by the table
+// locks, so TransactionConflict never occurs in the fake.
 //
 // # Throttling
 //

@@ -346,19 +346,8 @@ func (t *Table) chargeWrite(now time.Time, key Key, cost throttle.MilliUnits,
 		return writeCharge{d: d, arn: t.ARN, total: cost}
 	}
 	var buf [4]throttle.Charge
-	charges := append(buf[:0], throttle.Charge{Capacity: t.Capacity, Kind: throttle.Write, Key: key.Hash, N: cost})
 	var owners [4]*Index
-	owner := append(owners[:0], nil)
-	for _, x := range t.indexes {
-		for _, w := range x.writes(t, old, oldSize, item, size) {
-			if !x.Global {
-				charges[0].N += w.n
-				continue
-			}
-			charges = append(charges, throttle.Charge{Capacity: x.Capacity, Kind: throttle.Write, Key: w.key, N: w.n, Index: true})
-			owner = append(owner, x)
-		}
-	}
+	charges, owner := t.appendWriteCharges(buf[:0], owners[:0], key, cost, old, oldSize, item, size)
 	d, i := throttle.ChargeAll(now, charges)
 	t.record(throttle.Write, d, charges[0].N)
 	if !d.Admitted {
@@ -379,6 +368,28 @@ func (t *Table) chargeWrite(now time.Time, key Key, cost throttle.MilliUnits,
 		}
 	}
 	return w
+}
+
+// appendWriteCharges appends to charges the charges of a write on key
+// costing cost on the table, from old to item (see chargeWrite): first the
+// table's, local indexes' units included, then one per global index write;
+// owner gets the index of each (nil for the table's). The caller holds t.Mu.
+func (t *Table) appendWriteCharges(charges []throttle.Charge, owner []*Index, key Key, cost throttle.MilliUnits,
+	old map[string]wire.Value, oldSize int, item map[string]wire.Value, size int) ([]throttle.Charge, []*Index) {
+	first := len(charges)
+	charges = append(charges, throttle.Charge{Capacity: t.Capacity, Kind: throttle.Write, Key: key.Hash, N: cost})
+	owner = append(owner, nil)
+	for _, x := range t.indexes {
+		for _, w := range x.writes(t, old, oldSize, item, size) {
+			if !x.Global {
+				charges[first].N += w.n
+				continue
+			}
+			charges = append(charges, throttle.Charge{Capacity: x.Capacity, Kind: throttle.Write, Key: w.key, N: w.n, Index: true})
+			owner = append(owner, x)
+		}
+	}
+	return charges, owner
 }
 
 // indexDescription is a GlobalSecondaryIndexDescription or

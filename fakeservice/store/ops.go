@@ -31,6 +31,9 @@ var operations = map[string]operation{
 	"Scan":           (*DB).scan,
 	"BatchWriteItem": (*DB).batchWriteItem,
 	"BatchGetItem":   (*DB).batchGetItem,
+	// Transactions: transact.go.
+	"TransactWriteItems": (*DB).transactWriteItems,
+	"TransactGetItems":   (*DB).transactGetItems,
 }
 
 // decode unmarshals a request body that is known to be valid JSON; a value of

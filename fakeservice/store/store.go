@@ -20,6 +20,7 @@ type DB struct {
 
 	tables sync.Map // table name -> *Table
 	shared interner // repeated large values, stored once for every table
+	tokens tokens   // TransactWriteItems' ClientRequestTokens
 }
 
 // Options configure a DB.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/throttlebench/throttlebench/fakeservice/throttle"
 )
@@ -55,6 +56,18 @@ type Error struct {
 	LowerReasons bool
 	// Item is ConditionalCheckFailedException's Item (ALL_OLD on failure).
 	Item map[string]Value
+	// Cancellation is TransactionCanceledException's CancellationReasons,
+	// one per item of the transaction in order.
+	Cancellation []CancellationReason
+}
+
+// CancellationReason is why one item of a cancelled transaction failed:
+// Code "None" when it did not, "ConditionalCheckFailed",
+// "ThrottlingError" or "TransactionConflict".
+type CancellationReason struct {
+	Code    string           `json:"Code"`
+	Message string           `json:"Message,omitempty"`
+	Item    map[string]Value `json:"Item,omitempty"`
 }
 
 type ThrottlingReason struct {
@@ -69,12 +82,13 @@ func (e *Error) Error() string {
 // Body returns the JSON error Body; member order matches DynamoDB's.
 func (e *Error) Body() []byte {
 	var b struct {
-		Type              string             `json:"__type"`
-		Message           string             `json:"message,omitempty"`
-		UpperMessage      string             `json:"Message,omitempty"`
-		ThrottlingReasons []ThrottlingReason `json:"ThrottlingReasons,omitempty"`
-		LowerReasons      []ThrottlingReason `json:"throttlingReasons,omitempty"`
-		Item              map[string]Value   `json:",omitempty"`
+		Type              string               `json:"__type"`
+		Message           string               `json:"message,omitempty"`
+		UpperMessage      string               `json:"Message,omitempty"`
+		ThrottlingReasons []ThrottlingReason   `json:"ThrottlingReasons,omitempty"`
+		LowerReasons      []ThrottlingReason   `json:"throttlingReasons,omitempty"`
+		Item              map[string]Value     `json:",omitempty"`
+		Cancellation      []CancellationReason `json:"CancellationReasons,omitempty"`
 	}
 	b.Type = e.Type
 	if e.UpperMessage {
@@ -88,6 +102,7 @@ func (e *Error) Body() []byte {
 		b.ThrottlingReasons = e.Reasons
 	}
 	b.Item = e.Item
+	b.Cancellation = e.Cancellation
 	out, err := json.Marshal(b)
 	if err != nil { // strings, reasons and decoded items always marshal
 		panic(err)
@@ -166,4 +181,23 @@ func ConditionalCheckFailed(item map[string]Value) *Error {
 // namespace is not documented; the SDK retries on the status code.
 func ServiceUnavailableError() *Error {
 	return &Error{Status: http.StatusServiceUnavailable, Type: NSDynamoDB + "ServiceUnavailable", Msg: "Service Unavailable"}
+}
+
+// TransactionCanceled is TransactionCanceledException with one reason per
+// item, and DynamoDB's message listing their codes.
+func TransactionCanceled(reasons []CancellationReason) *Error {
+	codes := make([]string, len(reasons))
+	for i, r := range reasons {
+		codes[i] = r.Code
+	}
+	return &Error{Status: http.StatusBadRequest, Type: NSDynamoDB + "TransactionCanceledException",
+		Msg:          "Transaction cancelled, please refer cancellation reasons for specific reasons [" + strings.Join(codes, ", ") + "]",
+		Cancellation: reasons}
+}
+
+// IdempotentParameterMismatch is the error for a ClientRequestToken reused
+// with another request within its 10 minutes.
+func IdempotentParameterMismatch() *Error {
+	return &Error{Status: http.StatusBadRequest, Type: NSDynamoDB + "IdempotentParameterMismatchException",
+		Msg: "Request with the same client token was already used with different parameters"}
 }
