@@ -130,7 +130,7 @@ func queryG(value string) func(*dynamodb.Client) (*types.ConsumedCapacity, error
 	return func(c *dynamodb.Client) (*types.ConsumedCapacity, error) {
 		out, err := c.Query(ctx, &dynamodb.QueryInput{TableName: aws.String("tbl"), IndexName: aws.String("gsi"),
 			KeyConditionExpression: aws.String("g = :v"), ExpressionAttributeValues: map[string]types.AttributeValue{":v": s(value)},
-			ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal})
+			ReturnConsumedCapacity: types.ReturnConsumedCapacityIndexes})
 		if err != nil {
 			return nil, err
 		}
@@ -230,8 +230,8 @@ func TestIndexThrottleReasons(t *testing.T) {
 		steps  []indexStep
 	}{
 		{"index read capacity", Options{}, func(t *testing.T, c *dynamodb.Client) { createIndexed(t, c, 100, 1, 0) }, []indexStep{
-			{name: "eventually consistent query: 0.5", call: queryG("none"), wantUnits: [4]float64{0.5}},
-			{name: "second: 0.5", call: queryG("none"), wantUnits: [4]float64{0.5}},
+			{name: "eventually consistent query: 0.5, all the index's", call: queryG("none"), wantUnits: [4]float64{0.5, 0, 0.5, 0}},
+			{name: "second: 0.5", call: queryG("none"), wantUnits: [4]float64{0.5, 0, 0.5, 0}},
 			{name: "third: index read capacity spent", call: queryG("none"),
 				wantBody: fmt.Sprintf(pteG, "IndexReadProvisionedThroughputExceeded")},
 		}},
@@ -389,5 +389,35 @@ func TestIndexDefinitions(t *testing.T) {
 	d, err = c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("orders")})
 	if err != nil || aws.ToInt64(d.Table.GlobalSecondaryIndexes[0].ProvisionedThroughput.WriteCapacityUnits) != 20 {
 		t.Errorf("got %v, %v, want byStatus at 20 WCU", d, err)
+	}
+	// A refused UpdateTable changes nothing, not even the updates before
+	// the refused one.
+	_, err = c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String("orders"), GlobalSecondaryIndexUpdates: []types.GlobalSecondaryIndexUpdate{
+		{Update: &types.UpdateGlobalSecondaryIndexAction{IndexName: aws.String("byStatus"),
+			ProvisionedThroughput: &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(9), WriteCapacityUnits: aws.Int64(9)}}},
+		{Delete: &types.DeleteGlobalSecondaryIndexAction{IndexName: aws.String("nope")}}}})
+	var nf *types.ResourceNotFoundException
+	if !errors.As(err, &nf) {
+		t.Fatalf("got %v, want ResourceNotFoundException", err)
+	}
+	// Create an index on the table's items: it is ACTIVE and filled at once.
+	if _, err := c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String("orders"),
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("total"), AttributeType: types.ScalarAttributeTypeN}},
+		GlobalSecondaryIndexUpdates: []types.GlobalSecondaryIndexUpdate{{Create: &types.CreateGlobalSecondaryIndexAction{IndexName: aws.String("byTotal"),
+			KeySchema:             []types.KeySchemaElement{{AttributeName: aws.String("total"), KeyType: types.KeyTypeHash}},
+			Projection:            &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly},
+			ProvisionedThroughput: &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(5), WriteCapacityUnits: aws.Int64(5)}}}}}); err != nil {
+		t.Fatalf("UpdateTable Create: %v", err)
+	}
+	d, err = c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("orders")})
+	if err != nil || len(d.Table.GlobalSecondaryIndexes) != 2 || aws.ToInt64(d.Table.GlobalSecondaryIndexes[0].ProvisionedThroughput.WriteCapacityUnits) != 20 ||
+		aws.ToInt64(d.Table.GlobalSecondaryIndexes[1].ItemCount) != 4 {
+		t.Errorf("got %+v, %v, want byStatus still at 20 WCU and byTotal with 4 items", d.Table.GlobalSecondaryIndexes, err)
+	}
+	q, err = c.Query(ctx, &dynamodb.QueryInput{TableName: aws.String("orders"), IndexName: aws.String("byTotal"),
+		KeyConditionExpression: aws.String("#t = :t"), ExpressionAttributeNames: map[string]string{"#t": "total"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":t": n("5")}})
+	if err != nil || len(q.Items) != 4 {
+		t.Errorf("got %v, %v, want the 4 orders of total 5", q, err)
 	}
 }

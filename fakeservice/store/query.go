@@ -232,6 +232,11 @@ func (s *DB) readMany(body []byte, isQuery bool) (any, error) {
 		return nil, wire.ThrottleError(d, arn)
 	}
 	out.ConsumedCapacity = consumed(in.ReturnConsumedCapacity, t.Name, throttle.Read, cost)
+	if c := out.ConsumedCapacity; c != nil && c.Table != nil && r.idx != nil && r.idx.Global {
+		// INDEXES: a global index's read is its own, none of the table's.
+		c.Table.CapacityUnits = 0
+		c.GlobalSecondaryIndexes = map[string]capacityUnits{r.idx.Name: {CapacityUnits: cost.Units()}}
+	}
 	return out, nil
 }
 

@@ -97,7 +97,9 @@ func (s *DB) UpdateTable(body []byte) (any, error) {
 		return nil, wire.ValidationError("One or more parameter values were invalid: ProvisionedThroughput must be specified when BillingMode is PROVISIONED")
 	}
 	maxRead, maxWrite := in.OnDemandThroughput.resolve(t.maxRead, t.maxWrite)
-	if err := s.updateIndexes(t, &in, billing, now); err != nil {
+	// Indexes are checked first and changed last, so that a refused
+	// request changes nothing.
+	if err := s.updateIndexes(t, &in, billing, now, false); err != nil {
 		return nil, err
 	}
 	if billing == BillingProvisioned {
@@ -138,6 +140,10 @@ func (s *DB) UpdateTable(body []byte) (any, error) {
 		}
 		t.ReadUnits, t.WriteUnits = 0, 0
 	}
+	// Checked above: applying cannot fail.
+	if err := s.updateIndexes(t, &in, billing, now, true); err != nil {
+		return nil, err
+	}
 	t.Billing = billing
 	t.maxRead, t.maxWrite = maxRead, maxWrite
 	return struct{ TableDescription *tableDescription }{t.description("UPDATING")}, nil
@@ -177,12 +183,13 @@ func (u *globalIndexUpdate) validate(v *validator, path string) {
 	}
 }
 
-// updateIndexes applies GlobalSecondaryIndexUpdates to t, whose billing
-// mode becomes billing, at now: new throughput for an index takes effect
+// updateIndexes checks GlobalSecondaryIndexUpdates against t, whose
+// billing mode becomes billing, and with apply applies them at now (they
+// were checked; t.Billing may already be the new mode): new throughput for an index takes effect
 // at once (as the table's does), a created index is ACTIVE and backfilled
 // at once, a deleted one is gone. Switching a provisioned table's indexes
 // to PAY_PER_REQUEST is the caller's. The caller holds t.Mu.
-func (s *DB) updateIndexes(t *Table, in *updateTableInput, billing string, now time.Time) error {
+func (s *DB) updateIndexes(t *Table, in *updateTableInput, billing string, now time.Time, apply bool) error {
 	invalid := func(msg string) error {
 		return wire.ValidationError("One or more parameter values were invalid: " + msg)
 	}
@@ -217,11 +224,16 @@ func (s *DB) updateIndexes(t *Table, in *updateTableInput, billing string, now t
 					return wire.LimitExceededError(fmt.Sprintf(
 						"Subscriber limit exceeded: Provisioned throughput for a table cannot exceed %d read or write capacity units", limit))
 				}
-				x.Capacity.SetProvisioned(r, w, now)
-				x.ReadUnits, x.WriteUnits = r, w
+				if apply {
+					x.Capacity.SetProvisioned(r, w, now)
+					x.ReadUnits, x.WriteUnits = r, w
+				}
+			}
+			if !apply {
+				continue
 			}
 			x.maxRead, x.maxWrite = u.Update.OnDemandThroughput.resolve(x.maxRead, x.maxWrite)
-			if billing == BillingPayPerRequest && t.Billing == BillingPayPerRequest {
+			if billing == BillingPayPerRequest && x.Capacity.OnDemand() {
 				x.Capacity.SetOnDemandMax(x.maxRead, x.maxWrite, now)
 			}
 		case u.Create != nil:
@@ -241,6 +253,10 @@ func (s *DB) updateIndexes(t *Table, in *updateTableInput, billing string, now t
 			if t.index(x.Name) != nil {
 				return invalid("Duplicate index name: " + x.Name)
 			}
+			updated[x.Name] = true
+			if !apply {
+				continue
+			}
 			x.ARN = IndexARN(t.ARN, x.Name)
 			x.provision(s.model, billing, s.acct, now)
 			t.indexes = append(t.indexes, x)
@@ -255,10 +271,14 @@ func (s *DB) updateIndexes(t *Table, in *updateTableInput, billing string, now t
 			if x == nil || !x.Global {
 				return wire.ResourceNotFoundError("Requested resource not found: Index: " + *u.Delete.IndexName + " not found")
 			}
+			updated[x.Name] = true
+			if !apply {
+				continue
+			}
 			t.indexes = slices.DeleteFunc(t.indexes, func(y *Index) bool { return y == x })
 		}
 	}
-	if billing == BillingProvisioned && t.Billing == BillingPayPerRequest {
+	if !apply && billing == BillingProvisioned && t.Billing == BillingPayPerRequest {
 		for _, x := range t.indexes {
 			if x.Global && !updated[x.Name] {
 				return invalid("ProvisionedThroughput must be specified for index: " + x.Name)
