@@ -135,8 +135,12 @@
 // secondary indexes of the table was exceeded..."). Query and Scan on a
 // global index draw on its read capacity, with the IndexRead reasons. Batch
 // writes charge each item so, and return a refused one in UnprocessedItems.
-// Not modelled: the 10 GB item collection limit of local indexes
-// (ItemCollectionSizeLimitExceededException).
+// On a table with a local index, an item collection (the items of one
+// partition key and their local index entries, by billed size) holds at
+// most Options.ItemCollectionLimit bytes (default 10 GB); a write that
+// would grow it past that is refused with
+// ItemCollectionSizeLimitExceededException (message chosen by the fake:
+// "Item collection size limit exceeded"), whatever the capacity.
 //
 // # Transactions
 //

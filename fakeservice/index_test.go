@@ -421,3 +421,54 @@ func TestIndexDefinitions(t *testing.T) {
 		t.Errorf("got %v, %v, want the 4 orders of total 5", q, err)
 	}
 }
+
+// TestItemCollectionLimit fills one item collection of a table with a local
+// index up to a 3 KB limit: the item that would pass it is refused, another
+// partition key is not, and a smaller rewrite is.
+func TestItemCollectionLimit(t *testing.T) {
+	clock := newFakeClock()
+	_, url := startServer(t, Options{Now: clock.Now, ItemCollectionLimit: 3000})
+	c, rec := newRecordingClient(t, url)
+	_, err := c.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName: aws.String("coll"),
+		KeySchema: []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}, {AttributeName: aws.String("sk"), KeyType: types.KeyTypeRange}},
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String("sk"), AttributeType: types.ScalarAttributeTypeS}, {AttributeName: aws.String("l"), AttributeType: types.ScalarAttributeTypeS}},
+		BillingMode: types.BillingModePayPerRequest,
+		LocalSecondaryIndexes: []types.LocalSecondaryIndex{{IndexName: aws.String("byL"),
+			KeySchema:  []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}, {AttributeName: aws.String("l"), KeyType: types.KeyTypeRange}},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly}}},
+	})
+	if err != nil {
+		t.Fatalf("CreateTable: %v", err)
+	}
+	// Each item: pk 3 + sk 3 + l 2 + p 1 + 900 = 909 bytes, its byL entry 8: 917.
+	item := func(pk, sk string, pad int) map[string]types.AttributeValue {
+		return map[string]types.AttributeValue{"pk": s(pk), "sk": s(sk), "l": s("x"), "p": &types.AttributeValueMemberS{Value: string(bytes.Repeat([]byte("x"), pad))}}
+	}
+	const refused = `{"__type":"com.amazonaws.dynamodb.v20120810#ItemCollectionSizeLimitExceededException","message":"Item collection size limit exceeded"}`
+	steps := []struct {
+		name string
+		item map[string]types.AttributeValue
+		want string // "" for success, else the body
+	}{
+		{"first", item("aa", "s1", 900), ""},
+		{"second", item("aa", "s2", 900), ""},
+		{"third", item("aa", "s3", 900), ""},
+		{"fourth passes 3000", item("aa", "s4", 900), refused},
+		{"another collection", item("bb", "s4", 900), ""},
+		{"a smaller rewrite", item("aa", "s3", 10), ""},
+		{"fits now", item("aa", "s4", 900), ""},
+	}
+	for _, st := range steps {
+		_, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("coll"), Item: st.item})
+		switch {
+		case st.want == "" && err != nil:
+			t.Errorf("%s: got %v, want success", st.name, err)
+		case st.want != "" && err == nil:
+			t.Errorf("%s: got success, want %s", st.name, st.want)
+		case st.want != "" && rec.body() != st.want:
+			t.Errorf("%s: got body %s, want %s", st.name, rec.body(), st.want)
+		}
+	}
+}

@@ -151,14 +151,13 @@ func (s *DB) batchWriteItem(body []byte) (any, error) {
 		}
 	}
 
-	for i, t := range tables { // bad index keys refuse the whole batch
+	for i, t := range tables { // bad index keys and full item collections refuse the whole batch
 		t.Mu.Lock()
 		for _, w := range work[i] {
-			if w.item != nil {
-				if err := t.checkIndexKeys(w.item); err != nil {
-					t.Mu.Unlock()
-					return nil, err
-				}
+			old := t.items[w.key]
+			if err := t.checkWrite(w.key, old.attrs, old.size, w.item, w.size, s.collLimit); err != nil {
+				t.Mu.Unlock()
+				return nil, err
 			}
 		}
 		t.Mu.Unlock()

@@ -582,3 +582,48 @@ func (r *readMany) checkIndexStart(isQuery bool) error {
 	}
 	return nil
 }
+
+// collectionBytes returns what the item counts in its item collection: its
+// size and its local indexes' entries. The caller holds t.Mu.
+func (t *Table) collectionBytes(item map[string]wire.Value, size int) int64 {
+	if item == nil {
+		return 0
+	}
+	n := int64(size)
+	for _, x := range t.indexes {
+		if _, _, in := x.indexKey(item); in && !x.Global {
+			n += int64(x.projectedSize(t, item, size))
+		}
+	}
+	return n
+}
+
+// checkWrite refuses a write on key from old to item (nil: a delete)
+// that DynamoDB refuses whatever the capacity: index key attributes of the
+// wrong type or empty, and on a table with a local index an item
+// collection grown past limit (ItemCollectionSizeLimitExceededException).
+// The caller holds t.Mu.
+func (t *Table) checkWrite(key Key, old map[string]wire.Value, oldSize int, item map[string]wire.Value, size int, limit int64) error {
+	if item == nil {
+		return nil
+	}
+	if err := t.checkIndexKeys(item); err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(t.indexes, func(x *Index) bool { return !x.Global }) {
+		return nil
+	}
+	grow := t.collectionBytes(item, size) - t.collectionBytes(old, oldSize)
+	if grow <= 0 {
+		return nil
+	}
+	var total int64
+	for rng := range t.collections[key.Hash] {
+		it := t.items[Key{Hash: key.Hash, rng: rng}]
+		total += t.collectionBytes(it.attrs, it.size)
+	}
+	if total+grow > limit {
+		return wire.ItemCollectionSizeLimitExceeded()
+	}
+	return nil
+}

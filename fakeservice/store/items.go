@@ -85,7 +85,7 @@ func (s *DB) write(t *Table, key Key, c *expr.Condition, returnOldOnFailure bool
 		}
 		if r.item != nil {
 			r.cost = throttle.WriteCost(max(size, old.size))
-			if err := t.checkIndexKeys(r.item); err != nil {
+			if err := t.checkWrite(key, old.attrs, old.size, r.item, size, s.collLimit); err != nil {
 				return writeResult{}, err
 			}
 		}

@@ -17,6 +17,7 @@ type DB struct {
 	accountID string
 	model     throttle.Model
 	acct      *throttle.Account // account-level limit shared by the tables
+	collLimit int64             // item collection bytes, tables with a local index
 
 	tables sync.Map // table name -> *Table
 	shared interner // repeated large values, stored once for every table
@@ -31,12 +32,23 @@ type Options struct {
 	Region, AccountID string
 	// Model is the throttling model every table's capacity follows.
 	Model throttle.Model
+	// ItemCollectionLimit is the most bytes an item collection of a table
+	// with a local secondary index holds; zero means
+	// DefaultItemCollectionLimit.
+	ItemCollectionLimit int64
 }
+
+// DefaultItemCollectionLimit is DynamoDB's item collection limit: 10 GB.
+const DefaultItemCollectionLimit = 10 << 30
 
 // New returns an empty DB.
 func New(opts Options) *DB {
+	limit := opts.ItemCollectionLimit
+	if limit <= 0 {
+		limit = DefaultItemCollectionLimit
+	}
 	return &DB{now: opts.Now, region: opts.Region, accountID: opts.AccountID, model: opts.Model,
-		acct: opts.Model.NewAccount(opts.Now())}
+		acct: opts.Model.NewAccount(opts.Now()), collLimit: limit}
 }
 
 // Model returns the throttling model the DB's tables follow.

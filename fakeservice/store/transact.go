@@ -324,8 +324,8 @@ func (s *DB) runTransactWrite(ops []txWrite, mode *string) (any, error) {
 		case "ConditionCheck":
 			p.item, p.size = p.old.attrs, p.old.size
 		}
-		if p.item != nil {
-			if err := w.t.checkIndexKeys(p.item); err != nil {
+		if w.kind != "ConditionCheck" {
+			if err := w.t.checkWrite(w.key, p.old.attrs, p.old.size, p.item, p.size, s.collLimit); err != nil {
 				return nil, err
 			}
 		}

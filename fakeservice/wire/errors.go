@@ -201,3 +201,11 @@ func IdempotentParameterMismatch() *Error {
 	return &Error{Status: http.StatusBadRequest, Type: NSDynamoDB + "IdempotentParameterMismatchException",
 		Msg: "Request with the same client token was already used with different parameters"}
 }
+
+// ItemCollectionSizeLimitExceeded is the error for a write that would grow
+// an item collection of a table with a local secondary index past its
+// limit. DynamoDB's message is not documented; this one is the fake's.
+func ItemCollectionSizeLimitExceeded() *Error {
+	return &Error{Status: http.StatusBadRequest, Type: NSDynamoDB + "ItemCollectionSizeLimitExceededException",
+		Msg: "Item collection size limit exceeded"}
+}
