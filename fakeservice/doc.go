@@ -58,7 +58,7 @@
 // 1 MB read, with LastEvaluatedKey; Scan supports Segment/TotalSegments.
 //
 // Not modelled, and refused with a ValidationException that says so, never
-// silently ignored: warm throughput, streams, replicas, SSE settings, nested document paths
+// silently ignored: streams, replicas, SSE settings, nested document paths
 // (a.b, a[0]), size(), and the legacy parameters (Expected, AttributeUpdates,
 // KeyConditions, QueryFilter, ScanFilter, ConditionalOperator; and
 // AttributesToGet on Query and Scan). PartiQL operations are unknown. Reserved words are accepted in expressions, where DynamoDB
@@ -141,6 +141,20 @@
 // would grow it past that is refused with
 // ItemCollectionSizeLimitExceededException (message chosen by the fake:
 // "Item collection size limit exceeded"), whatever the capacity.
+//
+// # Warm throughput
+//
+// WarmThroughput (ReadUnitsPerSecond, WriteUnitsPerSecond) on CreateTable
+// and UpdateTable, for the table and for global indexes (in their
+// definition, or an UpdateTable Update or Create), takes effect at once
+// (throttle.TableCapacity.SetWarm): an on-demand table or index serves it
+// at once, as the floor of its instant limit max(floor, 2 × peak); a
+// provisioned one gets the partitions that serve it (its capacity stays
+// what is provisioned). DescribeTable reports WarmThroughput with Status
+// ACTIVE: on demand the floor (the Model's OnDemandReadUnits and
+// OnDemandWriteUnits when none was set), provisioned the larger of the
+// capacity and what was set. Warm throughput is never lowered by traffic,
+// and has no cost in the fake.
 //
 // # Transactions
 //

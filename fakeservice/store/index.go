@@ -59,6 +59,7 @@ type indexInput struct {
 		ReadCapacityUnits, WriteCapacityUnits *int64
 	}
 	OnDemandThroughput *onDemandThroughputInput
+	WarmThroughput     *warmInput
 }
 
 // validate adds the constraint violations of the path.N member in to v.
@@ -83,6 +84,7 @@ func (in *indexInput) validate(v *validator, path string) {
 		v.onDemandMax(path+".onDemandThroughput.maxReadRequestUnits", od.MaxReadRequestUnits)
 		v.onDemandMax(path+".onDemandThroughput.maxWriteRequestUnits", od.MaxWriteRequestUnits)
 	}
+	in.WarmThroughput.validate(v, path+".warmThroughput")
 }
 
 // build checks in against the table's key (hash, rng), attribute types
@@ -401,6 +403,7 @@ type indexDescription struct {
 	IndexStatus           string                            `json:",omitempty"`
 	ProvisionedThroughput *ProvisionedThroughputDescription `json:",omitempty"`
 	OnDemandThroughput    *onDemandThroughput               `json:",omitempty"`
+	WarmThroughput        *warmDescription                  `json:",omitempty"`
 	IndexSizeBytes        int64
 	ItemCount             int64
 	IndexArn              string
@@ -439,6 +442,7 @@ func (t *Table) describeIndexes(status string) (global, local []indexDescription
 		if t.Billing == BillingPayPerRequest {
 			d.OnDemandThroughput = &onDemandThroughput{MaxReadRequestUnits: x.maxRead, MaxWriteRequestUnits: x.maxWrite}
 		}
+		d.WarmThroughput = describeWarm(x.Capacity)
 		global = append(global, d)
 	}
 	return global, local
@@ -626,4 +630,54 @@ func (t *Table) checkWrite(key Key, old map[string]wire.Value, oldSize int, item
 		return wire.ItemCollectionSizeLimitExceeded()
 	}
 	return nil
+}
+
+// warmInput is a WarmThroughput request member.
+type warmInput struct {
+	ReadUnitsPerSecond, WriteUnitsPerSecond *int64
+}
+
+func (w *warmInput) validate(v *validator, path string) {
+	if w == nil {
+		return
+	}
+	for _, m := range []struct {
+		name string
+		n    *int64
+	}{{"readUnitsPerSecond", w.ReadUnitsPerSecond}, {"writeUnitsPerSecond", w.WriteUnitsPerSecond}} {
+		if m.n != nil && *m.n < 1 {
+			v.add(fmt.Sprintf("'%d'", *m.n), path+"."+m.name, "Member must have value greater than or equal to 1")
+		}
+	}
+}
+
+// apply sets the warm throughput asked for on c at now, keeping what it
+// had for a unit not given.
+func (w *warmInput) apply(c *throttle.TableCapacity, now time.Time) {
+	if w == nil || c == nil {
+		return
+	}
+	r, wr := c.WarmSet()
+	if w.ReadUnitsPerSecond != nil {
+		r = *w.ReadUnitsPerSecond
+	}
+	if w.WriteUnitsPerSecond != nil {
+		wr = *w.WriteUnitsPerSecond
+	}
+	c.SetWarm(r, wr, now)
+}
+
+// warmDescription is a table's or a global index's WarmThroughput.
+type warmDescription struct {
+	ReadUnitsPerSecond  int64
+	WriteUnitsPerSecond int64
+	Status              string
+}
+
+func describeWarm(c *throttle.TableCapacity) *warmDescription {
+	if c == nil {
+		return nil
+	}
+	r, w := c.Warm()
+	return &warmDescription{ReadUnitsPerSecond: r, WriteUnitsPerSecond: w, Status: "ACTIVE"}
 }

@@ -103,6 +103,7 @@ type tableDescription struct {
 	OnDemandThroughput        *onDemandThroughput `json:",omitempty"`
 	GlobalSecondaryIndexes    []indexDescription  `json:",omitempty"`
 	LocalSecondaryIndexes     []indexDescription  `json:",omitempty"`
+	WarmThroughput            *warmDescription    `json:",omitempty"`
 	DeletionProtectionEnabled bool
 }
 
@@ -161,8 +162,7 @@ type createTableInput struct {
 	OnDemandThroughput     *onDemandThroughputInput
 	GlobalSecondaryIndexes []indexInput
 	LocalSecondaryIndexes  []indexInput
-	// Members that change capacity semantics and are not modelled.
-	WarmThroughput json.RawMessage
+	WarmThroughput         *warmInput
 }
 
 type onDemandThroughputInput struct {
@@ -230,6 +230,7 @@ func (s *DB) CreateTable(body []byte) (any, error) {
 	for i := range in.GlobalSecondaryIndexes {
 		in.GlobalSecondaryIndexes[i].validate(&v, fmt.Sprintf("globalSecondaryIndexes.%d.member", i+1))
 	}
+	in.WarmThroughput.validate(&v, "warmThroughput")
 	for i := range in.LocalSecondaryIndexes {
 		in.LocalSecondaryIndexes[i].validate(&v, fmt.Sprintf("localSecondaryIndexes.%d.member", i+1))
 	}
@@ -281,9 +282,6 @@ func (s *DB) CreateTable(body []byte) (any, error) {
 		return nil, wire.ValidationError(fmt.Sprintf(
 			"One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [%s], AttributeDefinitions: [%s]",
 			strings.Join(keyNames, ", "), strings.Join(defNames, ", ")))
-	}
-	if Present(in.WarmThroughput) {
-		return nil, wire.ValidationError("fakeservice does not support WarmThroughput (warm throughput is not modelled)")
 	}
 	tableHash := keyAttr{Name: *ks[0].AttributeName, typ: defs[*ks[0].AttributeName]}
 	var tableRng *keyAttr
@@ -368,8 +366,12 @@ func (s *DB) CreateTable(body []byte) (any, error) {
 		t.lastPPR = t.Created
 	}
 	t.Capacity.UseAccount(s.acct)
-	for _, x := range t.indexes {
+	in.WarmThroughput.apply(t.Capacity, t.Created)
+	for i, x := range t.indexes {
 		x.provision(s.model, billing, s.acct, t.Created)
+		if i < len(in.GlobalSecondaryIndexes) {
+			in.GlobalSecondaryIndexes[i].WarmThroughput.apply(x.Capacity, t.Created)
+		}
 	}
 	if _, loaded := s.tables.LoadOrStore(name, t); loaded {
 		return nil, wire.ResourceInUseError("Table already exists: " + name)

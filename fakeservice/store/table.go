@@ -357,6 +357,7 @@ func (t *Table) description(status string) *tableDescription {
 		d.OnDemandThroughput = &onDemandThroughput{MaxReadRequestUnits: t.maxRead, MaxWriteRequestUnits: t.maxWrite}
 	}
 	d.GlobalSecondaryIndexes, d.LocalSecondaryIndexes = t.describeIndexes(status)
+	d.WarmThroughput = describeWarm(t.Capacity)
 	return d
 }
 

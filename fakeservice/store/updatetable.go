@@ -21,11 +21,11 @@ type updateTableInput struct {
 	// AttributeDefinitions types the key of an index created here.
 	AttributeDefinitions        []struct{ AttributeName, AttributeType *string }
 	GlobalSecondaryIndexUpdates []globalIndexUpdate
+	WarmThroughput              *warmInput
 	// Accepted and ignored: nothing in the model depends on them.
 	DeletionProtectionEnabled *bool
 	TableClass                *string
 	// Not modelled, refused.
-	WarmThroughput      json.RawMessage
 	ReplicaUpdates      json.RawMessage
 	StreamSpecification json.RawMessage
 	SSESpecification    json.RawMessage
@@ -54,6 +54,7 @@ func (s *DB) UpdateTable(body []byte) (any, error) {
 	for i := range in.GlobalSecondaryIndexUpdates {
 		in.GlobalSecondaryIndexUpdates[i].validate(&v, fmt.Sprintf("globalSecondaryIndexUpdates.%d.member", i+1))
 	}
+	in.WarmThroughput.validate(&v, "warmThroughput")
 	if err := v.err(); err != nil {
 		return nil, err
 	}
@@ -61,7 +62,6 @@ func (s *DB) UpdateTable(body []byte) (any, error) {
 		name string
 		raw  json.RawMessage
 	}{
-		{"WarmThroughput", in.WarmThroughput},
 		{"ReplicaUpdates", in.ReplicaUpdates},
 		{"StreamSpecification", in.StreamSpecification},
 		{"SSESpecification", in.SSESpecification},
@@ -71,7 +71,7 @@ func (s *DB) UpdateTable(body []byte) (any, error) {
 		}
 	}
 	if in.BillingMode == nil && in.ProvisionedThroughput == nil && in.OnDemandThroughput == nil &&
-		in.DeletionProtectionEnabled == nil && in.TableClass == nil && len(in.GlobalSecondaryIndexUpdates) == 0 {
+		in.DeletionProtectionEnabled == nil && in.TableClass == nil && len(in.GlobalSecondaryIndexUpdates) == 0 && in.WarmThroughput == nil {
 		return nil, wire.ValidationError("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required")
 	}
 	t, err := s.lookup(*in.TableName, tableNotFoundMessage(*in.TableName))
@@ -144,6 +144,7 @@ func (s *DB) UpdateTable(body []byte) (any, error) {
 	if err := s.updateIndexes(t, &in, billing, now, true); err != nil {
 		return nil, err
 	}
+	in.WarmThroughput.apply(t.Capacity, now)
 	t.Billing = billing
 	t.maxRead, t.maxWrite = maxRead, maxWrite
 	return struct{ TableDescription *tableDescription }{t.description("UPDATING")}, nil
@@ -158,6 +159,7 @@ type globalIndexUpdate struct {
 			ReadCapacityUnits, WriteCapacityUnits *int64
 		}
 		OnDemandThroughput *onDemandThroughputInput
+		WarmThroughput     *warmInput
 	}
 	Create *indexInput
 	Delete *struct{ IndexName *string }
@@ -174,6 +176,7 @@ func (u *globalIndexUpdate) validate(v *validator, path string) {
 			v.onDemandMax(path+".update.onDemandThroughput.maxReadRequestUnits", od.MaxReadRequestUnits)
 			v.onDemandMax(path+".update.onDemandThroughput.maxWriteRequestUnits", od.MaxWriteRequestUnits)
 		}
+		u.Update.WarmThroughput.validate(v, path+".update.warmThroughput")
 	}
 	if u.Create != nil {
 		u.Create.validate(v, path+".create")
@@ -236,6 +239,7 @@ func (s *DB) updateIndexes(t *Table, in *updateTableInput, billing string, now t
 			if billing == BillingPayPerRequest && x.Capacity.OnDemand() {
 				x.Capacity.SetOnDemandMax(x.maxRead, x.maxWrite, now)
 			}
+			u.Update.WarmThroughput.apply(x.Capacity, now)
 		case u.Create != nil:
 			defs := make(map[string]wire.Type)
 			for _, d := range t.attrDefs {
@@ -259,6 +263,7 @@ func (s *DB) updateIndexes(t *Table, in *updateTableInput, billing string, now t
 			}
 			x.ARN = IndexARN(t.ARN, x.Name)
 			x.provision(s.model, billing, s.acct, now)
+			u.Create.WarmThroughput.apply(x.Capacity, now)
 			t.indexes = append(t.indexes, x)
 			updated[x.Name] = true
 			for _, d := range in.AttributeDefinitions {

@@ -63,3 +63,34 @@ func TestReasonOnIndex(t *testing.T) {
 		}
 	}
 }
+
+// TestSetWarm checks warm throughput: an on-demand table serves it at once,
+// a provisioned one gets the partitions that serve it.
+func TestSetWarm(t *testing.T) {
+	m := Model{}
+	od := m.NewOnDemand(0, 0, t0)
+	if r, w := od.Warm(); r != DefaultOnDemandReadUnits || w != DefaultOnDemandWriteUnits {
+		t.Errorf("new on-demand table: got warm %d/%d, want the defaults", r, w)
+	}
+	od.SetWarm(0, 10000, t0)
+	if got := od.Limit(t0, Write); got != 10000*Unit {
+		t.Errorf("on demand warmed to 10,000 WCU: got limit %v, want 10000", got)
+	}
+	if d := od.Charge(t0, Write, 9000*Unit); !d.Admitted {
+		t.Errorf("9,000 WCU at once on a table warmed to 10,000: got %v, want admitted", d)
+	}
+	p := m.NewProvisioned(100, 100, t0)
+	if p.Partitions() != 1 {
+		t.Fatalf("got %d partitions, want 1", p.Partitions())
+	}
+	p.SetWarm(0, 3500, t0)
+	if got := p.Partitions(); got != 4 {
+		t.Errorf("warmed to 3,500 WCU: got %d partitions, want 4 (1 split twice)", got)
+	}
+	if r, w := p.Warm(); r != 100 || w != 3500 {
+		t.Errorf("got warm %d/%d, want 100/3500", r, w)
+	}
+	if got := p.Limit(t0, Write); got != 100*Unit {
+		t.Errorf("got limit %v, want the provisioned 100", got)
+	}
+}
