@@ -58,13 +58,10 @@
 // 1 MB read, with LastEvaluatedKey; Scan supports Segment/TotalSegments.
 //
 // Not modelled, and refused with a ValidationException that says so, never
-// silently ignored: secondary indexes (GlobalSecondaryIndexes,
-// LocalSecondaryIndexes, IndexName, GlobalSecondaryIndexUpdates), warm
-// throughput, streams, replicas, SSE settings, nested document paths
+// silently ignored: streams, replicas, SSE settings, nested document paths
 // (a.b, a[0]), size(), and the legacy parameters (Expected, AttributeUpdates,
 // KeyConditions, QueryFilter, ScanFilter, ConditionalOperator; and
-// AttributesToGet on Query and Scan). Transactions and PartiQL are unknown
-// operations. Reserved words are accepted in expressions, where DynamoDB
+// AttributesToGet on Query and Scan). PartiQL operations are unknown. Reserved words are accepted in expressions, where DynamoDB
 // refuses them. NumberOfDecreasesToday is always 0, and decreases and
 // billing-mode switches are not rate-limited.
 //
@@ -90,7 +87,97 @@
 // round each item separately; Query and Scan sum the sizes of the items
 // read (before FilterExpression) and round once. ReturnConsumedCapacity
 // TOTAL and INDEXES report exactly what was charged (INDEXES adds the
-// table's share, which is all of it); batches report one entry per table.
+// table's share and, for writes, each global index's); batches report one
+// entry per table.
+//
+// # Secondary indexes
+//
+// CreateTable takes GlobalSecondaryIndexes (own ProvisionedThroughput on a
+// provisioned table, required there and refused on demand; OnDemandThroughput
+// maximums on an on-demand table) and LocalSecondaryIndexes (the table's
+// partition key, a sort key), with projections KEYS_ONLY, INCLUDE
+// (NonKeyAttributes) and ALL; DescribeTable lists them with IndexArn
+// (arn:aws:dynamodb:REGION:ACCOUNT:table/T/index/I), ItemCount and
+// IndexSizeBytes; UpdateTable's GlobalSecondaryIndexUpdates Update changes
+// an index's throughput at once, Create adds an ACTIVE, already backfilled
+// index, Delete removes it (no CREATING/DELETING phases or backfill cost).
+// Query and Scan take IndexName: items without the index key are not in
+// the index (sparse), items come in the index's order (ties between equal
+// index keys by the table key's canonical bytes, which DynamoDB does not
+// document), projected, with a LastEvaluatedKey of the table's and the
+// index's keys. ConsistentRead on a global index is refused ("Consistent
+// reads are not supported on global secondary indexes"), as is Select
+// ALL_ATTRIBUTES on a global index whose projection is not ALL. Index key
+// attributes of the wrong type or empty are refused on write with
+// DynamoDB's messages.
+//
+// A write costs on each index what DynamoDB counts: nothing for an item
+// without the index key before and after; a put of the projected item size
+// (rounded up per KB, on its own) when it enters the index; a delete of the
+// old projected size when it leaves; both when its index key changes; and
+// when it stays under the same key, the larger projected size, or nothing
+// when the projected attributes are unchanged (the fake's reading of
+// "writes that do not affect an index cost nothing on it"). The projected
+// size is the sum of the projected attributes' sizes, without the 100-byte
+// per-item overhead DynamoDB adds to storage (it does not publish that it
+// bills it). A failed condition writes no index. Local indexes draw on the
+// table's capacity (their units are added to the table's charge); global
+// ones on their own capacity, a throttle.TableCapacity of the same Model:
+// buckets, burst credit, partitions and per-key limits (keyed by the index
+// partition key), on-demand peaks and maximums, and the account limit. A
+// base write and its index writes are charged all or nothing
+// (throttle.ChargeAll, table first, then the indexes in definition order):
+// when an index refuses, the table's units are given back and the write is
+// throttled with the index's reason (IndexWriteProvisionedThroughputExceeded,
+// IndexWriteKeyRangeThroughputExceeded, IndexWriteMaxOnDemandThroughputExceeded,
+// IndexWriteAccountLimitExceeded) and the index ARN as resource; the
+// provisioned message is DynamoDB's GSI one ("...for one or more global
+// secondary indexes of the table was exceeded..."). Query and Scan on a
+// global index draw on its read capacity, with the IndexRead reasons. Batch
+// writes charge each item so, and return a refused one in UnprocessedItems.
+// On a table with a local index, an item collection (the items of one
+// partition key and their local index entries, by billed size) holds at
+// most Options.ItemCollectionLimit bytes (default 10 GB); a write that
+// would grow it past that is refused with
+// ItemCollectionSizeLimitExceededException (message chosen by the fake:
+// "Item collection size limit exceeded"), whatever the capacity.
+//
+// # Warm throughput
+//
+// WarmThroughput (ReadUnitsPerSecond, WriteUnitsPerSecond) on CreateTable
+// and UpdateTable, for the table and for global indexes (in their
+// definition, or an UpdateTable Update or Create), takes effect at once
+// (throttle.TableCapacity.SetWarm): an on-demand table or index serves it
+// at once, as the floor of its instant limit max(floor, 2 × peak); a
+// provisioned one gets the partitions that serve it (its capacity stays
+// what is provisioned). DescribeTable reports WarmThroughput with Status
+// ACTIVE: on demand the floor (the Model's OnDemandReadUnits and
+// OnDemandWriteUnits when none was set), provisioned the larger of the
+// capacity and what was set. Warm throughput is never lowered by traffic,
+// and has no cost in the fake.
+//
+// # Transactions
+//
+// TransactWriteItems (Put, Update, Delete, ConditionCheck; 1-100 items, no
+// item twice: "Transaction request cannot include multiple operations on
+// one item") and TransactGetItems (Get) run all or nothing under the locks
+// of every table involved, taken in name order. Each item costs twice what
+// the same plain operation costs (a write twice its WCU, index writes
+// included; a ConditionCheck twice the checked item's WCU; a Get twice a
+// strongly consistent read), charged all or nothing through
+// throttle.ChargeAll. A failed condition cancels the transaction with
+// TransactionCanceledException, whose CancellationReasons hold, per item in
+// order, "None" or "ConditionalCheckFailed" (with the item under ALL_OLD);
+// a cancelled transaction consumes nothing (AWS does not say). A throttle
+// cancels it likewise with "ThrottlingError" on the first item refused,
+// its Message the throttle's message (the GSI one when an index refused).
+// The message is "Transaction cancelled, please refer cancellation reasons
+// for specific reasons [None, ThrottlingError]". ClientRequestToken makes
+// TransactWriteItems idempotent for TokenLifetime (10 minutes): the same
+// request again is answered as the first was and changes nothing; another
+// request with that token gets IdempotentParameterMismatchException
+// (message chosen by the fake). Transactions are serialized by the table
+// locks, so TransactionConflict never occurs in the fake.
 //
 // # Throttling
 //

@@ -114,8 +114,8 @@ func TestRawProtocol(t *testing.T) {
 			wantStatus: 400, wantBody: `{"__type":"com.amazon.coral.service#UnknownOperationException"}`,
 		},
 		{
-			name: "operation not implemented", method: "POST", target: op("TransactWriteItems"), contentType: amzJSON, body: "{}",
-			wantStatus: 400, wantBody: `{"__type":"com.amazon.coral.service#UnknownOperationException","Message":"fakeservice does not implement TransactWriteItems"}`,
+			name: "operation not implemented", method: "POST", target: op("ExecuteStatement"), contentType: amzJSON, body: "{}",
+			wantStatus: 400, wantBody: `{"__type":"com.amazon.coral.service#UnknownOperationException","Message":"fakeservice does not implement ExecuteStatement"}`,
 		},
 		{
 			name: "empty body", method: "POST", target: op("ListTables"), contentType: amzJSON,

@@ -29,6 +29,12 @@ type Options struct {
 	// Model is the throttling model; its zero value is the default model
 	// (see Model).
 	Model Model
+	// ItemCollectionLimit is the most bytes one item collection (the items
+	// of one partition key, with their local secondary index entries) of a
+	// table with a local index holds; a write beyond it is refused with
+	// ItemCollectionSizeLimitExceededException. Zero means DynamoDB's
+	// 10 GB (store.DefaultItemCollectionLimit).
+	ItemCollectionLimit int64
 	// Faults is a schedule of injected faults (see Faults); nil means
 	// none. New does not validate it: call Faults.Validate first.
 	Faults *Faults
@@ -113,7 +119,7 @@ func New(opts Options) *Server {
 		s.accountID = DefaultAccountID
 	}
 	s.db = store.New(store.Options{Now: s.now, Region: s.region, AccountID: s.accountID, Model: opts.Model,
-		Keep: opts.Keep, Limit: opts.StoreLimit})
+		Keep: opts.Keep, Limit: opts.StoreLimit, ItemCollectionLimit: opts.ItemCollectionLimit})
 	s.fr = newFront(s, opts)
 	if opts.Upstream != "" {
 		s.proxy = newProxy(opts.Upstream)

@@ -307,8 +307,8 @@ func TestSDKUpdateTable(t *testing.T) {
 			"One or more parameter values were invalid: ProvisionedThroughput must be specified when BillingMode is PROVISIONED"},
 		{"above the table quota", dynamodb.UpdateTableInput{BillingMode: types.BillingModeProvisioned, ProvisionedThroughput: &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(1), WriteCapacityUnits: aws.Int64(40001)}}, "LimitExceededException",
 			"Subscriber limit exceeded: Provisioned throughput for a table cannot exceed 40000 read or write capacity units"},
-		{"index updates", dynamodb.UpdateTableInput{GlobalSecondaryIndexUpdates: []types.GlobalSecondaryIndexUpdate{{Delete: &types.DeleteGlobalSecondaryIndexAction{IndexName: aws.String("g")}}}}, "ValidationException",
-			"fakeservice does not support GlobalSecondaryIndexUpdates (not modelled)"},
+		{"delete a missing index", dynamodb.UpdateTableInput{GlobalSecondaryIndexUpdates: []types.GlobalSecondaryIndexUpdate{{Delete: &types.DeleteGlobalSecondaryIndexAction{IndexName: aws.String("gsi")}}}}, "ResourceNotFoundException",
+			"Requested resource not found: Index: gsi not found"},
 	}
 	for _, tt := range errs {
 		t.Run(tt.name, func(t *testing.T) {

@@ -487,7 +487,7 @@ func (c CapacityChange) matches(table string, kind throttle.Kind) bool {
 var Operations = []string{
 	"CreateTable", "DescribeTable", "DeleteTable", "ListTables", "UpdateTable",
 	"PutItem", "GetItem", "DeleteItem", "UpdateItem", "Query", "Scan",
-	"BatchWriteItem", "BatchGetItem",
+	"BatchWriteItem", "BatchGetItem", "TransactWriteItems", "TransactGetItems",
 }
 
 // Action is what the schedule does to one request: wait Delay, then drop

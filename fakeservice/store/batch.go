@@ -151,6 +151,17 @@ func (s *DB) batchWriteItem(body []byte) (any, error) {
 		}
 	}
 
+	for i, t := range tables { // bad index keys and full item collections refuse the whole batch
+		t.Mu.Lock()
+		for _, w := range work[i] {
+			old := t.items[w.key]
+			if err := t.checkWrite(w.key, old.attrs, old.size, w.item, w.size, s.collLimit); err != nil {
+				t.Mu.Unlock()
+				return nil, err
+			}
+		}
+		t.Mu.Unlock()
+	}
 	unprocessed := map[string][]json.RawMessage{}
 	var caps []*consumedCapacity
 	var first BatchThrottle
@@ -166,14 +177,14 @@ func (s *DB) batchWriteItem(body []byte) (any, error) {
 		for _, w := range work[i] {
 			old, existed := t.items[w.key]                    // the size is all a batch write reads
 			cost := throttle.WriteCost(max(w.size, old.size)) // a delete: the deleted item, 1 if none
-			d := t.Charge(now, throttle.Write, w.key.Hash, cost)
-			if !d.Admitted {
-				first.Note(d, t.ARN)
+			c := t.chargeWrite(now, w.key, cost, old.attrs, old.size, w.item, w.size)
+			if !c.d.Admitted {
+				first.Note(c.d, c.arn)
 				unprocessed[t.Name] = append(unprocessed[t.Name], w.raw)
 				continue
 			}
 			processed++
-			used += cost
+			used += c.total
 			if w.item == nil {
 				t.remove(w.key)
 			} else {

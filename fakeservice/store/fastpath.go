@@ -124,7 +124,7 @@ var emptyObject = []byte("{}")
 // appendJSON appends what json.Marshal makes of o; it reports false, having
 // appended nothing, for values it leaves to json.Marshal.
 func (o writeOutput) appendJSON(b []byte) ([]byte, bool) {
-	if len(o.Attributes) > 0 {
+	if len(o.Attributes) > 0 || (o.ConsumedCapacity != nil && o.ConsumedCapacity.GlobalSecondaryIndexes != nil) {
 		return b, false
 	}
 	c := o.ConsumedCapacity

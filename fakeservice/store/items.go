@@ -52,7 +52,9 @@ type writeResult struct {
 	existed bool
 	item    map[string]wire.Value // the new item; nil after a delete
 	named   []string              // attributes an UpdateExpression named
-	cost    throttle.MilliUnits
+	cost    throttle.MilliUnits   // the table's own
+	// charge is what the write consumed, the indexes' writes included.
+	charge writeCharge
 }
 
 // builder returns the item a write leaves (nil to delete it), its size and,
@@ -83,10 +85,19 @@ func (s *DB) write(t *Table, key Key, c *expr.Condition, returnOldOnFailure bool
 		}
 		if r.item != nil {
 			r.cost = throttle.WriteCost(max(size, old.size))
+			if err := t.checkWrite(key, old.attrs, old.size, r.item, size, s.collLimit); err != nil {
+				return writeResult{}, err
+			}
 		}
 	}
-	if d := t.Charge(s.now(), throttle.Write, key.Hash, r.cost); !d.Admitted {
-		return writeResult{}, wire.ThrottleError(d, t.ARN)
+	// A failed condition changes no index: only the table is charged.
+	newItem, oldItem := r.item, old.attrs
+	if !ok {
+		newItem, size = old.attrs, old.size
+	}
+	r.charge = t.chargeWrite(s.now(), key, r.cost, oldItem, old.size, newItem, size)
+	if !r.charge.d.Admitted {
+		return writeResult{}, wire.ThrottleError(r.charge.d, r.charge.arn)
 	}
 	if !ok {
 		var item map[string]wire.Value
@@ -159,7 +170,7 @@ func (s *DB) deleteItem(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := writeOutput{ConsumedCapacity: consumed(in.ReturnConsumedCapacity, t.Name, throttle.Write, w.cost)}
+	out := writeOutput{ConsumedCapacity: w.charge.consumed(in.ReturnConsumedCapacity, t.Name)}
 	if w.existed && in.ReturnValues != nil && *in.ReturnValues == "ALL_OLD" {
 		out.Attributes = w.old.attrs
 	}
@@ -258,7 +269,7 @@ func (s *DB) updateItem(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := writeOutput{ConsumedCapacity: consumed(in.ReturnConsumedCapacity, t.Name, throttle.Write, w.cost)}
+	out := writeOutput{ConsumedCapacity: w.charge.consumed(in.ReturnConsumedCapacity, t.Name)}
 	mode := "NONE"
 	if in.ReturnValues != nil {
 		mode = *in.ReturnValues

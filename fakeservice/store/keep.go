@@ -16,7 +16,8 @@ import (
 //
 // Whatever is kept, every operation charges the capacity DynamoDB would
 // for what it keeps: a write the larger of the old and the new item, a
-// read the item's size.
+// read the item's size. A table with secondary indexes keeps its items in
+// full whatever the Keep (its index writes depend on the old item).
 type Keep uint8
 
 const (
@@ -88,19 +89,28 @@ func (s *DB) Usage() StoreUsage {
 
 // put stores item under key, replacing old (size 0 when there was none),
 // keeping of it what the DB's Keep says. The caller holds t.mu.
+//
+// A table with secondary indexes keeps its items in full whatever the
+// DB's Keep: what an index write costs, and whether an update moves an item
+// in an index, depends on the old item's index key and projected
+// attributes.
 func (t *Table) put(key Key, item map[string]wire.Value, size int, old storedItem, existed bool) {
 	k := t.keep
-	if k.mode == KeepNone {
+	mode := k.mode
+	if len(t.indexes) > 0 {
+		mode = KeepFull
+	}
+	if mode == KeepNone {
 		return
 	}
 	if prev, ok := t.items[key]; ok && prev.attrs != nil {
 		k.full.Add(-int64(prev.size))
 	}
-	if k.mode == KeepFull && (k.limit == 0 || k.full.Load()+int64(size) <= k.limit) {
+	if mode == KeepFull && (k.limit == 0 || k.full.Load()+int64(size) <= k.limit || len(t.indexes) > 0) {
 		t.shared.item(item)
 		k.full.Add(int64(size))
 	} else {
-		if k.mode == KeepFull {
+		if mode == KeepFull {
 			k.limited.Add(1)
 		}
 		item = nil // the key and size only

@@ -213,3 +213,39 @@ func liveHeap() int64 {
 	runtime.ReadMemStats(&ms)
 	return int64(ms.HeapAlloc)
 }
+
+// A table with a secondary index keeps its items in full under every Keep:
+// its index answers Query with the projected attributes, and an update
+// that moves an item's index key is charged a delete and a put there.
+func TestKeepIndexedTableInFull(t *testing.T) {
+	for _, keep := range []Keep{KeepFull, KeepSizes, KeepNone} {
+		t.Run(keep.String(), func(t *testing.T) {
+			now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+			db := New(Options{Now: func() time.Time { return now }, Model: throttle.Model{}, Keep: keep})
+			do := func(op, body string) string {
+				t.Helper()
+				out, err := db.Do(op, []byte(body), ParseFast(wire.TargetPrefix+op, []byte(body)))
+				if err != nil {
+					t.Fatalf("%s: %v", op, err)
+				}
+				b, err := Marshal(out)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return string(b)
+			}
+			do("CreateTable", `{"TableName":"tbl","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},{"AttributeName":"g","AttributeType":"S"}],`+
+				`"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],"BillingMode":"PAY_PER_REQUEST",`+
+				`"GlobalSecondaryIndexes":[{"IndexName":"byg","KeySchema":[{"AttributeName":"g","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"}}]}`)
+			do("PutItem", `{"TableName":"tbl","Item":{"pk":{"S":"a"},"g":{"S":"x"},"v":{"S":"kept"}}}`)
+			got := do("Query", `{"TableName":"tbl","IndexName":"byg","KeyConditionExpression":"g = :g","ExpressionAttributeValues":{":g":{"S":"x"}}}`)
+			if !strings.Contains(got, `"Count":1`) || !strings.Contains(got, `"kept"`) {
+				t.Errorf("Query on the index: got %s, want the item with v", got)
+			}
+			got = do("UpdateItem", `{"TableName":"tbl","Key":{"pk":{"S":"a"}},"UpdateExpression":"SET g = :y","ExpressionAttributeValues":{":y":{"S":"y"}},"ReturnConsumedCapacity":"INDEXES"}`)
+			if !strings.Contains(got, `"byg":{"CapacityUnits":2`) {
+				t.Errorf("UpdateItem moving the index key: got %s, want 2 units on byg (a delete and a put)", got)
+			}
+		})
+	}
+}

@@ -31,6 +31,9 @@ var operations = map[string]operation{
 	"Scan":           (*DB).scan,
 	"BatchWriteItem": (*DB).batchWriteItem,
 	"BatchGetItem":   (*DB).batchGetItem,
+	// Transactions: transact.go.
+	"TransactWriteItems": (*DB).transactWriteItems,
+	"TransactGetItems":   (*DB).transactGetItems,
 }
 
 // decode unmarshals a request body that is known to be valid JSON; a value of
@@ -98,13 +101,17 @@ type tableDescription struct {
 	ProvisionedThroughput     ProvisionedThroughputDescription
 	BillingModeSummary        BillingModeSummary
 	OnDemandThroughput        *onDemandThroughput `json:",omitempty"`
+	GlobalSecondaryIndexes    []indexDescription  `json:",omitempty"`
+	LocalSecondaryIndexes     []indexDescription  `json:",omitempty"`
+	WarmThroughput            *warmDescription    `json:",omitempty"`
 	DeletionProtectionEnabled bool
 }
 
 type consumedCapacity struct {
-	TableName     string
-	CapacityUnits float64
-	Table         *capacityUnits `json:",omitempty"`
+	TableName              string
+	CapacityUnits          float64
+	Table                  *capacityUnits           `json:",omitempty"`
+	GlobalSecondaryIndexes map[string]capacityUnits `json:",omitempty"`
 }
 
 type capacityUnits struct {
@@ -152,11 +159,10 @@ type createTableInput struct {
 	ProvisionedThroughput *struct {
 		ReadCapacityUnits, WriteCapacityUnits *int64
 	}
-	OnDemandThroughput *onDemandThroughputInput
-	// Members that change capacity semantics and are not modelled.
-	GlobalSecondaryIndexes json.RawMessage
-	LocalSecondaryIndexes  json.RawMessage
-	WarmThroughput         json.RawMessage
+	OnDemandThroughput     *onDemandThroughputInput
+	GlobalSecondaryIndexes []indexInput
+	LocalSecondaryIndexes  []indexInput
+	WarmThroughput         *warmInput
 }
 
 type onDemandThroughputInput struct {
@@ -221,6 +227,13 @@ func (s *DB) CreateTable(body []byte) (any, error) {
 		v.onDemandMax("onDemandThroughput.maxReadRequestUnits", od.MaxReadRequestUnits)
 		v.onDemandMax("onDemandThroughput.maxWriteRequestUnits", od.MaxWriteRequestUnits)
 	}
+	for i := range in.GlobalSecondaryIndexes {
+		in.GlobalSecondaryIndexes[i].validate(&v, fmt.Sprintf("globalSecondaryIndexes.%d.member", i+1))
+	}
+	in.WarmThroughput.validate(&v, "warmThroughput")
+	for i := range in.LocalSecondaryIndexes {
+		in.LocalSecondaryIndexes[i].validate(&v, fmt.Sprintf("localSecondaryIndexes.%d.member", i+1))
+	}
 	if err := v.err(); err != nil {
 		return nil, err
 	}
@@ -270,20 +283,49 @@ func (s *DB) CreateTable(body []byte) (any, error) {
 			"One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [%s], AttributeDefinitions: [%s]",
 			strings.Join(keyNames, ", "), strings.Join(defNames, ", ")))
 	}
-	if len(attrDefs) != len(ks) {
-		return nil, wire.ValidationError("One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions")
+	tableHash := keyAttr{Name: *ks[0].AttributeName, typ: defs[*ks[0].AttributeName]}
+	var tableRng *keyAttr
+	if len(ks) == 2 {
+		tableRng = &keyAttr{Name: *ks[1].AttributeName, typ: defs[*ks[1].AttributeName]}
 	}
-	for _, m := range []struct {
-		name string
-		raw  json.RawMessage
-	}{
-		{"GlobalSecondaryIndexes", in.GlobalSecondaryIndexes},
-		{"LocalSecondaryIndexes", in.LocalSecondaryIndexes},
-		{"WarmThroughput", in.WarmThroughput},
-	} {
-		if Present(m.raw) {
-			return nil, wire.ValidationError("fakeservice does not support " + m.name + " (secondary indexes and warm throughput are not modelled)")
+	used := map[string]bool{}
+	for _, e := range ks {
+		used[*e.AttributeName] = true
+	}
+	var indexes []*Index
+	for g, list := range [][]indexInput{in.GlobalSecondaryIndexes, in.LocalSecondaryIndexes} {
+		for i := range list {
+			x, err := list[i].build(g == 0, defs, billing, tableHash, tableRng, s.model.TableQuota())
+			if err != nil {
+				return nil, err
+			}
+			for _, y := range indexes {
+				if y.Name == x.Name {
+					return nil, wire.ValidationError("One or more parameter values were invalid: Duplicate index name: " + x.Name)
+				}
+			}
+			used[x.hash.Name] = true
+			if x.rng != nil {
+				used[x.rng.Name] = true
+			}
+			indexes = append(indexes, x)
 		}
+	}
+	if len(attrDefs) != len(used) {
+		if len(indexes) == 0 {
+			return nil, wire.ValidationError("One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions")
+		}
+		defNames := make([]string, 0, len(attrDefs))
+		for _, d := range attrDefs {
+			defNames = append(defNames, d.AttributeName)
+		}
+		usedNames := make([]string, 0, len(used))
+		for n := range used {
+			usedNames = append(usedNames, n)
+		}
+		slices.Sort(usedNames)
+		return nil, wire.ValidationError(fmt.Sprintf("One or more parameter values were invalid: Some AttributeDefinitions are not used. AttributeDefinitions: [%s], keys used: [%s]",
+			strings.Join(defNames, ", "), strings.Join(usedNames, ", ")))
 	}
 
 	name := *in.TableName
@@ -291,8 +333,10 @@ func (s *DB) CreateTable(body []byte) (any, error) {
 		Name:        name,
 		ARN:         TableARN(s.region, s.accountID, name),
 		id:          newTableID(),
-		hash:        keyAttr{Name: *ks[0].AttributeName, typ: defs[*ks[0].AttributeName]},
+		hash:        tableHash,
+		rng:         tableRng,
 		attrDefs:    attrDefs,
+		indexes:     indexes,
 		Billing:     billing,
 		items:       make(map[Key]storedItem),
 		shared:      &s.shared,
@@ -300,8 +344,8 @@ func (s *DB) CreateTable(body []byte) (any, error) {
 		collections: make(map[string]map[string]struct{}),
 	}
 	t.maxRead, t.maxWrite = in.OnDemandThroughput.resolve(-1, -1)
-	if len(ks) == 2 {
-		t.rng = &keyAttr{Name: *ks[1].AttributeName, typ: defs[*ks[1].AttributeName]}
+	for _, x := range indexes {
+		x.ARN = IndexARN(t.ARN, x.Name)
 	}
 	if billing == BillingProvisioned {
 		t.ReadUnits = *in.ProvisionedThroughput.ReadCapacityUnits
@@ -323,6 +367,13 @@ func (s *DB) CreateTable(body []byte) (any, error) {
 		t.lastPPR = t.Created
 	}
 	t.Capacity.UseAccount(s.acct)
+	in.WarmThroughput.apply(t.Capacity, t.Created)
+	for i, x := range t.indexes {
+		x.provision(s.model, billing, s.acct, t.Created)
+		if i < len(in.GlobalSecondaryIndexes) {
+			in.GlobalSecondaryIndexes[i].WarmThroughput.apply(x.Capacity, t.Created)
+		}
+	}
 	if _, loaded := s.tables.LoadOrStore(name, t); loaded {
 		return nil, wire.ResourceInUseError("Table already exists: " + name)
 	}
@@ -539,7 +590,7 @@ func (s *DB) putItemDecoded(in *putItemInput) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := writeOutput{ConsumedCapacity: consumed(in.ReturnConsumedCapacity, t.Name, throttle.Write, w.cost)}
+	out := writeOutput{ConsumedCapacity: w.charge.consumed(in.ReturnConsumedCapacity, t.Name)}
 	if w.existed && in.ReturnValues != nil && *in.ReturnValues == "ALL_OLD" {
 		out.Attributes = w.old.attrs
 	}

@@ -49,6 +49,7 @@ type readManyOutput struct {
 // readMany is a parsed Query or Scan.
 type readMany struct {
 	t          *Table
+	idx        *Index // the index read, nil for the table
 	hash       string // Query: the partition key's canonical form
 	hashVal    wire.Value
 	rngCond    *expr.Condition // Query: the sort-key condition, nil for none
@@ -102,9 +103,6 @@ func (s *DB) readMany(body []byte, isQuery bool) (any, error) {
 			return nil, wire.ValidationError("fakeservice does not support the legacy " + m.name + " parameter; use expressions")
 		}
 	}
-	if in.IndexName != nil {
-		return nil, wire.ValidationError("The table does not have the specified index: " + *in.IndexName)
-	}
 	if !isQuery && (in.Segment == nil) != (in.TotalSegments == nil) {
 		if in.Segment == nil {
 			return nil, wire.ValidationError("The TotalSegments parameter is non-null, but the Segment parameter is null")
@@ -122,7 +120,7 @@ func (s *DB) readMany(body []byte, isQuery bool) (any, error) {
 		sel = *in.Select
 	}
 	switch {
-	case sel == "ALL_PROJECTED_ATTRIBUTES":
+	case sel == "ALL_PROJECTED_ATTRIBUTES" && in.IndexName == nil:
 		return nil, wire.ValidationError("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName")
 	case sel == "SPECIFIC_ATTRIBUTES" && in.ProjectionExpression == nil:
 		return nil, wire.ValidationError("SPECIFIC_ATTRIBUTES requires ProjectionExpression or AttributesToGet")
@@ -178,6 +176,20 @@ func (s *DB) readMany(body []byte, isQuery bool) (any, error) {
 		return nil, err
 	}
 	r.t = t
+	if in.IndexName != nil {
+		t.Mu.Lock()
+		r.idx = t.index(*in.IndexName)
+		t.Mu.Unlock()
+		switch {
+		case r.idx == nil:
+			return nil, wire.ValidationError("The table does not have the specified index: " + *in.IndexName)
+		case r.idx.Global && r.consistent:
+			return nil, wire.ValidationError("Consistent reads are not supported on global secondary indexes")
+		case r.idx.Global && sel == "ALL_ATTRIBUTES" && r.idx.projType != projectAll:
+			return nil, wire.ValidationError("One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index " +
+				r.idx.Name + " because its projection type is not ALL")
+		}
+	}
 	if isQuery {
 		if err := r.KeyCondition(keyCond); err != nil {
 			return nil, err
@@ -194,37 +206,58 @@ func (s *DB) readMany(body []byte, isQuery bool) (any, error) {
 		return nil, wire.ResourceNotFoundError("Requested resource not found")
 	}
 	var keys []Key
-	if isQuery {
+	switch {
+	case r.idx != nil:
+		keys = r.indexKeys(isQuery)
+	case isQuery:
 		keys = r.queryKeys()
-	} else {
+	default:
 		keys = r.scanKeys()
 	}
 	out, read := r.page(keys)
 	cost := throttle.ReadCost(read, r.consistent)
-	d := t.Charge(s.now(), throttle.Read, r.hash, cost)
+	var d throttle.Decision
+	arn := t.ARN
+	if r.idx != nil && r.idx.Global {
+		// A global index's reads draw on its own capacity, keyed by its
+		// partition key; a local index's on the table's.
+		arn = r.idx.ARN
+		d, _ = throttle.ChargeAll(s.now(), []throttle.Charge{{Capacity: r.idx.Capacity, Kind: throttle.Read, Key: r.hash, N: cost, Index: true}})
+		t.record(throttle.Read, d, cost)
+	} else {
+		d = t.Charge(s.now(), throttle.Read, r.hash, cost)
+	}
 	t.Mu.Unlock()
 	if !d.Admitted {
-		return nil, wire.ThrottleError(d, t.ARN)
+		return nil, wire.ThrottleError(d, arn)
 	}
 	out.ConsumedCapacity = consumed(in.ReturnConsumedCapacity, t.Name, throttle.Read, cost)
+	if c := out.ConsumedCapacity; c != nil && c.Table != nil && r.idx != nil && r.idx.Global {
+		// INDEXES: a global index's read is its own, none of the table's.
+		c.Table.CapacityUnits = 0
+		c.GlobalSecondaryIndexes = map[string]capacityUnits{r.idx.Name: {CapacityUnits: cost.Units()}}
+	}
 	return out, nil
 }
 
 // keyCondition checks a KeyConditionExpression against the table's key
 // schema and keeps the partition key it names and the sort-key condition.
 func (r *readMany) KeyCondition(c *expr.Condition) error {
-	t := r.t
+	hash, rng := r.t.hash, r.t.rng
+	if r.idx != nil {
+		hash, rng = r.idx.hash, r.idx.rng
+	}
 	var rngName string
 	var rngType wire.Type
-	if t.rng != nil {
-		rngName, rngType = t.rng.Name, t.rng.typ
+	if rng != nil {
+		rngName, rngType = rng.Name, rng.typ
 	}
-	hashVal, rngCond, err := expr.KeyCondition(c, t.hash.Name, t.hash.typ, rngName, rngType)
+	hashVal, rngCond, err := expr.KeyCondition(c, hash.Name, hash.typ, rngName, rngType)
 	if err != nil {
 		return err
 	}
 	r.hashVal = hashVal
-	h, err := keyPart(r.hashVal, t.hash, maxHashKeySize)
+	h, err := keyPart(r.hashVal, hash, maxHashKeySize)
 	if err != nil {
 		return err
 	}
@@ -235,6 +268,9 @@ func (r *readMany) KeyCondition(c *expr.Condition) error {
 // checkStart checks ExclusiveStartKey is a key of the table (and, for a
 // Query, of the partition queried).
 func (r *readMany) checkStart(isQuery bool) error {
+	if r.idx != nil {
+		return r.checkIndexStart(isQuery)
+	}
 	k, err := r.t.KeyOfKey(r.start)
 	if err != nil {
 		return wire.ValidationError("The provided starting key is invalid: " + err.(*wire.Error).Msg)
@@ -375,17 +411,25 @@ func (r *readMany) page(keys []Key) (*readManyOutput, int) {
 	read := 0
 	for i, k := range keys {
 		it, _ := t.get(k)
-		read += it.size
+		attrs, size := it.attrs, it.size
+		if r.idx != nil {
+			attrs = r.idx.project(t, it.attrs)
+			size = r.idx.projectedSize(t, it.attrs, it.size)
+		}
+		read += size
 		out.ScannedCount++
-		if r.filter == nil || r.filter.Eval(it.attrs) {
+		if r.filter == nil || r.filter.Eval(attrs) {
 			out.Count++
 			if !r.count {
-				items = append(items, project(it.attrs, r.attrs))
+				items = append(items, project(attrs, r.attrs))
 			}
 		}
 		more := i+1 < len(keys)
 		if out.ScannedCount == r.limit || (read >= MaxPageSize && more) {
 			out.LastEvaluatedKey = t.keyAttrs(it.attrs)
+			if r.idx != nil {
+				r.idx.addKeyAttrs(out.LastEvaluatedKey, it.attrs)
+			}
 			break
 		}
 	}

@@ -17,10 +17,12 @@ type DB struct {
 	accountID string
 	model     throttle.Model
 	acct      *throttle.Account // account-level limit shared by the tables
+	collLimit int64             // item collection bytes, tables with a local index
 
 	tables sync.Map // table name -> *Table
 	shared interner // repeated large values, stored once for every table
 	keep   keeper   // what the tables keep of their items
+	tokens tokens   // TransactWriteItems' ClientRequestTokens
 }
 
 // Options configure a DB.
@@ -39,12 +41,23 @@ type Options struct {
 	// past it keeps its item's key and size only, and Usage counts it.
 	// 0 means no limit.
 	Limit int64
+	// ItemCollectionLimit is the most bytes an item collection of a table
+	// with a local secondary index holds; zero means
+	// DefaultItemCollectionLimit.
+	ItemCollectionLimit int64
 }
+
+// DefaultItemCollectionLimit is DynamoDB's item collection limit: 10 GB.
+const DefaultItemCollectionLimit = 10 << 30
 
 // New returns an empty DB.
 func New(opts Options) *DB {
+	limit := opts.ItemCollectionLimit
+	if limit <= 0 {
+		limit = DefaultItemCollectionLimit
+	}
 	return &DB{now: opts.Now, region: opts.Region, accountID: opts.AccountID, model: opts.Model,
-		acct: opts.Model.NewAccount(opts.Now()), keep: keeper{mode: opts.Keep, limit: opts.Limit}}
+		acct: opts.Model.NewAccount(opts.Now()), keep: keeper{mode: opts.Keep, limit: opts.Limit}, collLimit: limit}
 }
 
 // Model returns the throttling model the DB's tables follow.

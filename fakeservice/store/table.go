@@ -40,6 +40,9 @@ type Table struct {
 	hash     keyAttr
 	rng      *keyAttr // nil for a partition-key-only table
 	attrDefs []attributeDefinition
+	// indexes are the table's secondary indexes, global and local; the
+	// list changes only under Mu (UpdateTable creates and deletes global ones).
+	indexes []*Index
 
 	Mu          sync.Mutex
 	Billing     string
@@ -87,13 +90,14 @@ const (
 	numReasonKinds
 )
 
+// reasonKind returns the kind of r, a table's or an index's reason.
 func reasonKind(r throttle.Reason) int {
-	switch r {
-	case throttle.TableReadKeyRangeThroughputExceeded, throttle.TableWriteKeyRangeThroughputExceeded:
+	switch {
+	case r.KeyRange():
 		return reasonKeyRange
-	case throttle.TableReadMaxOnDemandThroughputExceeded, throttle.TableWriteMaxOnDemandThroughputExceeded:
+	case r.MaxOnDemand():
 		return reasonMaxOnDemand
-	case throttle.TableReadAccountLimitExceeded, throttle.TableWriteAccountLimitExceeded:
+	case r.AccountLimit():
 		return reasonAccount
 	}
 	return reasonProvisioned
@@ -321,6 +325,8 @@ func (t *Table) description(status string) *tableDescription {
 	if t.Billing == BillingPayPerRequest {
 		d.OnDemandThroughput = &onDemandThroughput{MaxReadRequestUnits: t.maxRead, MaxWriteRequestUnits: t.maxWrite}
 	}
+	d.GlobalSecondaryIndexes, d.LocalSecondaryIndexes = t.describeIndexes(status)
+	d.WarmThroughput = describeWarm(t.Capacity)
 	return d
 }
 

@@ -3,6 +3,8 @@ package store
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
+	"time"
 
 	"github.com/throttlebench/throttlebench/fakeservice/wire"
 )
@@ -16,16 +18,17 @@ type updateTableInput struct {
 		ReadCapacityUnits, WriteCapacityUnits *int64
 	}
 	OnDemandThroughput *onDemandThroughputInput
+	// AttributeDefinitions types the key of an index created here.
+	AttributeDefinitions        []struct{ AttributeName, AttributeType *string }
+	GlobalSecondaryIndexUpdates []globalIndexUpdate
+	WarmThroughput              *warmInput
 	// Accepted and ignored: nothing in the model depends on them.
-	AttributeDefinitions      json.RawMessage
 	DeletionProtectionEnabled *bool
 	TableClass                *string
 	// Not modelled, refused.
-	GlobalSecondaryIndexUpdates json.RawMessage
-	WarmThroughput              json.RawMessage
-	ReplicaUpdates              json.RawMessage
-	StreamSpecification         json.RawMessage
-	SSESpecification            json.RawMessage
+	ReplicaUpdates      json.RawMessage
+	StreamSpecification json.RawMessage
+	SSESpecification    json.RawMessage
 }
 
 // UpdateTable changes a table's billing mode, provisioned throughput or
@@ -48,6 +51,10 @@ func (s *DB) UpdateTable(body []byte) (any, error) {
 		v.onDemandMax("onDemandThroughput.maxReadRequestUnits", od.MaxReadRequestUnits)
 		v.onDemandMax("onDemandThroughput.maxWriteRequestUnits", od.MaxWriteRequestUnits)
 	}
+	for i := range in.GlobalSecondaryIndexUpdates {
+		in.GlobalSecondaryIndexUpdates[i].validate(&v, fmt.Sprintf("globalSecondaryIndexUpdates.%d.member", i+1))
+	}
+	in.WarmThroughput.validate(&v, "warmThroughput")
 	if err := v.err(); err != nil {
 		return nil, err
 	}
@@ -55,8 +62,6 @@ func (s *DB) UpdateTable(body []byte) (any, error) {
 		name string
 		raw  json.RawMessage
 	}{
-		{"GlobalSecondaryIndexUpdates", in.GlobalSecondaryIndexUpdates},
-		{"WarmThroughput", in.WarmThroughput},
 		{"ReplicaUpdates", in.ReplicaUpdates},
 		{"StreamSpecification", in.StreamSpecification},
 		{"SSESpecification", in.SSESpecification},
@@ -66,7 +71,7 @@ func (s *DB) UpdateTable(body []byte) (any, error) {
 		}
 	}
 	if in.BillingMode == nil && in.ProvisionedThroughput == nil && in.OnDemandThroughput == nil &&
-		in.DeletionProtectionEnabled == nil && in.TableClass == nil {
+		in.DeletionProtectionEnabled == nil && in.TableClass == nil && len(in.GlobalSecondaryIndexUpdates) == 0 && in.WarmThroughput == nil {
 		return nil, wire.ValidationError("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required")
 	}
 	t, err := s.lookup(*in.TableName, tableNotFoundMessage(*in.TableName))
@@ -92,6 +97,11 @@ func (s *DB) UpdateTable(body []byte) (any, error) {
 		return nil, wire.ValidationError("One or more parameter values were invalid: ProvisionedThroughput must be specified when BillingMode is PROVISIONED")
 	}
 	maxRead, maxWrite := in.OnDemandThroughput.resolve(t.maxRead, t.maxWrite)
+	// Indexes are checked first and changed last, so that a refused
+	// request changes nothing.
+	if err := s.updateIndexes(t, &in, billing, now, false); err != nil {
+		return nil, err
+	}
 	if billing == BillingProvisioned {
 		if pt != nil {
 			r, w := *pt.ReadCapacityUnits, *pt.WriteCapacityUnits
@@ -121,10 +131,164 @@ func (s *DB) UpdateTable(body []byte) (any, error) {
 		t.Capacity.SetOnDemand(maxRead, maxWrite, now)
 		if t.Billing == BillingProvisioned {
 			t.lastPPR = now
+			for _, x := range t.indexes {
+				if x.Global {
+					x.Capacity.SetOnDemand(x.maxRead, x.maxWrite, now)
+					x.ReadUnits, x.WriteUnits = 0, 0
+				}
+			}
 		}
 		t.ReadUnits, t.WriteUnits = 0, 0
 	}
+	// Checked above: applying cannot fail.
+	if err := s.updateIndexes(t, &in, billing, now, true); err != nil {
+		return nil, err
+	}
+	in.WarmThroughput.apply(t.Capacity, now)
 	t.Billing = billing
 	t.maxRead, t.maxWrite = maxRead, maxWrite
 	return struct{ TableDescription *tableDescription }{t.description("UPDATING")}, nil
+}
+
+// globalIndexUpdate is one member of GlobalSecondaryIndexUpdates: exactly
+// one of Update, Create and Delete.
+type globalIndexUpdate struct {
+	Update *struct {
+		IndexName             *string
+		ProvisionedThroughput *struct {
+			ReadCapacityUnits, WriteCapacityUnits *int64
+		}
+		OnDemandThroughput *onDemandThroughputInput
+		WarmThroughput     *warmInput
+	}
+	Create *indexInput
+	Delete *struct{ IndexName *string }
+}
+
+func (u *globalIndexUpdate) validate(v *validator, path string) {
+	if u.Update != nil {
+		v.tableName(path+".update.indexName", u.Update.IndexName, true)
+		if pt := u.Update.ProvisionedThroughput; pt != nil {
+			v.units(path+".update.provisionedThroughput.readCapacityUnits", pt.ReadCapacityUnits)
+			v.units(path+".update.provisionedThroughput.writeCapacityUnits", pt.WriteCapacityUnits)
+		}
+		if od := u.Update.OnDemandThroughput; od != nil {
+			v.onDemandMax(path+".update.onDemandThroughput.maxReadRequestUnits", od.MaxReadRequestUnits)
+			v.onDemandMax(path+".update.onDemandThroughput.maxWriteRequestUnits", od.MaxWriteRequestUnits)
+		}
+		u.Update.WarmThroughput.validate(v, path+".update.warmThroughput")
+	}
+	if u.Create != nil {
+		u.Create.validate(v, path+".create")
+	}
+	if u.Delete != nil {
+		v.tableName(path+".delete.indexName", u.Delete.IndexName, true)
+	}
+}
+
+// updateIndexes checks GlobalSecondaryIndexUpdates against t, whose
+// billing mode becomes billing, and with apply applies them at now (they
+// were checked; t.Billing may already be the new mode): new throughput for an index takes effect
+// at once (as the table's does), a created index is ACTIVE and backfilled
+// at once, a deleted one is gone. Switching a provisioned table's indexes
+// to PAY_PER_REQUEST is the caller's. The caller holds t.Mu.
+func (s *DB) updateIndexes(t *Table, in *updateTableInput, billing string, now time.Time, apply bool) error {
+	invalid := func(msg string) error {
+		return wire.ValidationError("One or more parameter values were invalid: " + msg)
+	}
+	updated := map[string]bool{}
+	for _, u := range in.GlobalSecondaryIndexUpdates {
+		n := 0
+		for _, set := range []bool{u.Update != nil, u.Create != nil, u.Delete != nil} {
+			if set {
+				n++
+			}
+		}
+		if n != 1 {
+			return invalid("One of GlobalSecondaryIndexUpdate.Update, GlobalSecondaryIndexUpdate.Create, GlobalSecondaryIndexUpdate.Delete must not be null")
+		}
+		switch {
+		case u.Update != nil:
+			x := t.index(*u.Update.IndexName)
+			if x == nil || !x.Global {
+				return wire.ResourceNotFoundError("Requested resource not found: Index: " + *u.Update.IndexName + " not found")
+			}
+			updated[x.Name] = true
+			pt := u.Update.ProvisionedThroughput
+			switch {
+			case billing == BillingPayPerRequest && pt != nil:
+				return invalid("ProvisionedThroughput should not be specified for index: " + x.Name + " when BillingMode is PAY_PER_REQUEST")
+			case billing == BillingProvisioned && pt == nil && t.Billing == BillingPayPerRequest:
+				return invalid("ProvisionedThroughput must be specified for index: " + x.Name)
+			}
+			if pt != nil {
+				r, w := *pt.ReadCapacityUnits, *pt.WriteCapacityUnits
+				if limit := s.model.TableQuota(); r > limit || w > limit {
+					return wire.LimitExceededError(fmt.Sprintf(
+						"Subscriber limit exceeded: Provisioned throughput for a table cannot exceed %d read or write capacity units", limit))
+				}
+				if apply {
+					x.Capacity.SetProvisioned(r, w, now)
+					x.ReadUnits, x.WriteUnits = r, w
+				}
+			}
+			if !apply {
+				continue
+			}
+			x.maxRead, x.maxWrite = u.Update.OnDemandThroughput.resolve(x.maxRead, x.maxWrite)
+			if billing == BillingPayPerRequest && x.Capacity.OnDemand() {
+				x.Capacity.SetOnDemandMax(x.maxRead, x.maxWrite, now)
+			}
+			u.Update.WarmThroughput.apply(x.Capacity, now)
+		case u.Create != nil:
+			defs := make(map[string]wire.Type)
+			for _, d := range t.attrDefs {
+				defs[d.AttributeName] = wire.TypeByName[d.AttributeType]
+			}
+			for _, d := range in.AttributeDefinitions {
+				if d.AttributeName != nil && d.AttributeType != nil {
+					defs[*d.AttributeName] = wire.TypeByName[*d.AttributeType]
+				}
+			}
+			x, err := u.Create.build(true, defs, billing, t.hash, t.rng, s.model.TableQuota())
+			if err != nil {
+				return err
+			}
+			if t.index(x.Name) != nil {
+				return invalid("Duplicate index name: " + x.Name)
+			}
+			updated[x.Name] = true
+			if !apply {
+				continue
+			}
+			x.ARN = IndexARN(t.ARN, x.Name)
+			x.provision(s.model, billing, s.acct, now)
+			u.Create.WarmThroughput.apply(x.Capacity, now)
+			t.indexes = append(t.indexes, x)
+			updated[x.Name] = true
+			for _, d := range in.AttributeDefinitions {
+				if d.AttributeName != nil && d.AttributeType != nil && !slices.ContainsFunc(t.attrDefs, func(a attributeDefinition) bool { return a.AttributeName == *d.AttributeName }) {
+					t.attrDefs = append(t.attrDefs, attributeDefinition{AttributeName: *d.AttributeName, AttributeType: *d.AttributeType})
+				}
+			}
+		default:
+			x := t.index(*u.Delete.IndexName)
+			if x == nil || !x.Global {
+				return wire.ResourceNotFoundError("Requested resource not found: Index: " + *u.Delete.IndexName + " not found")
+			}
+			updated[x.Name] = true
+			if !apply {
+				continue
+			}
+			t.indexes = slices.DeleteFunc(t.indexes, func(y *Index) bool { return y == x })
+		}
+	}
+	if !apply && billing == BillingProvisioned && t.Billing == BillingPayPerRequest {
+		for _, x := range t.indexes {
+			if x.Global && !updated[x.Name] {
+				return invalid("ProvisionedThroughput must be specified for index: " + x.Name)
+			}
+		}
+	}
+	return nil
 }

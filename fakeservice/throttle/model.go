@@ -342,6 +342,9 @@ type TableCapacity struct {
 	read       kindCapacity
 	write      kindCapacity
 	keys       keyTable
+	// warm is the warm throughput set on the table (SetWarm), read and
+	// write units per second; zero for none.
+	warm [2]int64
 }
 
 // kindCapacity is a table's state for reads or for writes.
@@ -444,7 +447,7 @@ func (c *TableCapacity) buildParts(k Kind, now nanos, tokens MilliUnits) {
 // enough for the new capacity. An on-demand table switched to provisioned
 // starts as a new provisioned table.
 func (c *TableCapacity) SetProvisioned(readUnits, writeUnits int64, now time.Time) {
-	need := c.m.Partitions(readUnits, writeUnits)
+	need := max(c.m.Partitions(readUnits, writeUnits), c.m.Partitions(c.warm[Read], c.warm[Write]))
 	t := since(c.origin, now)
 	if c.onDemand {
 		c.provision(readUnits, writeUnits, need, t)
@@ -498,7 +501,7 @@ func (c *TableCapacity) toOnDemand(readUnits, writeUnits int64, now time.Time) {
 	c.partitions = 0
 	for _, k := range []Kind{Read, Write} {
 		kc := c.kind(k)
-		*kc = kindCapacity{units: -1, floor: units(c.m.onDemandUnits(k)), peak: newPeakTracker(c.m.peakWindow(), now)}
+		*kc = kindCapacity{units: -1, floor: units(max(c.m.onDemandUnits(k), c.warm[k])), peak: newPeakTracker(c.m.peakWindow(), now)}
 		seed := readUnits
 		if k == Write {
 			seed = writeUnits

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/throttlebench/throttlebench/fakeservice/throttle"
 )
@@ -24,6 +25,12 @@ const (
 // ThrottleMessage is DynamoDB's message for a table's provisioned throughput.
 const ThrottleMessage = "The level of configured provisioned throughput for the table was exceeded. " +
 	"Consider increasing your provisioning level with the UpdateTable API."
+
+// IndexThrottleMessage is DynamoDB's message for a global secondary index's
+// provisioned throughput.
+const IndexThrottleMessage = "The level of configured provisioned throughput for one or more global secondary indexes of the table " +
+	"was exceeded. Consider increasing your provisioning level for the under-provisioned global secondary indexes with " +
+	"the UpdateTable API."
 
 // Throttle messages, as DynamoDB words them.
 const (
@@ -49,6 +56,18 @@ type Error struct {
 	LowerReasons bool
 	// Item is ConditionalCheckFailedException's Item (ALL_OLD on failure).
 	Item map[string]Value
+	// Cancellation is TransactionCanceledException's CancellationReasons,
+	// one per item of the transaction in order.
+	Cancellation []CancellationReason
+}
+
+// CancellationReason is why one item of a cancelled transaction failed:
+// Code "None" when it did not, "ConditionalCheckFailed",
+// "ThrottlingError" or "TransactionConflict".
+type CancellationReason struct {
+	Code    string           `json:"Code"`
+	Message string           `json:"Message,omitempty"`
+	Item    map[string]Value `json:"Item,omitempty"`
 }
 
 type ThrottlingReason struct {
@@ -63,12 +82,13 @@ func (e *Error) Error() string {
 // Body returns the JSON error Body; member order matches DynamoDB's.
 func (e *Error) Body() []byte {
 	var b struct {
-		Type              string             `json:"__type"`
-		Message           string             `json:"message,omitempty"`
-		UpperMessage      string             `json:"Message,omitempty"`
-		ThrottlingReasons []ThrottlingReason `json:"ThrottlingReasons,omitempty"`
-		LowerReasons      []ThrottlingReason `json:"throttlingReasons,omitempty"`
-		Item              map[string]Value   `json:",omitempty"`
+		Type              string               `json:"__type"`
+		Message           string               `json:"message,omitempty"`
+		UpperMessage      string               `json:"Message,omitempty"`
+		ThrottlingReasons []ThrottlingReason   `json:"ThrottlingReasons,omitempty"`
+		LowerReasons      []ThrottlingReason   `json:"throttlingReasons,omitempty"`
+		Item              map[string]Value     `json:",omitempty"`
+		Cancellation      []CancellationReason `json:"CancellationReasons,omitempty"`
 	}
 	b.Type = e.Type
 	if e.UpperMessage {
@@ -82,6 +102,7 @@ func (e *Error) Body() []byte {
 		b.ThrottlingReasons = e.Reasons
 	}
 	b.Item = e.Item
+	b.Cancellation = e.Cancellation
 	out, err := json.Marshal(b)
 	if err != nil { // strings, reasons and decoded items always marshal
 		panic(err)
@@ -117,20 +138,22 @@ func InternalServerError() *Error {
 	return &Error{Status: http.StatusInternalServerError, Type: NSDynamoDB + "InternalServerError", Msg: "Internal server error"}
 }
 
-// ThrottleError is the error for a throttled throttle.Decision on the table whose
-// ARN is arn: the throttle.Decision's exception with DynamoDB's message for it and a
-// ThrottlingReasons (throttlingReasons on ThrottlingException) entry.
+// ThrottleError is the error for a throttled throttle.Decision on the table
+// or index whose ARN is arn: the throttle.Decision's exception with
+// DynamoDB's message for it and a ThrottlingReasons (throttlingReasons on
+// ThrottlingException) entry. An index's reason (throttle.Reason.Index)
+// gets the global secondary index message.
 func ThrottleError(d throttle.Decision, arn string) *Error {
 	e := &Error{
 		Status:  http.StatusBadRequest,
 		Reasons: []ThrottlingReason{{Reason: string(d.Reason), Resource: arn}},
 	}
-	account := d.Reason == throttle.TableReadAccountLimitExceeded || d.Reason == throttle.TableWriteAccountLimitExceeded
+	account := d.Reason.AccountLimit()
 	switch d.Exception {
 	case throttle.ExceptionThrottling:
 		e.Type, e.LowerReasons = NSAvailability+"ThrottlingException", true
 		switch {
-		case d.Reason == throttle.TableReadMaxOnDemandThroughputExceeded || d.Reason == throttle.TableWriteMaxOnDemandThroughputExceeded:
+		case d.Reason.MaxOnDemand():
 			e.Msg = MaxOnDemandMessage
 		case account:
 			e.Msg = AccountLimitMessage
@@ -141,6 +164,9 @@ func ThrottleError(d throttle.Decision, arn string) *Error {
 		e.Type, e.Msg = NSDynamoDB+"RequestLimitExceeded", AccountLimitMessage
 	default:
 		e.Type, e.Msg = NSDynamoDB+"ProvisionedThroughputExceededException", ThrottleMessage
+		if d.Reason.Index() && !account {
+			e.Msg = IndexThrottleMessage
+		}
 	}
 	return e
 }
@@ -155,4 +181,31 @@ func ConditionalCheckFailed(item map[string]Value) *Error {
 // namespace is not documented; the SDK retries on the status code.
 func ServiceUnavailableError() *Error {
 	return &Error{Status: http.StatusServiceUnavailable, Type: NSDynamoDB + "ServiceUnavailable", Msg: "Service Unavailable"}
+}
+
+// TransactionCanceled is TransactionCanceledException with one reason per
+// item, and DynamoDB's message listing their codes.
+func TransactionCanceled(reasons []CancellationReason) *Error {
+	codes := make([]string, len(reasons))
+	for i, r := range reasons {
+		codes[i] = r.Code
+	}
+	return &Error{Status: http.StatusBadRequest, Type: NSDynamoDB + "TransactionCanceledException",
+		Msg:          "Transaction cancelled, please refer cancellation reasons for specific reasons [" + strings.Join(codes, ", ") + "]",
+		Cancellation: reasons}
+}
+
+// IdempotentParameterMismatch is the error for a ClientRequestToken reused
+// with another request within its 10 minutes.
+func IdempotentParameterMismatch() *Error {
+	return &Error{Status: http.StatusBadRequest, Type: NSDynamoDB + "IdempotentParameterMismatchException",
+		Msg: "Request with the same client token was already used with different parameters"}
+}
+
+// ItemCollectionSizeLimitExceeded is the error for a write that would grow
+// an item collection of a table with a local secondary index past its
+// limit. DynamoDB's message is not documented; this one is the fake's.
+func ItemCollectionSizeLimitExceeded() *Error {
+	return &Error{Status: http.StatusBadRequest, Type: NSDynamoDB + "ItemCollectionSizeLimitExceededException",
+		Msg: "Item collection size limit exceeded"}
 }

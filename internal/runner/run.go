@@ -755,6 +755,21 @@ func createTable(ctx context.Context, t Target, sc *scenario.Scenario, name stri
 			WriteCapacityUnits: aws.Int64(spec.WriteCapacity),
 		}
 	}
+	for _, g := range spec.GlobalIndexes {
+		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{AttributeName: aws.String(g.Key), AttributeType: types.ScalarAttributeTypeS})
+		gsi := types.GlobalSecondaryIndex{
+			IndexName:  aws.String(g.Name),
+			KeySchema:  []types.KeySchemaElement{{AttributeName: aws.String(g.Key), KeyType: types.KeyTypeHash}},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
+		}
+		if g.Projection == scenario.ProjectKeysOnly {
+			gsi.Projection.ProjectionType = types.ProjectionTypeKeysOnly
+		}
+		if spec.BillingMode != scenario.PayPerRequest {
+			gsi.ProvisionedThroughput = &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(g.ReadCapacity), WriteCapacityUnits: aws.Int64(g.WriteCapacity)}
+		}
+		in.GlobalSecondaryIndexes = append(in.GlobalSecondaryIndexes, gsi)
+	}
 	if _, err := c.CreateTable(ctx, in); err != nil {
 		return fmt.Errorf("create table %s: %w", name, err)
 	}

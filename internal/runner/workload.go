@@ -35,11 +35,12 @@ type workload struct {
 	cum      []int // cumulative weights, same order as ops
 	payload  []byte
 	sortKeys int
+	indexes  []scenario.GlobalIndex // every item carries each one's key
 }
 
 func newWorkload(sc *scenario.Scenario) (*workload, error) {
 	w := sc.Workload
-	wl := &workload{seed: sc.Seed, w: w, sortKeys: w.SortKeys}
+	wl := &workload{seed: sc.Seed, w: w, sortKeys: w.SortKeys, indexes: sc.Table.GlobalIndexes}
 	switch w.KeyDistribution {
 	case scenario.KeysZipf:
 		z, err := load.NewZipf(w.Keys, w.ZipfTheta)
@@ -106,8 +107,18 @@ func (wl *workload) item(n int64, k int64, sk int) map[string]types.AttributeVal
 		size += int64(load.Uniform64(wl.seed, n, streamSize) % uint64(mx-size+1))
 	}
 	it := wl.itemKey(k, sk)
-	it["data"] = &types.AttributeValueMemberB{Value: wl.payload[:payloadSize(size, wl.sortKeys > 0, sk)]}
+	pad := payloadSize(size, wl.sortKeys > 0, sk) - int64(scenario.Table{GlobalIndexes: wl.indexes}.IndexAttrSize())
+	it["data"] = &types.AttributeValueMemberB{Value: wl.payload[:max(pad, 0)]}
+	wl.addIndexKeys(it, k)
 	return it
+}
+
+// addIndexKeys sets the global indexes' key attributes of the item of key
+// index k.
+func (wl *workload) addIndexKeys(it map[string]types.AttributeValue, k int64) {
+	for _, g := range wl.indexes {
+		it[g.Key] = &types.AttributeValueMemberS{Value: g.IndexKeyValue(keyString(k))}
+	}
 }
 
 // Item layout: "pk" (S, "k" + the key index padded to keyDigits), "sk" (N)
@@ -161,12 +172,19 @@ func (wl *workload) run(ctx context.Context, c call, tableName, op string, n int
 		return err
 	case scenario.OpUpdate:
 		k, sk := wl.key(n, 0)
-		data := wl.item(n, k, sk)["data"]
+		it := wl.item(n, k, sk)
+		set, names := "SET #d = :d", map[string]string{"#d": "data", "#v": "v"}
+		values := map[string]types.AttributeValue{":d": it["data"], ":one": &types.AttributeValueMemberN{Value: "1"}}
+		for i, g := range wl.indexes { // an item the update creates is in the indexes too
+			set += fmt.Sprintf(", #g%d = :g%d", i, i)
+			names[fmt.Sprintf("#g%d", i)] = g.Key
+			values[fmt.Sprintf(":g%d", i)] = it[g.Key]
+		}
 		_, err := c.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName: table, Key: wl.itemKey(k, sk),
-			UpdateExpression:          aws.String("SET #d = :d ADD #v :one"),
-			ExpressionAttributeNames:  map[string]string{"#d": "data", "#v": "v"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":d": data, ":one": &types.AttributeValueMemberN{Value: "1"}},
+			UpdateExpression:          aws.String(set + " ADD #v :one"),
+			ExpressionAttributeNames:  names,
+			ExpressionAttributeValues: values,
 		}, c.optFns...)
 		return err
 	case scenario.OpDelete:

@@ -75,6 +75,9 @@ type Table struct {
 	// required in provisioned mode.
 	ReadCapacity  int64 `yaml:"read_capacity" json:"read_capacity"`
 	WriteCapacity int64 `yaml:"write_capacity" json:"write_capacity"`
+	// GlobalIndexes are the table's global secondary indexes; every item
+	// the workload writes carries each one's key attribute.
+	GlobalIndexes []GlobalIndex `yaml:"global_secondary_indexes" json:"global_secondary_indexes,omitempty"`
 }
 
 // StrategySpec names a retry strategy and overrides its parameters. In a
@@ -204,6 +207,7 @@ func (sc *Scenario) applyDefaults() {
 	if sc.Table.BillingMode == "" {
 		sc.Table.BillingMode = Provisioned
 	}
+	sc.Table.applyIndexDefaults()
 	sc.Workload.applyDefaults()
 }
 
@@ -220,6 +224,12 @@ func (sc *Scenario) validate() error {
 	case PayPerRequest:
 	default:
 		return bad("table.billing_mode", "must be %q or %q, got %q", Provisioned, PayPerRequest, sc.Table.BillingMode)
+	}
+	if err := sc.Table.validateIndexes(sc.Errorf); err != nil {
+		return err
+	}
+	if len(sc.Table.GlobalIndexes) > 0 && sc.Workload.Preload {
+		return bad("workload.preload", "not supported with table.global_secondary_indexes (preload raises the table's capacity, not the indexes')")
 	}
 	if !(sc.forExec || len(sc.Clients) > 0) || !sc.Workload.noWorkload() {
 		if err := sc.Workload.validate(sc.Errorf); err != nil {

@@ -61,6 +61,7 @@ func TestAgreement(t *testing.T) {
 		{"quickstart", 0.3, []string{"none", "sdk-default"}},
 		{"steady-overload", 0.05, []string{"none", "full-jitter"}},
 		{"brownout", 0.06, []string{"none", "full-jitter"}},
+		{"gsi-backpressure", 0.1, []string{"none", "exponential"}},
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {

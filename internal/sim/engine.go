@@ -387,7 +387,9 @@ func (e *engine) billedSize(n int64, sk int) int {
 		fixed += int64(len("sk") + (len(strconv.Itoa(sk))+1)/2 + 1) // the runner's estimate
 		billed += int64(len("sk") + wire.IntSize(int64(sk)))
 	}
-	return int(billed + max(size-fixed, 0))
+	// The runner's items carry the global indexes' keys, in place of payload.
+	idx := int64(e.sc.Table.IndexAttrSize())
+	return int(billed + idx + max(size-fixed-idx, 0))
 }
 
 // run drives the event loop to the end of the workload.
@@ -608,7 +610,7 @@ func (e *engine) serve(i int32) {
 			cost = throttle.WriteCost(int(old.size))
 			next = item{}
 		}
-		reason, err := e.svc.charge(time.Duration(e.now), op.kind, op.key, cost)
+		reason, err := e.svc.charge(time.Duration(e.now), op.kind, op.key, cost, op.name, old, next)
 		if err != nil {
 			op.result, op.reason, op.status = err, reason, 400
 		} else if op.write {

@@ -20,6 +20,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/throttlebench/throttlebench/fakeservice/throttle"
+	"github.com/throttlebench/throttlebench/fakeservice/wire"
 	"github.com/throttlebench/throttlebench/internal/strategy"
 )
 
@@ -211,13 +212,13 @@ const (
 func throttleError(d throttle.Decision, arn string, retryAfter time.Duration) error {
 	reason, resource := string(d.Reason), arn
 	reasons := []types.ThrottlingReason{{Reason: &reason, Resource: &resource}}
-	account := d.Reason == throttle.TableReadAccountLimitExceeded || d.Reason == throttle.TableWriteAccountLimitExceeded
+	account := d.Reason.AccountLimit()
 	var err error
 	switch d.Exception {
 	case throttle.ExceptionThrottling:
 		msg := msgOnDemand
 		switch {
-		case d.Reason == throttle.TableReadMaxOnDemandThroughputExceeded || d.Reason == throttle.TableWriteMaxOnDemandThroughputExceeded:
+		case d.Reason.MaxOnDemand():
 			msg = msgMaxOnDemand
 		case account:
 			msg = msgAccount
@@ -228,6 +229,9 @@ func throttleError(d throttle.Decision, arn string, retryAfter time.Duration) er
 		err = &types.RequestLimitExceeded{Message: &msg, ThrottlingReasons: reasons}
 	default:
 		msg := msgProvisioned
+		if d.Reason.Index() {
+			msg = wire.IndexThrottleMessage
+		}
 		err = &types.ProvisionedThroughputExceededException{Message: &msg, ThrottlingReasons: reasons}
 	}
 	h := http.Header{}

@@ -18,9 +18,12 @@ type service struct {
 	capacity *throttle.TableCapacity
 	arn      string
 	faults   *faults.Schedule
-	// throttle errors by Decision, built once: errors are values the
-	// retryers only read.
-	throttles smallMap[throttle.Decision, error]
+	// indexes are the table's global secondary indexes.
+	indexes []simIndex
+	charges []throttle.Charge // reused by charge
+	// throttle errors by Decision and resource, built once: errors are
+	// values the retryers only read.
+	throttles smallMap[throttleKey, error]
 	retryAft  time.Duration
 
 	items itemStore
@@ -36,17 +39,46 @@ type service struct {
 	units [2]int64 // provisioned read and write units, for drain
 }
 
+// simIndex is a global secondary index of the simulated table: its
+// capacity, as the fake's (store.Index), created with the table.
+type simIndex struct {
+	capacity *throttle.TableCapacity
+	arn      string
+	keysOnly bool
+	g        scenario.GlobalIndex
+}
+
+// throttleKey identifies a throttle error: its decision and the resource,
+// -1 for the table or an index's position.
+type throttleKey struct {
+	d     throttle.Decision
+	index int
+}
+
 func newService(sc *scenario.Scenario, model throttle.Model, epoch time.Time, table string) *service {
 	s := &service{
 		epoch:  epoch,
 		arn:    "arn:aws:dynamodb:us-east-1:000000000000:table/" + table,
 		faults: sc.Faults,
 	}
-	if sc.Table.BillingMode == scenario.PayPerRequest {
+	onDemand := sc.Table.BillingMode == scenario.PayPerRequest
+	var acct *throttle.Account
+	if onDemand {
 		s.capacity = model.NewOnDemand(0, 0, epoch)
 	} else {
 		s.capacity = model.NewProvisioned(sc.Table.ReadCapacity, sc.Table.WriteCapacity, epoch)
-		s.capacity.UseAccount(model.NewAccount(epoch))
+		acct = model.NewAccount(epoch)
+		s.capacity.UseAccount(acct)
+	}
+	for _, g := range sc.Table.GlobalIndexes {
+		x := simIndex{arn: s.arn + "/index/" + g.Name, keysOnly: g.Projection == scenario.ProjectKeysOnly, g: g}
+		if onDemand {
+			x.capacity = model.NewOnDemand(0, 0, epoch)
+		} else {
+			x.capacity = model.NewProvisioned(g.ReadCapacity, g.WriteCapacity, epoch)
+			x.capacity.UseAccount(acct)
+		}
+		s.indexes = append(s.indexes, x)
 	}
 	if f := sc.Faults; f != nil {
 		s.retryAft = time.Duration(f.RetryAfter)
@@ -61,26 +93,83 @@ func newService(sc *scenario.Scenario, model throttle.Model, epoch time.Time, ta
 }
 
 // charge asks the model for n milli-units of kind on key at off (virtual
-// time since the epoch) and returns nil or the throttle error the client
-// sees.
-func (s *service) charge(off time.Duration, kind throttle.Kind, key string, n throttle.MilliUnits) (throttle.Reason, error) {
+// time since the epoch), and for a write from old to next (op names it)
+// its global indexes' writes as the fake counts them (store.Index.writes),
+// all or nothing, and returns nil or the throttle error the client sees.
+func (s *service) charge(off time.Duration, kind throttle.Kind, key string, n throttle.MilliUnits, op string, old, next item) (throttle.Reason, error) {
 	if s.drain != nil {
 		if now := s.epoch.Add(off); s.drain.Due(now) {
 			s.drain.Apply(s.capacity, s.units[0], s.units[1], now)
 		}
 	}
-	d := s.capacity.ChargeKeyAfter(off, kind, key, n)
+	var d throttle.Decision
+	at := -1
+	if kind == throttle.Read || len(s.indexes) == 0 {
+		d = s.capacity.ChargeKeyAfter(off, kind, key, n)
+	} else {
+		cs := append(s.charges[:0], throttle.Charge{Capacity: s.capacity, Kind: kind, Key: key, N: n})
+		for i := range s.indexes {
+			x := &s.indexes[i]
+			if u := x.writeUnits(op, old, next); u > 0 {
+				cs = append(cs, throttle.Charge{Capacity: x.capacity, Kind: throttle.Write, Key: x.g.IndexKeyValue(key), N: u, Index: true})
+			}
+		}
+		s.charges = cs
+		var failed int
+		if d, failed = throttle.ChargeAllAfter(off, cs); !d.Admitted && failed > 0 {
+			for i := range s.indexes {
+				if s.indexes[i].capacity == cs[failed].Capacity {
+					at = i
+				}
+			}
+		}
+	}
 	if d.Admitted {
 		s.consumed[kind] += n
 		return "", nil
 	}
 	s.throttled++
-	err, ok := s.throttles.get(d)
+	err, ok := s.throttles.get(throttleKey{d, at})
 	if !ok {
-		err = throttleError(d, s.arn, s.retryAft)
-		s.throttles.put(d, err)
+		arn := s.arn
+		if at >= 0 {
+			arn = s.indexes[at].arn
+		}
+		err = throttleError(d, arn, s.retryAft)
+		s.throttles.put(throttleKey{d, at}, err)
 	}
 	return d.Reason, err
+}
+
+// writeUnits is what a write op from old to next costs on the index, as the
+// fake counts it (see fakeservice's doc, "Secondary indexes"): every item
+// the workload writes carries the index key, always the same for a key, so
+// an item enters the index when written first, leaves it when deleted, and
+// otherwise costs the larger projected size when its projection changed:
+// with ALL, an UpdateItem (its counter v changes) or a PutItem that drops
+// v or changes the size; with KEYS_ONLY never. A KEYS_ONLY projection
+// (keys and index key, well under 1 KB) costs one unit.
+func (x *simIndex) writeUnits(op string, old, next item) throttle.MilliUnits {
+	proj := func(it item) throttle.MilliUnits {
+		if x.keysOnly {
+			return throttle.WriteCost(1)
+		}
+		return throttle.WriteCost(int(it.size))
+	}
+	switch {
+	case op == scenario.OpDelete:
+		if old.size == 0 {
+			return 0
+		}
+		return proj(old)
+	case old.size == 0:
+		return proj(next)
+	case x.keysOnly:
+		return 0
+	case op == scenario.OpPut && old.v == 0 && old.size == next.size:
+		return 0
+	}
+	return max(proj(old), proj(next))
 }
 
 // owns reports whether err is one of the service's error values.

@@ -114,7 +114,7 @@ func TestServerAndSimulatorDecideAlike(t *testing.T) {
 			}
 			return f.err.Error()
 		}
-		reason, _ := svc.charge(off, throttle.Write, key, throttle.WriteCost(len("id")+len(key)))
+		reason, _ := svc.charge(off, throttle.Write, key, throttle.WriteCost(len("id")+len(key)), scenario.OpPut, item{}, item{size: int32(len("id") + len(key))})
 		if reason != "" {
 			return "throttled " + string(reason)
 		}
