@@ -59,20 +59,31 @@ type ScalingPolicy struct {
 	Delay time.Duration
 }
 
-// Validate says what is wrong with the policy, naming the field; nil when
-// nothing is.
+// PolicyError is what is wrong with a ScalingPolicy: the field (as a
+// scenario file spells it) and why.
+type PolicyError struct {
+	Field, Msg string
+}
+
+func (e *PolicyError) Error() string { return e.Field + ": " + e.Msg }
+
+// Validate returns a *PolicyError naming what is wrong with the policy, nil
+// when nothing is.
 func (p ScalingPolicy) Validate() error {
+	bad := func(field, format string, args ...any) error {
+		return &PolicyError{Field: field, Msg: fmt.Sprintf(format, args...)}
+	}
 	switch {
 	case p.Min < 1:
-		return fmt.Errorf("min: must be >= 1, got %d", p.Min)
+		return bad("min", "must be >= 1, got %d", p.Min)
 	case p.Max < p.Min:
-		return fmt.Errorf("max: must be >= min (%d), got %d", p.Min, p.Max)
+		return bad("max", "must be >= min (%d), got %d", p.Min, p.Max)
 	case math.IsNaN(p.Target) || p.Target < MinTargetUtilization || p.Target > MaxTargetUtilization:
-		return fmt.Errorf("target: must be from %d to %d (percent), got %v", MinTargetUtilization, MaxTargetUtilization, p.Target)
+		return bad("target", "must be from %d to %d (percent), got %v", MinTargetUtilization, MaxTargetUtilization, p.Target)
 	case p.ScaleOutPeriods < 0:
-		return fmt.Errorf("scale_out_periods: must be >= 0, got %d", p.ScaleOutPeriods)
+		return bad("scale_out_periods", "must be >= 0, got %d", p.ScaleOutPeriods)
 	case p.ScaleInPeriods < 0:
-		return fmt.Errorf("scale_in_periods: must be >= 0, got %d", p.ScaleInPeriods)
+		return bad("scale_in_periods", "must be >= 0, got %d", p.ScaleInPeriods)
 	}
 	return nil
 }
