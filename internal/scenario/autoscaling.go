@@ -87,3 +87,18 @@ func (a *AutoScaling) validate(field, billing string, bad func(field, format str
 	}
 	return nil
 }
+
+// AutoScalingField returns the field of the scenario's first auto scaling
+// ("table.autoscaling" or "table.global_secondary_indexes[i].autoscaling"),
+// "" when it has none.
+func (sc *Scenario) AutoScalingField() string {
+	if sc.Table.AutoScaling != nil {
+		return "table.autoscaling"
+	}
+	for i, g := range sc.Table.GlobalIndexes {
+		if g.AutoScaling != nil {
+			return fmt.Sprintf("table.global_secondary_indexes[%d].autoscaling", i)
+		}
+	}
+	return ""
+}
