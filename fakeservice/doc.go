@@ -156,6 +156,28 @@
 // capacity and what was set. Warm throughput is never lowered by traffic,
 // and has no cost in the fake.
 //
+// # Auto scaling
+//
+// throttle.Scaler is Application Auto Scaling target tracking for one
+// dimension (a provisioned table's or global index's read or write
+// capacity), pure and time-injected; package sim applies it to a scenario's
+// table.autoscaling (bench run refuses such a scenario for now: the fake
+// does not scale). Consumed units are summed per minute from the
+// table's creation, as CloudWatch sums ConsumedCapacityUnits; only admitted
+// requests consume. The high alarm fires after ScaleOutPeriods (default 2,
+// AWS's) consecutive minutes above Target % of the capacity in effect, the
+// low alarm after ScaleInPeriods (default 15, AWS's) below Target - 20 %.
+// The new capacity is ceil(last minute's consumed per second / Target %),
+// clamped to [Min, Max]; it takes effect Delay after the minute's end
+// (default 1 minute: AWS does not publish how long the alarm, the scaling
+// activity and the UpdateTable take; the model's choice). While a change
+// is pending no other is decided, and both alarms count afresh once it
+// takes effect. Decreases follow DynamoDB's daily limit: 4 at any time in
+// a UTC day, then one more whenever none was made in the preceding hour
+// (27 a day at most); the model counts them per dimension (DynamoDB counts
+// per table, read and write together in one UpdateTable). The
+// DescribeTable fields of a scaled table are not modelled.
+//
 // # Transactions
 //
 // TransactWriteItems (Put, Update, Delete, ConditionCheck; 1-100 items, no

@@ -218,6 +218,26 @@ type TableStats struct {
 	// Series is the endpoint's per-second view of the first trial's table:
 	// consumed against provisioned (in effect) units, when it offers one.
 	Series []ServerSecond `json:"series,omitempty"`
+	// ScalingActions are the auto scaling changes that took effect on the
+	// table and its indexes (scenario table.autoscaling), in time order.
+	ScalingActions []ScalingAction `json:"scaling_actions,omitempty"`
+}
+
+// ScalingAction is one auto scaling change of a table's or index's
+// provisioned capacity.
+type ScalingAction struct {
+	// DecidedS is when the alarm fired and EffectiveS when the capacity
+	// changed, seconds from the start of the strategy's load.
+	DecidedS   float64 `json:"decided_s"`
+	EffectiveS float64 `json:"effective_s"`
+	// Resource is "table/T" or "table/T/index/I"; Dimension "read" or
+	// "write".
+	Resource  string `json:"resource"`
+	Dimension string `json:"dimension"`
+	Old       int64  `json:"old"`
+	New       int64  `json:"new"`
+	// Why names the alarm and what it saw.
+	Why string `json:"why"`
 }
 
 // ServerSecond is one second of the endpoint's view of a table; T counts

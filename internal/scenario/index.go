@@ -39,6 +39,9 @@ type GlobalIndex struct {
 	// second; required on a provisioned table, not allowed on demand.
 	ReadCapacity  int64 `yaml:"read_capacity" json:"read_capacity,omitempty"`
 	WriteCapacity int64 `yaml:"write_capacity" json:"write_capacity,omitempty"`
+	// AutoScaling scales the index's provisioned capacity; only on a
+	// provisioned table.
+	AutoScaling *AutoScaling `yaml:"autoscaling" json:"autoscaling,omitempty"`
 }
 
 // IndexKeyValue returns the value of index g's key attribute on the item of

@@ -78,6 +78,9 @@ type Table struct {
 	// GlobalIndexes are the table's global secondary indexes; every item
 	// the workload writes carries each one's key attribute.
 	GlobalIndexes []GlobalIndex `yaml:"global_secondary_indexes" json:"global_secondary_indexes,omitempty"`
+	// AutoScaling scales the table's provisioned capacity (target
+	// tracking); only for a provisioned table.
+	AutoScaling *AutoScaling `yaml:"autoscaling" json:"autoscaling,omitempty"`
 }
 
 // StrategySpec names a retry strategy and overrides its parameters. In a
@@ -227,6 +230,14 @@ func (sc *Scenario) validate() error {
 	}
 	if err := sc.Table.validateIndexes(sc.Errorf); err != nil {
 		return err
+	}
+	if err := sc.Table.AutoScaling.validate("table", sc.Table.BillingMode, sc.Errorf); err != nil {
+		return err
+	}
+	for i, g := range sc.Table.GlobalIndexes {
+		if err := g.AutoScaling.validate(fmt.Sprintf("table.global_secondary_indexes[%d]", i), sc.Table.BillingMode, sc.Errorf); err != nil {
+			return err
+		}
 	}
 	if len(sc.Table.GlobalIndexes) > 0 && sc.Workload.Preload {
 		return bad("workload.preload", "not supported with table.global_secondary_indexes (preload raises the table's capacity, not the indexes')")

@@ -155,6 +155,9 @@ func RunStrategy(ctx context.Context, o Options, st strategy.Strategy) (runner.S
 	if sr.Summary.Succeeded > 0 {
 		ts.UnitsPerSuccess = (ts.ConsumedReadUnits + ts.ConsumedWriteUnits) / float64(sr.Summary.Succeeded)
 	}
+	if len(e.svc.scaled) > 0 {
+		ts.Series, ts.ScalingActions = e.svc.series, e.svc.scalingActions()
+	}
 	sr.Server = ts
 	return sr, nil
 }

@@ -1,11 +1,14 @@
 package sim
 
 import (
+	"cmp"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/throttlebench/throttlebench/fakeservice/faults"
 	"github.com/throttlebench/throttlebench/fakeservice/throttle"
+	"github.com/throttlebench/throttlebench/internal/runner"
 	"github.com/throttlebench/throttlebench/internal/scenario"
 )
 
@@ -37,6 +40,14 @@ type service struct {
 	// nil when none applies.
 	drain *faults.Drain
 	units [2]int64 // provisioned read and write units, for drain
+
+	// scaled are the table's (first, when scaled) and indexes' capacities
+	// under auto scaling; empty without. With any, series is the fake's
+	// per-second view of the table (/stats), for report.html's capacity
+	// chart.
+	scaled      []*scaled
+	tableScaled *scaled
+	series      []runner.ServerSecond
 }
 
 // simIndex is a global secondary index of the simulated table: its
@@ -46,6 +57,7 @@ type simIndex struct {
 	arn      string
 	keysOnly bool
 	g        scenario.GlobalIndex
+	scaled   *scaled // nil without auto scaling
 }
 
 // throttleKey identifies a throttle error: its decision and the resource,
@@ -69,6 +81,10 @@ func newService(sc *scenario.Scenario, model throttle.Model, epoch time.Time, ta
 		s.capacity = model.NewProvisioned(sc.Table.ReadCapacity, sc.Table.WriteCapacity, epoch)
 		acct = model.NewAccount(epoch)
 		s.capacity.UseAccount(acct)
+		s.tableScaled = newScaled(sc.Table.AutoScaling, s.capacity, "table/"+table, sc.Table.ReadCapacity, sc.Table.WriteCapacity, epoch)
+		if s.tableScaled != nil {
+			s.scaled = append(s.scaled, s.tableScaled)
+		}
 	}
 	for _, g := range sc.Table.GlobalIndexes {
 		x := simIndex{arn: s.arn + "/index/" + g.Name, keysOnly: g.Projection == scenario.ProjectKeysOnly, g: g}
@@ -77,14 +93,23 @@ func newService(sc *scenario.Scenario, model throttle.Model, epoch time.Time, ta
 		} else {
 			x.capacity = model.NewProvisioned(g.ReadCapacity, g.WriteCapacity, epoch)
 			x.capacity.UseAccount(acct)
+			x.scaled = newScaled(g.AutoScaling, x.capacity, "table/"+table+"/index/"+g.Name, g.ReadCapacity, g.WriteCapacity, epoch)
 		}
 		s.indexes = append(s.indexes, x)
+	}
+	for _, x := range s.indexes {
+		if x.scaled != nil {
+			s.scaled = append(s.scaled, x.scaled)
+		}
 	}
 	if f := sc.Faults; f != nil {
 		s.retryAft = time.Duration(f.RetryAfter)
 		if f.Drains(table) && sc.Table.BillingMode != scenario.PayPerRequest {
 			s.drain = f.NewDrain(epoch, epoch, table)
 			s.units = [2]int64{sc.Table.ReadCapacity, sc.Table.WriteCapacity}
+			if s.tableScaled != nil {
+				s.units = s.tableScaled.units
+			}
 		}
 	}
 	w := sc.Workload
@@ -97,6 +122,9 @@ func newService(sc *scenario.Scenario, model throttle.Model, epoch time.Time, ta
 // its global indexes' writes as the fake counts them (store.Index.writes),
 // all or nothing, and returns nil or the throttle error the client sees.
 func (s *service) charge(off time.Duration, kind throttle.Kind, key string, n throttle.MilliUnits, op string, old, next item) (throttle.Reason, error) {
+	if len(s.scaled) > 0 {
+		s.advanceScaling(s.epoch.Add(off))
+	}
 	if s.drain != nil {
 		if now := s.epoch.Add(off); s.drain.Due(now) {
 			s.drain.Apply(s.capacity, s.units[0], s.units[1], now)
@@ -126,9 +154,15 @@ func (s *service) charge(off time.Duration, kind throttle.Kind, key string, n th
 	}
 	if d.Admitted {
 		s.consumed[kind] += n
+		if len(s.scaled) > 0 {
+			s.consumeScaled(off, kind, n)
+		}
 		return "", nil
 	}
 	s.throttled++
+	if len(s.scaled) > 0 {
+		s.second(off).ThrottledRequests++
+	}
 	err, ok := s.throttles.get(throttleKey{d, at})
 	if !ok {
 		arn := s.arn
@@ -255,4 +289,62 @@ func (s *itemStore) set(i int64, it item) {
 		return
 	}
 	s.sparse[i] = it
+}
+
+// advanceScaling applies the auto scaling changes that took effect by now.
+func (s *service) advanceScaling(now time.Time) {
+	for _, x := range s.scaled {
+		x.advance(now)
+	}
+	if s.tableScaled != nil {
+		s.units = s.tableScaled.units
+	}
+}
+
+// consumeScaled counts an admitted request of n milli-units of kind on the
+// table, and the index writes charged with it (s.charges, when a write
+// reached ChargeAll), in the scalers and the per-second series.
+func (s *service) consumeScaled(off time.Duration, kind throttle.Kind, n throttle.MilliUnits) {
+	now := s.epoch.Add(off)
+	if s.tableScaled != nil {
+		s.tableScaled.consume(now, kind, n)
+	}
+	sec := s.second(off)
+	if kind == throttle.Read {
+		sec.ConsumedReadUnits += n.Units()
+	} else {
+		sec.ConsumedWriteUnits += n.Units()
+		if len(s.indexes) > 0 {
+			for _, c := range s.charges[1:] {
+				for i := range s.indexes {
+					if x := &s.indexes[i]; x.capacity == c.Capacity && x.scaled != nil {
+						x.scaled.consume(now, throttle.Write, c.N)
+					}
+				}
+			}
+		}
+	}
+}
+
+// second returns the per-second entry of the table's series for the second
+// holding off, with the capacity in effect now.
+func (s *service) second(off time.Duration) *runner.ServerSecond {
+	t := int(off / time.Second)
+	for len(s.series) <= t {
+		s.series = append(s.series, runner.ServerSecond{T: len(s.series),
+			ProvisionedReadUnits: float64(s.units[0]), ProvisionedWriteUnits: float64(s.units[1])})
+	}
+	e := &s.series[t]
+	e.ProvisionedReadUnits, e.ProvisionedWriteUnits = float64(s.units[0]), float64(s.units[1])
+	return e
+}
+
+// scalingActions returns every auto scaling change, in time order.
+func (s *service) scalingActions() []runner.ScalingAction {
+	var out []runner.ScalingAction
+	for _, x := range s.scaled {
+		out = append(out, x.actions(s.epoch)...)
+	}
+	slices.SortStableFunc(out, func(a, b runner.ScalingAction) int { return cmp.Compare(a.EffectiveS, b.EffectiveS) })
+	return out
 }

@@ -1,0 +1,104 @@
+package scenario
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/throttlebench/throttlebench/fakeservice/throttle"
+)
+
+// AutoScaling is Application Auto Scaling target tracking on a provisioned
+// table's or global index's read and write capacity (see
+// throttle.Scaler). A nil dimension is not scaled.
+type AutoScaling struct {
+	Read  *ScalingPolicy `yaml:"read" json:"read,omitempty"`
+	Write *ScalingPolicy `yaml:"write" json:"write,omitempty"`
+}
+
+// ScalingPolicy is one dimension's target tracking policy.
+type ScalingPolicy struct {
+	// Min and Max are the capacity units it scales between (required,
+	// 1 <= min <= max); the table's (or index's) capacity is clamped to
+	// them at the start.
+	Min int64 `yaml:"min" json:"min"`
+	Max int64 `yaml:"max" json:"max"`
+	// Target is the target utilization in percent, 20 to 90 (required).
+	Target float64 `yaml:"target" json:"target"`
+	// ScaleOutPeriods and ScaleInPeriods are the high and low alarms'
+	// evaluation periods in minutes; defaults 2 and 15 (AWS's).
+	ScaleOutPeriods int `yaml:"scale_out_periods" json:"scale_out_periods,omitempty"`
+	ScaleInPeriods  int `yaml:"scale_in_periods" json:"scale_in_periods,omitempty"`
+	// Delay is how long a decision takes to become the capacity; default
+	// 1m (AWS does not publish it).
+	Delay Duration `yaml:"delay" json:"delay,omitempty"`
+}
+
+// Policy returns the throttle model's policy.
+func (p ScalingPolicy) Policy() throttle.ScalingPolicy {
+	return throttle.ScalingPolicy{Min: p.Min, Max: p.Max, Target: p.Target,
+		ScaleOutPeriods: p.ScaleOutPeriods, ScaleInPeriods: p.ScaleInPeriods, Delay: time.Duration(p.Delay)}
+}
+
+// Scalers returns target tracking for read and write capacity of a table
+// or index provisioned at readUnits and writeUnits, from now; nil for a
+// dimension not scaled (or a nil AutoScaling). The policies were validated
+// when the scenario was loaded.
+func (a *AutoScaling) Scalers(readUnits, writeUnits int64, now time.Time) (read, write *throttle.Scaler) {
+	if a == nil {
+		return nil, nil
+	}
+	if a.Read != nil {
+		read, _ = throttle.NewScaler(a.Read.Policy(), readUnits, now)
+	}
+	if a.Write != nil {
+		write, _ = throttle.NewScaler(a.Write.Policy(), writeUnits, now)
+	}
+	return read, write
+}
+
+// validate checks the policies of the resource at field ("table" or
+// "table.global_secondary_indexes[0]").
+func (a *AutoScaling) validate(field, billing string, bad func(field, format string, args ...any) error) error {
+	if a == nil {
+		return nil
+	}
+	field += ".autoscaling"
+	if billing == PayPerRequest {
+		return bad(field, "not allowed on an on_demand table (auto scaling adjusts provisioned capacity)")
+	}
+	if a.Read == nil && a.Write == nil {
+		return bad(field, "name read, write or both")
+	}
+	for _, d := range []struct {
+		name string
+		p    *ScalingPolicy
+	}{{"read", a.Read}, {"write", a.Write}} {
+		if d.p == nil {
+			continue
+		}
+		if d.p.Delay < 0 {
+			return bad(field+"."+d.name+".delay", "must be >= 0, got %v", time.Duration(d.p.Delay))
+		}
+		var pe *throttle.PolicyError
+		if err := d.p.Policy().Validate(); errors.As(err, &pe) {
+			return bad(fmt.Sprintf("%s.%s.%s", field, d.name, pe.Field), "%s", pe.Msg)
+		}
+	}
+	return nil
+}
+
+// AutoScalingField returns the field of the scenario's first auto scaling
+// ("table.autoscaling" or "table.global_secondary_indexes[i].autoscaling"),
+// "" when it has none.
+func (sc *Scenario) AutoScalingField() string {
+	if sc.Table.AutoScaling != nil {
+		return "table.autoscaling"
+	}
+	for i, g := range sc.Table.GlobalIndexes {
+		if g.AutoScaling != nil {
+			return fmt.Sprintf("table.global_secondary_indexes[%d].autoscaling", i)
+		}
+	}
+	return ""
+}

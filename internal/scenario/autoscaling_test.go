@@ -1,0 +1,78 @@
+package scenario
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestAutoScaling(t *testing.T) {
+	src := strings.Replace(valid, "  write_capacity: 20\n", `  write_capacity: 20
+  autoscaling:
+    write: {min: 5, max: 500, target: 70, delay: 30s}
+  global_secondary_indexes:
+    - name: by-group
+      read_capacity: 1
+      write_capacity: 2
+      autoscaling:
+        read: {min: 1, max: 10, target: 50, scale_out_periods: 3, scale_in_periods: 5}
+`, 1)
+	sc, err := Parse("t.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	r, w := sc.Table.AutoScaling.Scalers(sc.Table.ReadCapacity, sc.Table.WriteCapacity, now)
+	if r != nil || w == nil {
+		t.Fatalf("got read scaler %v, write %v; want none and one", r, w)
+	}
+	if p := w.Policy(); p.Min != 5 || p.Max != 500 || p.Target != 70 || p.Delay != 30*time.Second {
+		t.Errorf("got table write policy %+v, want min 5 max 500 target 70 delay 30s", p)
+	}
+	r, w = sc.Table.GlobalIndexes[0].AutoScaling.Scalers(1, 2, now)
+	if r == nil || w != nil {
+		t.Fatalf("got index read scaler %v, write %v; want one and none", r, w)
+	}
+	if p := r.Policy(); p.ScaleOutPeriods != 3 || p.ScaleInPeriods != 5 || p.Target != 50 {
+		t.Errorf("got index read policy %+v, want periods 3 and 5, target 50", p)
+	}
+	if r, w := (*AutoScaling)(nil).Scalers(1, 1, now); r != nil || w != nil {
+		t.Errorf("got scalers %v %v from no autoscaling, want none", r, w)
+	}
+}
+
+func TestAutoScalingErrors(t *testing.T) {
+	tests := []struct {
+		name, table, want string
+	}{
+		{"target too high", "  autoscaling:\n    write: {min: 5, max: 500, target: 95}\n",
+			"t.yaml:6: table.autoscaling.write.target: must be from 20 to 90 (percent), got 95"},
+		{"max below min", "  autoscaling:\n    read:\n      min: 50\n      max: 10\n      target: 70\n",
+			"t.yaml:8: table.autoscaling.read.max: must be >= min (50), got 10"},
+		{"no min", "  autoscaling:\n    read: {max: 10, target: 70}\n",
+			"t.yaml:6: table.autoscaling.read.min: must be >= 1, got 0"},
+		{"empty", "  autoscaling: {}\n",
+			"t.yaml:5: table.autoscaling: name read, write or both"},
+		{"negative delay", "  autoscaling:\n    write: {min: 1, max: 2, target: 70, delay: -1s}\n",
+			"t.yaml:6: table.autoscaling.write.delay: must be >= 0, got -1s"},
+		{"index", "  global_secondary_indexes:\n    - name: gsi\n      read_capacity: 1\n      write_capacity: 1\n      autoscaling:\n        write: {min: 1, max: 2, target: 10}\n",
+			"t.yaml:10: table.global_secondary_indexes[0].autoscaling.write.target: must be from 20 to 90 (percent), got 10"},
+		{"unknown field", "  autoscaling:\n    write: {min: 1, max: 2, target: 70, cooldown: 1m}\n",
+			"t.yaml:6"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("t.yaml", []byte(strings.Replace(valid, "  write_capacity: 20\n", "  write_capacity: 20\n"+tt.table, 1)))
+			if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+				t.Errorf("got %v, want prefix %q", err, tt.want)
+			}
+		})
+	}
+	// The line is the mapping's first (lineOf's rule for a mapping).
+	onDemand := strings.Replace(valid, "  read_capacity: 10\n  write_capacity: 20\n",
+		"  billing_mode: on_demand\n  autoscaling:\n    write: {min: 1, max: 2, target: 70}\n", 1)
+	_, err := Parse("t.yaml", []byte(onDemand))
+	if want := "t.yaml:5: table.autoscaling: not allowed on an on_demand table"; err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("got %v, want prefix %q", err, want)
+	}
+}
