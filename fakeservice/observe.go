@@ -143,8 +143,9 @@ func (s *Server) front(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	rec := recorder{w: w, retryAfter: f.retryAfter}
-	s.serveAPI(&rec, r)
+	rec := recorders.Get().(*recorder)
+	*rec = recorder{w: w, retryAfter: f.retryAfter}
+	s.serveAPI(rec, r)
 	rec.finish()
 	f.obs.count(op, rec.outcome)
 	if rec.throttle {
@@ -154,7 +155,13 @@ func (s *Server) front(w http.ResponseWriter, r *http.Request) {
 			f.obs.throttled(rec.errBody)
 		}
 	}
+	*rec = recorder{} // keep nothing of this request alive
+	recorders.Put(rec)
 }
+
+// recorders recycles the front's recorders: one would otherwise be
+// allocated per request. serveAPI is done with its writer when it returns.
+var recorders = sync.Pool{New: func() any { return new(recorder) }}
 
 // sleepCtx waits d or until ctx is done; it reports whether d elapsed.
 func sleepCtx(ctx context.Context, d time.Duration) bool {
