@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	neturl "net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -242,3 +243,45 @@ func drainWrites(b *testing.B, url string, body []byte, hdr http.Header) {
 	}
 	b.Fatal("drain: the table never throttled")
 }
+
+// BenchmarkHandlerThrottled is BenchmarkHandlerPutItem for fully throttled
+// traffic (see BenchmarkServeThrottledRatio): ServeHTTP alone, every
+// answer a ProvisionedThroughputExceededException.
+func BenchmarkHandlerThrottled(b *testing.B) {
+	opts := benchFakeOptions()
+	frozen := time.Now()
+	opts.Now = func() time.Time { return frozen }
+	s := New(opts)
+	b.Cleanup(func() { _ = s.Close() })
+	url, err := s.Start("127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	createTable(b, newClient(b, url, true, nil), "bench", 40000, 1)
+	bodies, hdrs := benchRequests(b, "localhost", false)
+	drainWrites(b, url, bodies[0], hdrs[0])
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i = (i + 1) % benchKeys
+		r := &http.Request{Method: http.MethodPost, URL: &neturl.URL{Path: "/"}, Header: hdrs[i],
+			Body: io.NopCloser(bytes.NewReader(bodies[i])), ContentLength: int64(len(bodies[i]))}
+		w := &statusWriter{h: make(http.Header, 4)}
+		s.ServeHTTP(w, r)
+		if w.status != http.StatusBadRequest {
+			b.Fatalf("got status %d, want 400", w.status)
+		}
+	}
+}
+
+// statusWriter is a ResponseWriter that keeps the status only.
+type statusWriter struct {
+	h      http.Header
+	status int
+}
+
+func (w *statusWriter) Header() http.Header { return w.h }
+
+func (w *statusWriter) WriteHeader(status int) { w.status = status }
+
+func (w *statusWriter) Write(b []byte) (int, error) { return len(b), nil }
