@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	neturl "net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -79,13 +80,19 @@ func benchRequests(b *testing.B, host string, sign bool) ([][]byte, []http.Heade
 // startFake starts the fake with the bench table (40,000 RCU and WCU, the
 // per-table maximum, so that nothing throttles) and returns its URL.
 func startFake(b *testing.B, opts Options) string {
+	return startFakeWCU(b, opts, 40000)
+}
+
+// startFakeWCU starts the fake with the bench table provisioned at 40,000
+// RCU and wcu WCU, and returns its URL.
+func startFakeWCU(b *testing.B, opts Options, wcu int64) string {
 	_, url := startServer(b, opts)
 	c := newClient(b, url, true, nil)
 	if opts.Credentials != nil {
 		c = dynamodb.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider(testKeyID, testSecret, "")},
 			func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(url) })
 	}
-	createTable(b, c, "bench", 40000, 40000)
+	createTable(b, c, "bench", 40000, wcu)
 	return url
 }
 
@@ -105,8 +112,14 @@ func startBare(b *testing.B) string {
 	return "http://" + ln.Addr().String()
 }
 
-// load sends b.N requests from GOMAXPROCS goroutines and returns the rate.
+// load sends b.N requests from GOMAXPROCS goroutines and returns the rate;
+// every answer must be 200 OK.
 func load(b *testing.B, url string, bodies [][]byte, hdrs []http.Header) float64 {
+	return loadStatus(b, url, bodies, hdrs, http.StatusOK)
+}
+
+// loadStatus is load for answers of the given status.
+func loadStatus(b *testing.B, url string, bodies [][]byte, hdrs []http.Header, status int) float64 {
 	client := &http.Client{Transport: &http.Transport{
 		MaxIdleConns: 1024, MaxIdleConnsPerHost: 1024, DisableCompression: true,
 	}}
@@ -125,14 +138,14 @@ func load(b *testing.B, url string, bodies [][]byte, hdrs []http.Header) float64
 			}
 			_, _ = io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
-			if resp.StatusCode != http.StatusOK {
+			if resp.StatusCode != status {
 				failed.Add(1)
 			}
 		}
 	})
 	rate := float64(b.N) / time.Since(start).Seconds()
 	if n := failed.Load(); n > 0 {
-		b.Fatalf("%d of %d requests failed", n, b.N)
+		b.Fatalf("%d of %d requests failed or not answered %d", n, b.N, status)
 	}
 	return rate
 }
@@ -181,3 +194,94 @@ func BenchmarkServeRatio(b *testing.B) {
 	b.ReportMetric(fakeRate, "fake-req/s")
 	b.ReportMetric(fakeRate/bareRate, "ratio")
 }
+
+// BenchmarkServeThrottledRatio is BenchmarkServeRatio for fully throttled
+// traffic, the common answer under overload: the bench table has 1 WCU,
+// the fake's clock stands still (so the bucket never refills) and what the
+// table holds is spent before the timer starts, so every PutItem is
+// answered 400 ProvisionedThroughputExceededException with
+// ThrottlingReasons and x-amz-retry-after, while the bare handler answers
+// {}. Any other answer fails the benchmark.
+func BenchmarkServeThrottledRatio(b *testing.B) {
+	bare := startBare(b)
+	opts := benchFakeOptions()
+	frozen := time.Now()
+	opts.Now = func() time.Time { return frozen }
+	fake := startFakeWCU(b, opts, 1)
+	bareBodies, bareHdrs := benchRequests(b, strings.TrimPrefix(bare, "http://"), false)
+	fakeBodies, fakeHdrs := benchRequests(b, strings.TrimPrefix(fake, "http://"), false)
+	drainWrites(b, fake, fakeBodies[0], fakeHdrs[0])
+	b.ResetTimer()
+	var bareRate, fakeRate float64
+	const rounds = 2
+	for range rounds {
+		bareRate += load(b, bare, bareBodies, bareHdrs) / rounds
+		fakeRate += loadStatus(b, fake, fakeBodies, fakeHdrs, http.StatusBadRequest) / rounds
+	}
+	b.ReportMetric(bareRate, "bare-req/s")
+	b.ReportMetric(fakeRate, "fake-req/s")
+	b.ReportMetric(fakeRate/bareRate, "ratio")
+}
+
+// drainWrites sends body until the fake answers it with a throttle.
+func drainWrites(b *testing.B, url string, body []byte, hdr http.Header) {
+	for range 100000 {
+		req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+		req.Header = hdr
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		msg, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			if !bytes.Contains(msg, []byte("ProvisionedThroughputExceededException")) {
+				b.Fatalf("drain: got %d %s, want a throttle", resp.StatusCode, msg)
+			}
+			return
+		}
+	}
+	b.Fatal("drain: the table never throttled")
+}
+
+// BenchmarkHandlerThrottled is BenchmarkHandlerPutItem for fully throttled
+// traffic (see BenchmarkServeThrottledRatio): ServeHTTP alone, every
+// answer a ProvisionedThroughputExceededException.
+func BenchmarkHandlerThrottled(b *testing.B) {
+	opts := benchFakeOptions()
+	frozen := time.Now()
+	opts.Now = func() time.Time { return frozen }
+	s := New(opts)
+	b.Cleanup(func() { _ = s.Close() })
+	url, err := s.Start("127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	createTable(b, newClient(b, url, true, nil), "bench", 40000, 1)
+	bodies, hdrs := benchRequests(b, "localhost", false)
+	drainWrites(b, url, bodies[0], hdrs[0])
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i = (i + 1) % benchKeys
+		r := &http.Request{Method: http.MethodPost, URL: &neturl.URL{Path: "/"}, Header: hdrs[i],
+			Body: io.NopCloser(bytes.NewReader(bodies[i])), ContentLength: int64(len(bodies[i]))}
+		w := &statusWriter{h: make(http.Header, 4)}
+		s.ServeHTTP(w, r)
+		if w.status != http.StatusBadRequest {
+			b.Fatalf("got status %d, want 400", w.status)
+		}
+	}
+}
+
+// statusWriter is a ResponseWriter that keeps the status only.
+type statusWriter struct {
+	h      http.Header
+	status int
+}
+
+func (w *statusWriter) Header() http.Header { return w.h }
+
+func (w *statusWriter) WriteHeader(status int) { w.status = status }
+
+func (w *statusWriter) Write(b []byte) (int, error) { return len(b), nil }

@@ -39,6 +39,9 @@ type front struct {
 	authz  *authorizer // nil: no policy enforced (policy.go)
 	seq    atomic.Uint64
 	obs    observer
+	// retryAfter is the x-amz-retry-after value added to throttles, in
+	// milliseconds; empty for none. Formatted once, not per request.
+	retryAfter string
 
 	reg     *prometheus.Registry // what GET /metrics serves (collector)
 	metrics http.Handler
@@ -52,6 +55,9 @@ func newFront(s *Server, opts Options) *front {
 			f.epoch = opts.Faults.Epoch
 		}
 		f.brown = newBrownouts(opts.Faults, f.epoch)
+		if opts.Faults.RetryAfter > 0 {
+			f.retryAfter = strconv.FormatInt(time.Duration(opts.Faults.RetryAfter).Milliseconds(), 10)
+		}
 	}
 	if opts.Credentials != nil {
 		f.auth = newVerifier(opts.Credentials, s.region)
@@ -137,17 +143,25 @@ func (s *Server) front(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	rec := recorder{w: w}
-	if f.faults != nil && f.faults.RetryAfter > 0 {
-		rec.retryAfter = strconv.FormatInt(time.Duration(f.faults.RetryAfter).Milliseconds(), 10)
-	}
-	s.serveAPI(&rec, r)
+	rec := recorders.Get().(*recorder)
+	*rec = recorder{w: w, retryAfter: f.retryAfter}
+	s.serveAPI(rec, r)
 	rec.finish()
 	f.obs.count(op, rec.outcome)
 	if rec.throttle {
-		f.obs.throttled(rec.errBody)
+		if rec.err != nil {
+			f.obs.countReasons(rec.err.Type, rec.err.Reasons)
+		} else {
+			f.obs.throttled(rec.errBody)
+		}
 	}
+	*rec = recorder{} // keep nothing of this request alive
+	recorders.Put(rec)
 }
+
+// recorders recycles the front's recorders: one would otherwise be
+// allocated per request. serveAPI is done with its writer when it returns.
+var recorders = sync.Pool{New: func() any { return new(recorder) }}
 
 // sleepCtx waits d or until ctx is done; it reports whether d elapsed.
 func sleepCtx(ctx context.Context, d time.Duration) bool {
@@ -202,7 +216,8 @@ type recorder struct {
 	retryAfter string // header value; empty for none
 	outcome    string // "ok", an error name, or "http_<status>"
 	throttle   bool
-	errBody    []byte // the body of a throttle, for its reasons
+	errBody    []byte      // the body of a throttle, for its reasons
+	err        *wire.Error // the error answered by writeError; nil for other answers
 }
 
 func (r *recorder) Header() http.Header { return r.w.Header() }
@@ -233,7 +248,12 @@ func (r *recorder) inspect(body []byte) {
 		return
 	}
 	r.outcome = "http_" + strconv.Itoa(r.status)
-	name := bodyErrorName(body) // traffic.go
+	var name string
+	if r.err != nil {
+		name = errorName(r.err.Type) // what bodyErrorName finds in its body
+	} else {
+		name = bodyErrorName(body) // traffic.go
+	}
 	if name == "" {
 		return
 	}
@@ -335,10 +355,17 @@ func (o *observer) throttled(body []byte) {
 		Reasons []wire.ThrottlingReason `json:"ThrottlingReasons"`
 	}
 	_ = json.Unmarshal(body, &e)
-	if len(e.Reasons) == 0 {
-		e.Reasons = []wire.ThrottlingReason{{Reason: errorName(e.Type)}}
+	o.countReasons(e.Type, e.Reasons)
+}
+
+// countReasons counts the throttling reasons of a throttle of type typ
+// (namespace#Name) by table and reason; a throttle without reasons counts
+// as its error name with no table.
+func (o *observer) countReasons(typ string, reasons []wire.ThrottlingReason) {
+	if len(reasons) == 0 {
+		reasons = []wire.ThrottlingReason{{Reason: errorName(typ)}}
 	}
-	for _, r := range e.Reasons {
+	for _, r := range reasons {
 		k := throttleKey{table: tableOfARN(r.Resource), reason: r.Reason}
 		v, ok := o.throttles.Load(k)
 		if !ok {

@@ -51,6 +51,9 @@ func writeResponse(w http.ResponseWriter, status int, body []byte) {
 }
 
 func writeError(w http.ResponseWriter, err *wire.Error) {
+	if rec, ok := w.(*recorder); ok {
+		rec.err = err // the front counts it without parsing its body
+	}
 	writeResponse(w, err.Status, err.Body())
 }
 

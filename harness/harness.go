@@ -100,7 +100,7 @@ func Run(ctx context.Context, scenarioPath string, o Options) ([]Result, error) 
 		// The fake checks no signature: send none, so no credentials are
 		// looked up.
 		cfg := aws.Config{Region: fakeservice.DefaultRegion, Credentials: aws.AnonymousCredentials{}}
-		return runner.Target{Endpoint: url, Config: cfg}, func() { fake.Close() }, nil
+		return runner.Target{Endpoint: url, Config: cfg, Embedded: true}, func() { fake.Close() }, nil
 	}
 	t, stop, err := start()
 	if err != nil {

@@ -78,7 +78,7 @@ func embeddedTarget(sc *scenario.Scenario) (*target, error) {
 		if err != nil {
 			return runner.Target{}, nil, fmt.Errorf("start embedded fake: %w", err)
 		}
-		return runner.Target{Endpoint: url, Config: cfg, Stats: fakeStats(fake)}, func() { fake.Close() }, nil
+		return runner.Target{Endpoint: url, Config: cfg, Stats: fakeStats(fake), Embedded: true}, func() { fake.Close() }, nil
 	}
 	first, stop, err := start() // proves the fake starts; serves control-plane checks
 	if err != nil {

@@ -42,11 +42,21 @@ func ParseFast(target string, body []byte) Request {
 
 func (in *putItemInput) run(s *DB) (any, error) { return s.putItemDecoded(in) }
 
+// fastPutItem is a putItemInput with room for the string members
+// parsePutItem reads (TableName and the five optional ones), which it
+// points them at: one allocation for the request instead of one more per
+// member.
+type fastPutItem struct {
+	putItemInput
+	strs [6]string
+}
+
 // parsePutItem parses a PutItem body into what decode and wire.DecodeItem would
 // make of it, or reports false (see the contract above).
 func parsePutItem(body []byte) (*putItemInput, bool) {
 	p := wire.NewParser(body)
-	in := new(putItemInput)
+	fp := new(fastPutItem)
+	in := &fp.putItemInput
 	p.WS()
 	if !p.Consume('{') {
 		return nil, false
@@ -55,6 +65,7 @@ func parsePutItem(body []byte) (*putItemInput, bool) {
 	if p.Consume('}') {
 		return in, p.End()
 	}
+	strs := 0 // fp.strs used
 	for {
 		name, ok := p.RawString()
 		if !ok {
@@ -95,11 +106,14 @@ func parsePutItem(body []byte) (*putItemInput, bool) {
 			if *dst != nil {
 				return nil, false // given twice: encoding/json keeps the last
 			}
-			s, ok := p.String()
-			if !ok {
+			if strs == len(fp.strs) { // unreachable: each member is read once
 				return nil, false
 			}
-			*dst = &s
+			if fp.strs[strs], ok = p.String(); !ok {
+				return nil, false
+			}
+			*dst = &fp.strs[strs]
+			strs++
 		}
 		p.WS()
 		if p.Consume('}') {

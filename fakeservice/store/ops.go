@@ -594,8 +594,14 @@ func (s *DB) putItemDecoded(in *putItemInput) (any, error) {
 	if w.existed && in.ReturnValues != nil && *in.ReturnValues == "ALL_OLD" {
 		out.Attributes = w.old.attrs
 	}
+	if out.ConsumedCapacity == nil && out.Attributes == nil {
+		return emptyWriteOutput, nil // boxed once: no allocation
+	}
 	return out, nil
 }
+
+// emptyWriteOutput is writeOutput{} as an any, the common answer of a write.
+var emptyWriteOutput any = writeOutput{}
 
 // GetItem
 

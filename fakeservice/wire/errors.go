@@ -80,7 +80,72 @@ func (e *Error) Error() string {
 }
 
 // Body returns the JSON error Body; member order matches DynamoDB's.
+// Errors without Item or CancellationReasons (throttles among them, the
+// common answer under overload) are encoded without reflection, in the
+// bytes encoding/json would write (TestErrorBodyMatchesJSON).
 func (e *Error) Body() []byte {
+	if e.Item == nil && e.Cancellation == nil {
+		n := 48 + len(e.Type) + len(e.Msg) // the members' names and punctuation
+		for _, r := range e.Reasons {
+			n += 32 + len(r.Reason) + len(r.Resource)
+		}
+		return e.appendJSON(make([]byte, 0, n))
+	}
+	return e.marshalJSON()
+}
+
+// appendJSON appends the body of an error without Item or
+// CancellationReasons, as marshalJSON writes it.
+func (e *Error) appendJSON(b []byte) []byte {
+	b = append(b, `{"__type":`...)
+	b = appendJSONString(b, e.Type)
+	if e.Msg != "" {
+		if e.UpperMessage {
+			b = append(b, `,"Message":`...)
+		} else {
+			b = append(b, `,"message":`...)
+		}
+		b = appendJSONString(b, e.Msg)
+	}
+	if len(e.Reasons) > 0 {
+		if e.LowerReasons {
+			b = append(b, `,"throttlingReasons":[`...)
+		} else {
+			b = append(b, `,"ThrottlingReasons":[`...)
+		}
+		for i, r := range e.Reasons {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"reason":`...)
+			b = appendJSONString(b, r.Reason)
+			b = append(b, `,"resource":`...)
+			b = appendJSONString(b, r.Resource)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}')
+}
+
+// appendJSONString appends s quoted as encoding/json quotes it: printable
+// ASCII other than '"', backslash, '<', '>' and '&' as it is; any other string
+// through json.Marshal, which escapes those and control characters and
+// replaces invalid UTF-8.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s) // a string always marshals
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+// marshalJSON is Body through encoding/json, for every shape.
+func (e *Error) marshalJSON() []byte {
 	var b struct {
 		Type              string               `json:"__type"`
 		Message           string               `json:"message,omitempty"`

@@ -180,7 +180,7 @@ func BenchmarkCPUPerOp(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		tg := Target{Endpoint: url, Config: aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}}}
+		tg := Target{Endpoint: url, Config: aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}}, Embedded: true}
 		sc := testScenario(40000, 0, 0)
 		sc.Workload.Workers, sc.Workload.Duration = workers, scenario.Duration(d)
 		if err := createTable(context.Background(), tg, sc, "bare"); err != nil {
@@ -190,24 +190,7 @@ func BenchmarkCPUPerOp(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		client := newClient(tg, aws.NopRetryer{}, workers)
-		var calls atomic.Int64
-		cpu0, end := processCPU(), time.Now().Add(d)
-		var wg sync.WaitGroup
-		for w := range workers {
-			wg.Go(func() {
-				for n := int64(w); time.Now().Before(end); n += workers {
-					k, sk := wl.key(n, 0)
-					if _, err := client.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String("bare"), Item: wl.item(n, k, sk)}); err != nil {
-						b.Error(err)
-						return
-					}
-					calls.Add(1)
-				}
-			})
-		}
-		wg.Wait()
-		bare := float64(processCPU()-cpu0) / float64(time.Microsecond) / float64(max(calls.Load(), 1))
+		bare, calls := sdkLoop(b, newClient(tg, aws.NopRetryer{}, workers), wl, "bare", workers, d)
 
 		none, _ := strategy.New("none", strategy.Params{})
 		res, err := Run(context.Background(), Options{Scenario: sc, Strategies: []strategy.Strategy{none}, Target: tg})
@@ -220,7 +203,78 @@ func BenchmarkCPUPerOp(b *testing.B) {
 		b.ReportMetric(bare, "bare-cpu-µs/op")
 		b.ReportMetric(runner, "runner-cpu-µs/op")
 		b.ReportMetric(runner/bare, "cpu-ratio")
-		b.ReportMetric(float64(calls.Load())/d.Seconds(), "bare-ops/s")
+		b.ReportMetric(float64(calls)/d.Seconds(), "bare-ops/s")
 		b.ReportMetric(float64(ok)/d.Seconds(), "runner-ops/s")
+	}
+}
+
+// sdkLoop calls PutItem on table from workers goroutines for d and returns
+// the process's CPU per call, µs (client and embedded fake), and the calls.
+func sdkLoop(b *testing.B, client *dynamodb.Client, wl *workload, table string, workers int, d time.Duration) (float64, int64) {
+	var calls atomic.Int64
+	cpu0, end := processCPU(), time.Now().Add(d)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for n := int64(w); time.Now().Before(end); n += int64(workers) {
+				k, sk := wl.key(n, 0)
+				if _, err := client.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String(table), Item: wl.item(n, k, sk)}); err != nil {
+					b.Error(err)
+					return
+				}
+				calls.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	return float64(processCPU()-cpu0) / float64(time.Microsecond) / float64(max(calls.Load(), 1)), calls.Load()
+}
+
+// BenchmarkClientOptions measures each SDK client option a load generator
+// may change without changing what the user measures (ClientSettings),
+// as the CPU per PutItem of a bare SDK loop on an unthrottled embedded
+// fake with the option changed, over the same loop with the SDK's
+// defaults for it, alternating in one iteration (ratio < 1: the option
+// helps). Options: no-checksum (the x-amz-crc32 check off, as against the
+// embedded fake) and max-conns (MaxConnsPerHost at the in-flight cap).
+func BenchmarkClientOptions(b *testing.B) {
+	defer TuneGC()()
+	const workers, d, rounds = 32, 2 * time.Second, 2
+	options := []struct {
+		name string
+		set  func(*ClientSettings)
+	}{
+		{"no-checksum", func(c *ClientSettings) { c.ValidateResponseChecksum = false }},
+		{"max-conns", func(c *ClientSettings) { c.MaxConnsPerHost = workers }},
+	}
+	for b.Loop() {
+		srv := fakeservice.New(fakeservice.Options{})
+		url, err := srv.Start("127.0.0.1:0")
+		if err != nil {
+			b.Fatal(err)
+		}
+		tg := Target{Endpoint: url, Config: aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}}}
+		sc := testScenario(40000, 0, 0)
+		if err := createTable(context.Background(), tg, sc, "opts"); err != nil {
+			b.Fatal(err)
+		}
+		wl, err := newWorkload(sc)
+		if err != nil {
+			b.Fatal(err)
+		}
+		base := ClientSettings{MaxIdleConnsPerHost: workers, ValidateResponseChecksum: true}
+		for _, o := range options {
+			changed := base
+			o.set(&changed)
+			var cpuBase, cpuChanged float64
+			for range rounds { // alternate, so drift in the machine hits both
+				c, _ := sdkLoop(b, newClientWith(tg, aws.NopRetryer{}, base), wl, "opts", workers, d)
+				cpuBase += c / rounds
+				c, _ = sdkLoop(b, newClientWith(tg, aws.NopRetryer{}, changed), wl, "opts", workers, d)
+				cpuChanged += c / rounds
+			}
+			b.ReportMetric(cpuChanged/cpuBase, o.name+"-cpu-ratio")
+		}
+		srv.Close()
 	}
 }

@@ -33,18 +33,54 @@ type Target struct {
 	// counts from that trial's start and trials share no account limit).
 	// The runner calls stop when the trial is over.
 	Isolate func() (t Target, stop func(), err error)
+	// Embedded marks the fake embedded in this process: its answers cannot
+	// be corrupted on the way, so the clients skip the CRC32 check of
+	// response bodies (see ClientSettings), which costs CPU and cannot
+	// fail. Any other endpoint, bench serve and its proxy included, keeps
+	// the check: a mismatch there is something the user should see.
+	Embedded bool
+}
+
+// ClientSettings are the options of the SDK clients a load generator may
+// choose without changing what the user measures, as a run used them
+// (run.json generator.client). Each was measured with
+// BenchmarkClientOptions: only those that cut the CPU per operation are
+// changed from the SDK's defaults.
+type ClientSettings struct {
+	// MaxIdleConnsPerHost is each client's pool of idle connections: the
+	// in-flight cap (workload.max_in_flight), so connections are reused
+	// rather than churned; the SDK's default keeps 10.
+	MaxIdleConnsPerHost int `json:"max_idle_conns_per_host"`
+	// MaxConnsPerHost is left at 0, no limit: the in-flight cap already
+	// bounds the connections, and the limit measured no better.
+	MaxConnsPerHost int `json:"max_conns_per_host"`
+	// ValidateResponseChecksum is whether clients check the x-amz-crc32
+	// of responses: false only against the embedded fake (Target.Embedded).
+	ValidateResponseChecksum bool `json:"validate_response_checksum"`
+}
+
+// clientSettings returns the settings of the clients newClient builds for
+// t with maxInFlight requests in flight.
+func clientSettings(t Target, maxInFlight int) ClientSettings {
+	return ClientSettings{MaxIdleConnsPerHost: maxInFlight, ValidateResponseChecksum: !t.Embedded}
 }
 
 // newClient builds one simulated application's DynamoDB client. retryer
 // nil keeps the retryer the DynamoDB client resolves by itself, so the
 // sdk-default strategy is the SDK's own code, not a copy of it.
 func newClient(t Target, retryer aws.RetryerV2, maxInFlight int) *dynamodb.Client {
+	return newClientWith(t, retryer, clientSettings(t, maxInFlight))
+}
+
+// newClientWith is newClient with the given settings.
+func newClientWith(t Target, retryer aws.RetryerV2, cs ClientSettings) *dynamodb.Client {
 	cfg := t.Config.Copy()
 	// A fresh transport per client, sized so connections are reused rather
 	// than churned at the in-flight cap (the SDK's default keeps 10 idle).
 	cfg.HTTPClient = awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
-		tr.MaxIdleConns = maxInFlight
-		tr.MaxIdleConnsPerHost = maxInFlight
+		tr.MaxIdleConns = cs.MaxIdleConnsPerHost
+		tr.MaxIdleConnsPerHost = cs.MaxIdleConnsPerHost
+		tr.MaxConnsPerHost = cs.MaxConnsPerHost
 	})
 	// Environment settings (AWS_MAX_ATTEMPTS, AWS_RETRY_MODE) must not
 	// change the strategy under test.
@@ -59,6 +95,7 @@ func newClient(t Target, retryer aws.RetryerV2, maxInFlight int) *dynamodb.Clien
 			o.Retryer = retryer
 		}
 		o.APIOptions = append(o.APIOptions, addAttemptCounter)
+		o.DisableValidateResponseChecksum = !cs.ValidateResponseChecksum
 	})
 }
 

@@ -145,6 +145,9 @@ type Generator struct {
 	// FakeCPU says how much of the CPU the embedded fake took, or why it
 	// is not attributed.
 	FakeCPU string `json:"fake_cpu,omitempty"`
+	// Client is how the SDK clients were configured (ClientSettings); nil
+	// in a simulation, which has none.
+	Client *ClientSettings `json:"client,omitempty"`
 	// Strategies are each strategy's start lag, drops and late starts.
 	Strategies []StrategyHealth `json:"strategies,omitempty"`
 	// Series is the process's CPU and GC pauses per second, from the

@@ -70,6 +70,9 @@ func TestGeneratorVerdict(t *testing.T) {
 			if c.reason != "" && !strings.Contains(strings.Join(g.Reasons, "; "), c.reason) {
 				t.Errorf("reasons: got %q, want one containing %q", g.Reasons, c.reason)
 			}
+			if g.Client == nil || g.Client.MaxIdleConnsPerHost != 1024 {
+				t.Errorf("generator client: got %+v, want the clients' settings with max_idle_conns_per_host 1024", g.Client)
+			}
 			if g.Thresholds != th {
 				t.Errorf("thresholds: got %+v, want %+v", g.Thresholds, th)
 			}

@@ -494,6 +494,8 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	gen.Thresholds = o.Health.WithDefaults()
 	gen.CoresFrom, gen.NumCPU, gen.GOMAXPROCS = coresFrom, runtime.NumCPU(), runtime.GOMAXPROCS(0)
 	gen.FakeCPU = fakeCPUNote
+	cs := clientSettings(o.Target, o.Scenario.Workload.MaxInFlight)
+	gen.Client = &cs
 	for i, sr := range res.Strategies {
 		gen.Strategies = append(gen.Strategies, strategyHealth(sr, lags[i], conns[i]))
 	}

@@ -1,0 +1,81 @@
+package wire
+
+import (
+	"testing"
+
+	"github.com/throttlebench/throttlebench/fakeservice/throttle"
+)
+
+const benchARN = "arn:aws:dynamodb:us-east-1:000000000000:table/bench"
+
+// TestErrorBodyMatchesJSON checks that Body writes, without reflection,
+// the bytes encoding/json writes (marshalJSON) for every shape it takes.
+func TestErrorBodyMatchesJSON(t *testing.T) {
+	cases := []struct {
+		name string
+		err  *Error
+	}{
+		{"provisioned", ThrottleError(throttle.Decision{Exception: throttle.ExceptionProvisionedThroughputExceeded, Reason: "TableWriteProvisionedThroughputExceeded"}, benchARN)},
+		{"throttling lower reasons", ThrottleError(throttle.Decision{Exception: throttle.ExceptionThrottling, Reason: "TableWriteMaxOnDemandThroughputExceeded"}, benchARN)},
+		{"request limit", ThrottleError(throttle.Decision{Exception: throttle.ExceptionRequestLimitExceeded, Reason: "TableWriteAccountLimitExceeded"}, benchARN)},
+		{"two reasons", &Error{Status: 400, Type: NSDynamoDB + "X", Msg: "m", Reasons: []ThrottlingReason{{"a", "b"}, {"c", ""}}}},
+		{"empty reasons", &Error{Status: 400, Type: NSDynamoDB + "X", Msg: "m", Reasons: []ThrottlingReason{}}},
+		{"validation", ValidationError(`One or more parameter values were invalid: "x" <y> & z`)},
+		{"serialization empty", SerializationError("")},
+		{"upper message", UnknownOperationError("fakeservice does not implement Nope")},
+		{"control and unicode", ValidationError("tab\there \u2028 é \x00 bad\xff utf8")},
+		{"internal", InternalServerError()},
+		{"unavailable", ServiceUnavailableError()},
+		{"conditional without item", ConditionalCheckFailed(nil)},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got, want := string(c.err.Body()), string(c.err.marshalJSON()); got != want {
+				t.Errorf("Body:\ngot  %s\nwant %s", got, want)
+			}
+		})
+	}
+}
+
+// TestThrottleErrorBody pins the bytes of the provisioned throttle, the
+// answer of every throttled request of a provisioned table.
+func TestThrottleErrorBody(t *testing.T) {
+	e := ThrottleError(throttle.Decision{Exception: throttle.ExceptionProvisionedThroughputExceeded, Reason: "TableWriteProvisionedThroughputExceeded"}, benchARN)
+	want := `{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",` +
+		`"message":"The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.",` +
+		`"ThrottlingReasons":[{"reason":"TableWriteProvisionedThroughputExceeded","resource":"` + benchARN + `"}]}`
+	if got := string(e.Body()); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
+// FuzzErrorBody checks Body against encoding/json for any strings.
+func FuzzErrorBody(f *testing.F) {
+	f.Add("com.amazonaws.dynamodb.v20120810#X", "msg <&>", "reason", "arn:x", false, false)
+	f.Add("t", "", "", "\u2028\x01\xff\"\\", true, true)
+	f.Fuzz(func(t *testing.T, typ, msg, reason, resource string, upper, lower bool) {
+		e := &Error{Status: 400, Type: typ, Msg: msg, UpperMessage: upper, LowerReasons: lower}
+		if reason != "" || resource != "" {
+			e.Reasons = []ThrottlingReason{{Reason: reason, Resource: resource}}
+		}
+		if got, want := string(e.Body()), string(e.marshalJSON()); got != want {
+			t.Errorf("Body(%+v):\ngot  %s\nwant %s", e, got, want)
+		}
+	})
+}
+
+func BenchmarkThrottleErrorBody(b *testing.B) {
+	e := ThrottleError(throttle.Decision{Exception: throttle.ExceptionProvisionedThroughputExceeded, Reason: "TableWriteProvisionedThroughputExceeded"}, benchARN)
+	b.Run("append", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = e.Body()
+		}
+	})
+	b.Run("encoding-json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = e.marshalJSON()
+		}
+	})
+}
