@@ -137,20 +137,23 @@ func (l *Live) RecordStart(lag time.Duration) {
 	}
 }
 
-func (l *Live) offer() {
+// Offer counts an operation the schedule offered.
+func (l *Live) Offer() {
 	for ; l != nil; l = l.up {
 		l.Offered.Add(1)
 	}
 }
 
-func (l *Live) begin() {
+// Begin counts an operation that started (one more in flight).
+func (l *Live) Begin() {
 	for ; l != nil; l = l.up {
 		l.InFlight.Add(1)
 	}
 }
 
-// end counts an operation's outcome; dropped ones never began.
-func (l *Live) end(began, ok bool) {
+// End counts an operation's outcome: began says it was started with
+// Begin (dropped ones never began), ok that it succeeded.
+func (l *Live) End(began, ok bool) {
 	for ; l != nil; l = l.up {
 		if began {
 			l.InFlight.Add(-1)
@@ -617,12 +620,12 @@ func openLoop(ctx, opsCtx context.Context, live *Live, wl *workload, fleet []*me
 		}
 		offered++
 		m := fleet[n%int64(len(fleet))]
-		live.offer()
+		live.Offer()
 		select {
 		case m.slots <- struct{}{}:
 		default:
 			records <- metrics.Record{Client: m.id, Op: wl.op(n), Intended: off, Started: off, Ended: off, Outcome: metrics.Dropped}
-			live.end(false, false)
+			live.End(false, false)
 			continue
 		}
 		a := arrival{m: m, off: off, n: n}
@@ -663,7 +666,7 @@ func closedLoop(ctx, opsCtx context.Context, live *Live, wl *workload, fleet []*
 			t.Stop()
 			for ctx.Err() == nil && time.Now().Before(end) {
 				n := (next.Add(1)-1)*count + index
-				live.offer()
+				live.Offer()
 				records <- wl.measure(opsCtx, live, m, table, start, time.Since(start), n)
 				if w.Think > 0 {
 					t.Reset(time.Duration(w.Think))
@@ -683,7 +686,7 @@ func closedLoop(ctx, opsCtx context.Context, live *Live, wl *workload, fleet []*
 // measure runs operation n, intended to start at start+intended, on
 // member m and returns its record.
 func (wl *workload) measure(ctx context.Context, live *Live, m *member, table string, start time.Time, intended time.Duration, n int64) metrics.Record {
-	live.begin()
+	live.Begin()
 	st := &opState{runStart: start}
 	ctx, cancel := context.WithTimeout(withOpState(ctx, st), time.Duration(wl.w.Timeout))
 	defer cancel()
@@ -710,7 +713,7 @@ func (wl *workload) measure(ctx context.Context, live *Live, m *member, table st
 		AttemptLog:        st.log,
 		Outcome:           metrics.Classify(err, ctx.Err()),
 	}
-	live.end(true, rec.Outcome == metrics.OK)
+	live.End(true, rec.Outcome == metrics.OK)
 	return rec
 }
 
