@@ -158,7 +158,7 @@ type strategySeries struct {
 	ring                 []second
 	open                 map[int64]*hdrhistogram.Histogram // seconds whose percentiles are not final
 	spare                []*hdrhistogram.Histogram
-	throttled, errs, ops int64 // totals
+	throttled, errs, ops int64     // totals
 	vnow                 time.Time // Simulated: the latest record's end
 	finished             bool      // Simulated: no more records (Finished); guarded by Dashboard.paceMu
 }
