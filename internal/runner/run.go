@@ -719,20 +719,23 @@ func (wl *workload) measure(ctx context.Context, live *Live, m *member, table st
 
 // tableName builds a valid, unique DynamoDB table name.
 func tableName(prefix, scenarioName, strategyName, stamp string) string {
-	clean := func(s string) string {
-		return strings.Map(func(r rune) rune {
-			switch {
-			case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
-				return r
-			}
-			return '-'
-		}, s)
-	}
-	name := clean(prefix + "-" + scenarioName + "-" + strategyName + "-" + stamp)
+	name := cleanTableName(prefix + "-" + scenarioName + "-" + strategyName + "-" + stamp)
 	if len(name) > 255 {
 		name = name[:255]
 	}
 	return name
+}
+
+// cleanTableName makes every character of s that a DynamoDB table name
+// cannot hold (other than letters, digits, '-', '_' and '.') a '-'.
+func cleanTableName(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
+			return r
+		}
+		return '-'
+	}, s)
 }
 
 // createTable creates a table for one strategy and waits until it is ACTIVE.
