@@ -83,6 +83,9 @@ func simulate(ctx context.Context, o simOptions, stdout, stderr io.Writer) (err 
 	if err != nil {
 		return badInput{err}
 	}
+	if err := needWorkload(sc, o.scenarioPath, "sim"); err != nil {
+		return err
+	}
 	if err := overrideDuration(sc, o.duration, o.scenarioPath, stderr); err != nil {
 		return err
 	}
@@ -166,6 +169,15 @@ func simFile(sc *scenario.Scenario, res *runner.Result) *results.File {
 	file := results.New(sc, sim.Target, res)
 	file.Credentials = "none (simulation)"
 	return file
+}
+
+// needWorkload refuses a scenario without a workload (clients only, for
+// bench run --exec) for bench CMD, which would otherwise run nothing.
+func needWorkload(sc *scenario.Scenario, path, cmd string) error {
+	if sc.HasWorkload() {
+		return nil
+	}
+	return badInput{fmt.Errorf("%s: no workload: the scenario lists clients only (applications bench run --exec measures); bench %s needs a workload: section (rate, duration) to drive its strategies", path, cmd)}
 }
 
 // overrideDuration applies -duration as bench run does.
