@@ -38,7 +38,7 @@ type Target struct {
 // newClient builds one simulated application's DynamoDB client. retryer
 // nil keeps the retryer the DynamoDB client resolves by itself, so the
 // sdk-default strategy is the SDK's own code, not a copy of it.
-func newClient(t Target, retryer aws.RetryerV2, maxInFlight int) *dynamodb.Client {
+func newClient(t Target, retryer aws.RetryerV2, maxInFlight int, configure ...func(*dynamodb.Options)) *dynamodb.Client {
 	cfg := t.Config.Copy()
 	// A fresh transport per client, sized so connections are reused rather
 	// than churned at the in-flight cap (the SDK's default keeps 10 idle).
@@ -59,6 +59,9 @@ func newClient(t Target, retryer aws.RetryerV2, maxInFlight int) *dynamodb.Clien
 			o.Retryer = retryer
 		}
 		o.APIOptions = append(o.APIOptions, addAttemptCounter)
+		for _, f := range configure {
+			f(o)
+		}
 	})
 }
 

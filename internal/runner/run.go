@@ -519,12 +519,17 @@ func drive(ctx context.Context, o Options, target Target, wl *workload, st strat
 			continue // reached by other shards' arrivals only
 		}
 		r := st.NewRetryer(sc.Seed + int64(i))
-		m := &member{id: i, client: newClient(target, r, w.MaxInFlight), slots: make(chan struct{}, w.MaxInFlight), conn: conn}
-		m.scoped, _ = r.(strategy.OperationScoped)
-		m.retryer = r
-		if r == nil {
-			m.retryer = m.client.Options().Retryer // the one the client resolved
+		var configure []func(*dynamodb.Options)
+		cc, configures := st.(strategy.ClientConfigurer)
+		if configures {
+			configure = append(configure, cc.ConfigureClient)
 		}
+		m := &member{id: i, client: newClient(target, r, w.MaxInFlight, configure...), slots: make(chan struct{}, w.MaxInFlight), conn: conn}
+		m.retryer = r
+		if r == nil || configures {
+			m.retryer = m.client.Options().Retryer // the one the client resolved, or the strategy set
+		}
+		m.scoped, _ = m.retryer.(strategy.OperationScoped)
 		fleet[i] = m
 	}
 

@@ -77,6 +77,9 @@ type Options struct {
 
 // Simulable reports whether the simulator can run st; the error says why not.
 func Simulable(st strategy.Strategy) error {
+	if _, ok := st.(strategy.ClientConfigurer); ok {
+		return fmt.Errorf("strategy %s: not simulable: it configures the DynamoDB client, which the simulator does not build; measure it with bench run (harness.Run)", st.Name())
+	}
 	_, err := newRetryer(st, 1, strategy.Clock{}, true)
 	return err
 }
