@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/throttlebench/throttlebench/fakeservice"
 	"github.com/throttlebench/throttlebench/internal/metrics"
@@ -61,7 +62,7 @@ type Result struct {
 
 var (
 	mu         sync.Mutex
-	registered = map[string]RetryerFactory{}
+	registered = map[string]strategy.Strategy{}
 )
 
 // Register makes f available under name to Run and Simulate. The name must
@@ -69,6 +70,13 @@ var (
 func Register(name string, f RetryerFactory) error {
 	if name == "" || f == nil {
 		return errors.New("harness: register: want a name and a factory")
+	}
+	return register(name, custom{name: name, f: f})
+}
+
+func register(name string, st strategy.Strategy) error {
+	if name == "" {
+		return errors.New("harness: register: want a name")
 	}
 	if slices.Contains(strategy.Names(), name) {
 		return fmt.Errorf("harness: register %q: a built-in strategy has that name", name)
@@ -78,7 +86,7 @@ func Register(name string, f RetryerFactory) error {
 	if _, ok := registered[name]; ok {
 		return fmt.Errorf("harness: register %q: already registered", name)
 	}
-	registered[name] = f
+	registered[name] = st
 	return nil
 }
 
@@ -163,10 +171,10 @@ func load(path string, o Options) (*scenario.Scenario, []strategy.Strategy, erro
 	var out []strategy.Strategy
 	for _, spec := range specs {
 		mu.Lock()
-		f, ok := registered[spec.Name]
+		st, ok := registered[spec.Name]
 		mu.Unlock()
 		if ok {
-			out = append(out, custom{name: spec.Name, f: f})
+			out = append(out, st)
 			continue
 		}
 		st, err := strategy.New(spec.Name, spec.Params())
@@ -186,13 +194,41 @@ func results(r *runner.Result) []Result {
 	return out
 }
 
+// RegisterClient makes a strategy available under name to Run that
+// configures each fleet member's DynamoDB client with configure (called
+// after the harness's own settings, so it may set o.Retryer, timeouts, an
+// HTTP client, middleware), keeping the retryer the SDK resolves unless
+// configure replaces it. Simulate refuses it: the simulator builds no
+// client. The name must be new, as for Register; configure must be safe
+// to call from several goroutines.
+func RegisterClient(name string, configure func(*dynamodb.Options)) error {
+	if configure == nil {
+		return errors.New("harness: register client: want a function that configures the client")
+	}
+	return register(name, configured{custom: custom{name: name}, configure: configure})
+}
+
+// configured is a strategy registered with RegisterClient.
+type configured struct {
+	custom
+	configure func(*dynamodb.Options)
+}
+
+func (c configured) Describe() string                    { return "registered through harness.RegisterClient" }
+func (c configured) ConfigureClient(o *dynamodb.Options) { c.configure(o) }
+
 // custom is a registered factory as a strategy.
 type custom struct {
 	name string
 	f    RetryerFactory
 }
 
-func (c custom) Name() string                        { return c.name }
-func (c custom) Describe() string                    { return "registered through harness.Register" }
-func (c custom) Resolved() map[string]any            { return map[string]any{"registered": true} }
-func (c custom) NewRetryer(seed int64) aws.RetryerV2 { return c.f(seed) }
+func (c custom) Name() string             { return c.name }
+func (c custom) Describe() string         { return "registered through harness.Register" }
+func (c custom) Resolved() map[string]any { return map[string]any{"registered": true} }
+func (c custom) NewRetryer(seed int64) aws.RetryerV2 {
+	if c.f == nil {
+		return nil // RegisterClient: the client's own
+	}
+	return c.f(seed)
+}

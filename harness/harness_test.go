@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 )
 
 // A user retryer runs through aws-sdk-go-v2 against the embedded fake:
@@ -91,5 +92,28 @@ func TestRegisterAndNames(t *testing.T) {
 	_, err := Simulate(context.Background(), "../scenarios/quickstart.yaml", Options{Strategies: []string{"no-such"}})
 	if err == nil || !strings.Contains(err.Error(), "no-such") {
 		t.Errorf("unknown strategy: got %v, want an error naming it", err)
+	}
+}
+
+// RegisterClient's function configures every client Run builds, and
+// Simulate refuses the strategy.
+func TestRegisterClient(t *testing.T) {
+	var calls atomic.Int64
+	if err := RegisterClient("test-configured", func(o *dynamodb.Options) { calls.Add(1) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := RegisterClient("test-configured-nil", nil); err == nil {
+		t.Errorf("RegisterClient with no function: got no error")
+	}
+	opts := Options{Strategies: []string{"test-configured"}, Duration: time.Second}
+	res, err := Run(context.Background(), "../scenarios/quickstart.yaml", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := calls.Load(); n < 1 || len(res) != 1 || res[0].Summary.Ops != 200 {
+		t.Errorf("configure called %d times, results %+v; want at least once (one client), 200 operations", n, res)
+	}
+	if _, err := Simulate(context.Background(), "../scenarios/quickstart.yaml", opts); err == nil || !strings.Contains(err.Error(), "not simulable") {
+		t.Errorf("Simulate: got %v, want not simulable", err)
 	}
 }

@@ -202,7 +202,7 @@ func (u *liveUI) pollCapacity() {
 				continue
 			}
 			for table, tr := range rep.Tables {
-				s := strategyOfTable(table, names)
+				s := runner.StrategyOfTable(table, names)
 				if s == "" {
 					continue
 				}
@@ -234,30 +234,6 @@ func fetchStats(client *http.Client, endpoint string) (fakeservice.StatsReport, 
 		return rep, fmt.Errorf("%s: %w: %w", endpoint, errNoStats, err)
 	}
 	return rep, nil
-}
-
-// strategyOfTable returns the strategy whose name is in a table the
-// runner named (throttlebench-SCENARIO-STRATEGY-STAMP, characters other
-// than letters, digits, '-', '_' and '.' made '-', as runner's tableName
-// does): the longest that matches, so retry-budget wins over budget; ""
-// for none.
-func strategyOfTable(table string, names []string) string {
-	clean := func(s string) string {
-		return strings.Map(func(r rune) rune {
-			switch {
-			case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
-				return r
-			}
-			return '-'
-		}, s)
-	}
-	best := ""
-	for _, n := range names {
-		if len(n) > len(best) && strings.Contains(table, "-"+clean(n)+"-") {
-			best = n
-		}
-	}
-	return best
 }
 
 // faultWindows returns the windows of sched for a fake started at start.

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/throttlebench/throttlebench/internal/dashboard"
 	"github.com/throttlebench/throttlebench/internal/report"
 	"github.com/throttlebench/throttlebench/internal/results"
 	"github.com/throttlebench/throttlebench/internal/runner"
@@ -35,6 +36,8 @@ type simOptions struct {
 	experiment string
 	runs       int
 	clients    string
+	ui         string // serve the live dashboard on this loopback address
+	uiLinger   time.Duration
 }
 
 func simMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -47,6 +50,8 @@ func simMain(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.BoolVar(&o.cryptoJitter, "crypto-jitter", false, "keep the SDK's crypto/rand backoff draws for sdk-default and sdk-standard-noquota (results then vary from run to run)")
 	fs.StringVar(&o.experiment, "experiment", "", `run a built-in experiment instead of a scenario: "backoff" (AWS Architecture Blog, "Exponential Backoff And Jitter")`)
 	fs.IntVar(&o.runs, "runs", 100, "backoff experiment: runs averaged per point")
+	fs.StringVar(&o.ui, "ui", "", "serve a live dashboard of the simulated seconds at http://ADDR/ while it simulates (loopback only, e.g. 127.0.0.1:8080), with a link to report.html at the end")
+	fs.DurationVar(&o.uiLinger, "ui-linger", time.Minute, "with -ui: how long the dashboard stays up after the simulation (Ctrl-C ends it sooner)")
 	fs.StringVar(&o.clients, "clients", "10-190/10", "backoff experiment: numbers of clients, FROM-TO/STEP or a comma-separated list")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: bench sim [flags] SCENARIO.yaml\n       bench sim -experiment backoff [-runs N] [-clients 10-190/10]")
@@ -73,10 +78,13 @@ func simMain(ctx context.Context, args []string, stdout, stderr io.Writer) error
 // writes: run.json (target "simulation", started at the simulation's
 // epoch, so a seed gives identical files), summary.csv, summary.md and
 // report.html, then prints the comparison table.
-func simulate(ctx context.Context, o simOptions, stdout, stderr io.Writer) error {
+func simulate(ctx context.Context, o simOptions, stdout, stderr io.Writer) (err error) {
 	sc, err := scenario.Load(o.scenarioPath)
 	if err != nil {
 		return badInput{err}
+	}
+	if err := needWorkload(sc, o.scenarioPath, "sim"); err != nil {
+		return err
 	}
 	if err := overrideDuration(sc, o.duration, o.scenarioPath, stderr); err != nil {
 		return err
@@ -92,9 +100,28 @@ func simulate(ctx context.Context, o simOptions, stdout, stderr io.Writer) error
 	fmt.Fprintf(stderr, "bench sim: %s: %d strategies in virtual time: %s, %d client(s) each; table %s %d RCU / %d WCU; network %s\n",
 		sc.Name, len(strategies), sc.Workload.Describe(), sc.Workload.Fleet,
 		sc.Table.BillingMode, sc.Table.ReadCapacity, sc.Table.WriteCapacity, lat)
+	var observer runner.Observer
+	var dir string // the run's files, once written
+	if o.ui != "" {
+		opts := dashboard.Options{Title: fmt.Sprintf("%s: %d strategies, simulated", sc.Name, len(strategies)),
+			Expected: sc.Workload.TotalDuration(), Simulated: true, Start: sim.Epoch}
+		for _, s := range strategies {
+			opts.Strategies = append(opts.Strategies, s.Name())
+		}
+		ui, err := startUI(o.ui, opts, stderr, "sim")
+		if err != nil {
+			return err
+		}
+		defer ui.close()
+		defer func() { ui.finish(ctx, dir, err, o.uiLinger, stderr, "sim") }()
+		for _, f := range faultWindows(sc.Faults, sim.Epoch) {
+			ui.dash.AddFault(f)
+		}
+		observer = ui.dash
+	}
 	start := time.Now()
 	res, err := sim.Run(ctx, sim.Options{
-		Scenario: sc, Strategies: strategies, Latency: lat, CryptoJitter: o.cryptoJitter,
+		Scenario: sc, Strategies: strategies, Latency: lat, CryptoJitter: o.cryptoJitter, Observer: observer,
 		SkipUnsimulable: true, Warn: func(err error) { fmt.Fprintf(stderr, "bench sim: skipping %v\n", err) },
 	})
 	if err != nil {
@@ -104,11 +131,11 @@ func simulate(ctx context.Context, o simOptions, stdout, stderr io.Writer) error
 		return badInput{errors.New("no strategy of the scenario can be simulated")}
 	}
 	file := simFile(sc, res)
-	dir := filepath.Join(o.out, sc.Name, "sim-"+time.Now().UTC().Format("20060102T150405.000Z"))
-	path, err := results.Write(dir, file)
+	path, err := results.Write(filepath.Join(o.out, sc.Name, "sim-"+time.Now().UTC().Format("20060102T150405.000Z")), file)
 	if err != nil {
 		return fmt.Errorf("write results: %w", err)
 	}
+	dir = filepath.Dir(path)
 	if err := writeReports(path, file); err != nil {
 		return fmt.Errorf("write reports: %w", err)
 	}
@@ -142,6 +169,15 @@ func simFile(sc *scenario.Scenario, res *runner.Result) *results.File {
 	file := results.New(sc, sim.Target, res)
 	file.Credentials = "none (simulation)"
 	return file
+}
+
+// needWorkload refuses a scenario without a workload (clients only, for
+// bench run --exec) for bench CMD, which would otherwise run nothing.
+func needWorkload(sc *scenario.Scenario, path, cmd string) error {
+	if sc.HasWorkload() {
+		return nil
+	}
+	return badInput{fmt.Errorf("%s: no workload: the scenario lists clients only (applications bench run --exec measures); bench %s needs a workload: section (rate, duration) to drive its strategies", path, cmd)}
 }
 
 // overrideDuration applies -duration as bench run does.

@@ -110,3 +110,21 @@ func TestSweepCommand(t *testing.T) {
 		t.Errorf("found %v, want one sweep.svg", svgs)
 	}
 }
+
+// A scenario of clients only (for bench run --exec) has no workload:
+// bench sim and bench sweep refuse it with exit 2 instead of running
+// nothing.
+func TestClientsOnlyScenarioRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "apps.yaml")
+	const apps = "name: apps\ntable: {read_capacity: 10, write_capacity: 10}\nclients:\n  - {name: app, command: [\"true\"]}\n"
+	if err := os.WriteFile(path, []byte(apps), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"sim", "sweep"} {
+		var stdout, stderr bytes.Buffer
+		code := bench(context.Background(), []string{cmd, "-out", t.TempDir(), path}, &stdout, &stderr)
+		if code != exitBadInput || !strings.Contains(stderr.String(), "apps.yaml: no workload: the scenario lists clients only") {
+			t.Errorf("bench %s: exit %d, stderr %q; want exit %d naming the file and the missing workload", cmd, code, stderr.String(), exitBadInput)
+		}
+	}
+}

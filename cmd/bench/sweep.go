@@ -67,6 +67,9 @@ func sweepRun(ctx context.Context, o sweepOptions, stdout, stderr io.Writer) err
 	if err != nil {
 		return badInput{err}
 	}
+	if err := needWorkload(sc, o.scenarioPath, "sweep"); err != nil {
+		return err
+	}
 	if err := overrideDuration(sc, o.duration, o.scenarioPath, stderr); err != nil {
 		return err
 	}

@@ -269,3 +269,72 @@ func TestUIAddressMustBeLoopback(t *testing.T) {
 		})
 	}
 }
+
+// TestSimDashboard simulates 5 minutes with -ui: once the simulation is
+// written, the page is a simulation's (virtual seconds from the epoch),
+// holds every simulated second, whose goodput adds up to each strategy's
+// successes, and links the report; Chromium draws it.
+func TestSimDashboard(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	path := filepath.Join(t.TempDir(), "simtest.yaml")
+	if err := os.WriteFile(path, []byte(simScenario), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- bench(ctx, []string{"sim", "-ui", "127.0.0.1:0", "-ui-linger", "2m", "-duration", "5m", "-out", t.TempDir(), path}, &stdout, &stderr)
+	}()
+	url := waitFor(t, &stderr, done, `dashboard: (http://127\.0\.0\.1:\d+/)\n`)
+	waitFor(t, &stderr, done, `(dashboard at http://127\.0\.0\.1:\d+/ for)`)
+	var st dashboard.State
+	getJSON(t, url+"api/live", &st)
+	epoch := time.Date(2000, time.January, 1, 0, 0, 0, 0, time.UTC).Unix()
+	if !st.Simulated || !st.Done || st.Start != epoch || st.Report != "files/report.html" {
+		t.Errorf("simulated %v, done %v, start %d, report %q; want true, true, %d (the epoch), files/report.html", st.Simulated, st.Done, st.Start, st.Report, epoch)
+	}
+	if st.From != epoch || st.To < epoch+300 || st.To > epoch+340 {
+		t.Errorf("seconds %d..%d from the epoch, want 0..300 or a little more (operations in flight at the end)", st.From-epoch, st.To-epoch)
+	}
+	var names []string
+	for _, s := range st.Strategies {
+		names = append(names, s.Name)
+		var ok int64
+		for _, n := range s.OK {
+			ok += n
+		}
+		if ok != s.Succeeded || s.Done != s.Offered || s.Offered < 4*300*100/5 {
+			t.Errorf("%s: goodput adds up to %d, succeeded %d; done %d of %d offered; want equal counts, about %d offered", s.Name, ok, s.Succeeded, s.Done, s.Offered, 300*100)
+		}
+	}
+	if got, want := strings.Join(names, ","), "sdk-default,none,full-jitter,token-bucket"; got != want {
+		t.Errorf("strategies %s, want %s (sdk-adaptive is not simulable)", got, want)
+	}
+
+	t.Run("chromium", func(t *testing.T) {
+		bin := chromium.Find(t)
+		rctx, rcancel := context.WithTimeout(ctx, 60*time.Second)
+		dom, err := chromium.Render(rctx, bin, t.TempDir(), url, 1280, 1400, 0, "")
+		rcancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		drawn, secs := pageState(t, dom)
+		if drawn["goodput"] < 4 || drawn["p99"] < 4 || secs < 300 {
+			t.Errorf("the page drew %v over %d s; want 4 lines in goodput and p99 over 300 s", drawn, secs)
+		}
+		if !bytes.Contains(dom, []byte("simulation finished")) || !bytes.Contains(dom, []byte("simulated seconds")) {
+			t.Errorf("the page does not say it shows a simulation:\n%.1500s", dom)
+		}
+	})
+	cancel()
+	select {
+	case code := <-done:
+		if code != exitSLOMissed {
+			t.Errorf("exit %d, want %d (SLO missed); stderr:\n%s", code, exitSLOMissed, stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("bench sim did not exit after Ctrl-C during -ui-linger")
+	}
+}

@@ -18,6 +18,11 @@
 // from the intended start), on the wall clock instead of the run's, so
 // side-by-side, sequential and repeated trials share one time axis.
 //
+// A simulation's page (Options.Simulated, bench sim -ui) files records by
+// their own times, virtual seconds from Options.Start, and shows the
+// simulated seconds as they complete, however fast virtual time runs: the
+// page still polls once a second, for what completed since.
+//
 // A Dashboard is safe for concurrent use.
 package dashboard
 
@@ -72,6 +77,14 @@ type Options struct {
 	// per table, fed by Table, instead of per strategy; latency and in
 	// flight, which a server does not see, are left out.
 	Serving bool
+	// Simulated makes the page one of a simulation (bench sim -ui):
+	// records are filed by their own offsets from Start, in virtual time,
+	// and the page's now is the simulated instant every strategy has
+	// reached; Now and Tick are then not used for the time axis.
+	Simulated bool
+	// Start is virtual time zero for a Simulated page (sim.Epoch); other
+	// pages start at Now().
+	Start time.Time
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -89,6 +102,13 @@ type Dashboard struct {
 	errText  string
 	files    string // directory of the run's files once written
 	report   string // report.html's name in files, "" for none
+
+	// Simulated: strategies run at their own pace in virtual time; one
+	// that gets more than half a window ahead of the slowest waits for it
+	// (see pace), so the seconds they have all completed stay in every
+	// ring.
+	paceMu   sync.Mutex
+	paceCond *sync.Cond // on paceMu: a strategy advanced or finished
 }
 
 // Fault is a window of the fault schedule, shaded on the charts.
@@ -106,7 +126,13 @@ func New(o Options) *Dashboard {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Dashboard{opts: o, start: o.Now()}
+	start := o.Now()
+	if o.Simulated {
+		start = o.Start
+	}
+	d := &Dashboard{opts: o, start: start}
+	d.paceCond = sync.NewCond(&d.paceMu)
+	return d
 }
 
 // second is one strategy's counts over one wall-clock second.
@@ -132,7 +158,9 @@ type strategySeries struct {
 	ring                 []second
 	open                 map[int64]*hdrhistogram.Histogram // seconds whose percentiles are not final
 	spare                []*hdrhistogram.Histogram
-	throttled, errs, ops int64 // totals
+	throttled, errs, ops int64     // totals
+	vnow                 time.Time // Simulated: the latest record's end
+	finished             bool      // Simulated: no more records (Finished); guarded by Dashboard.paceMu
 }
 
 // slot returns the ring's entry for Unix second t, emptied if it held an
@@ -158,9 +186,93 @@ func (d *Dashboard) Observe(strategy string, live *runner.Live) func(metrics.Rec
 	d.strategy = append(slices.Clone(d.strategy), s)
 	slices.SortStableFunc(d.strategy, func(a, b *strategySeries) int { return d.rank(a.name) - d.rank(b.name) })
 	d.mu.Unlock()
+	if d.opts.Simulated {
+		return func(r metrics.Record) {
+			if s.addVirtual(r, d.start.Add(r.Ended)) {
+				d.pace(s)
+			}
+		}
+	}
 	return func(r metrics.Record) {
 		s.add(r, d.opts.Now())
 	}
+}
+
+// Finished tells a Simulated dashboard that strategy will send no more
+// records (the simulator calls it when the strategy's simulation returns),
+// so the others no longer wait for it.
+func (d *Dashboard) Finished(strategy string) {
+	d.paceMu.Lock()
+	defer d.paceMu.Unlock()
+	for _, s := range d.strategies() {
+		if s.name == strategy {
+			s.finished = true
+		}
+	}
+	d.paceCond.Broadcast()
+}
+
+// pace makes s, which has just entered a new virtual second, wait while it
+// is more than half a window ahead of the slowest strategy still running
+// (of those that have sent a record: one that has not yet is not waited
+// for).
+// It only delays the simulation of s on the wall clock: virtual time, and
+// so every result, is the same.
+func (d *Dashboard) pace(s *strategySeries) {
+	lead := int64(d.opts.Window / 2)
+	d.paceMu.Lock()
+	defer d.paceMu.Unlock()
+	d.paceCond.Broadcast()
+	for {
+		d.mu.Lock()
+		done, strategies := d.done, d.strategy
+		d.mu.Unlock()
+		sec := s.vsec()
+		slowest := sec
+		for _, o := range strategies {
+			if v := o.vsec(); !o.finished && v != noSecond {
+				slowest = min(slowest, v)
+			}
+		}
+		if done || sec-slowest <= lead {
+			return
+		}
+		d.paceCond.Wait()
+	}
+}
+
+// noSecond is vsec before a strategy's first record.
+const noSecond = math.MinInt64
+
+// vsec is the virtual second of s's latest record, noSecond before its
+// first.
+func (s *strategySeries) vsec() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.vnow.IsZero() {
+		return noSecond
+	}
+	return s.vnow.Unix()
+}
+
+// addVirtual files r, which ended at the virtual instant end: records of
+// a simulation come in the order they end, so a second is closed (its
+// percentiles final) once records end slack seconds after it, and the
+// strategy's in-flight count is sampled with each record. It reports
+// whether r began a new second.
+func (s *strategySeries) addVirtual(r metrics.Record, end time.Time) (newSecond bool) {
+	s.add(r, end)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sec := end.Unix()
+	if newSecond = sec > s.vnow.Unix() || s.vnow.IsZero(); newSecond {
+		s.closeBefore(sec - slack)
+	}
+	s.vnow = end
+	if x := s.slot(sec); x != nil {
+		x.inFlight = max(x.inFlight, s.live.InFlight.Load())
+	}
+	return newSecond
 }
 
 // add files r, which ended at now.
@@ -215,6 +327,9 @@ func (s *strategySeries) add(r metrics.Record, now time.Time) {
 // Tick samples operations in flight and closes the seconds older than a
 // little slack. Call it a few times a second (Run does).
 func (d *Dashboard) Tick(now time.Time) {
+	if d.opts.Simulated {
+		return // seconds close as virtual time passes them (addVirtual)
+	}
 	if d.opts.Serving {
 		d.mu.Lock()
 		d.strategy = slices.DeleteFunc(slices.Clone(d.strategy), func(s *strategySeries) bool {
@@ -236,8 +351,14 @@ func (s *strategySeries) tick(sec int64) {
 	if x := s.slot(sec); x != nil {
 		x.inFlight = max(x.inFlight, s.live.InFlight.Load())
 	}
+	s.closeBefore(sec - slack)
+}
+
+// closeBefore makes the percentiles of the open seconds before sec final;
+// s.mu must be held.
+func (s *strategySeries) closeBefore(sec int64) {
 	for t, h := range s.open {
-		if t >= sec-slack {
+		if t >= sec {
 			continue
 		}
 		if x := s.slot(t); x != nil {
@@ -352,10 +473,18 @@ func (d *Dashboard) AddFault(f Fault) {
 // not empty, is the directory of the run's files, served under /files/
 // and linked from the page when it holds report.html.
 func (d *Dashboard) Finish(dir string, err error) {
+	defer func() { // no strategy waits any more (pace)
+		d.paceMu.Lock()
+		d.paceCond.Broadcast()
+		d.paceMu.Unlock()
+	}()
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.done = true
 	d.end = d.opts.Now()
+	if d.opts.Simulated {
+		d.end = d.virtualNow(d.strategy, true)
+	}
 	if err != nil {
 		d.errText = err.Error()
 	}
@@ -422,6 +551,9 @@ type State struct {
 	Title string `json:"title"`
 	// Serving marks a server's page: a line per table.
 	Serving bool `json:"serving,omitempty"`
+	// Simulated marks a simulation's page: times are virtual, Start is
+	// virtual time zero.
+	Simulated bool `json:"simulated,omitempty"`
 	// Start and Now are Unix seconds (Now with a fraction).
 	Start    int64   `json:"start"`
 	Now      float64 `json:"now"`
@@ -477,13 +609,23 @@ type StrategyState struct {
 // since (Unix seconds; 0 for the whole window). The current second,
 // still filling, is left out; after Finish, time stops a second after
 // the run's end.
+//
+// A Simulated page ignores now: its now is the virtual instant every
+// strategy has reached (the latest one's, once finished).
 func (d *Dashboard) Snapshot(now time.Time, since int64) State {
 	d.mu.Lock()
-	if d.done && now.After(d.end) {
+	oldest := int64(math.MinInt64) // the first second every ring still holds
+	if d.opts.Simulated {
+		now = d.virtualNow(d.strategy, d.done)
+		// Strategies run at their own pace: the one ahead has replaced
+		// seconds the slowest has just completed.
+		oldest = d.virtualNow(d.strategy, true).Unix() - int64(d.opts.Window) + 1
+	}
+	if d.done && (d.opts.Simulated || now.After(d.end)) {
 		now = d.end.Add(time.Second) // the axis stops where the run did
 	}
 	st := State{
-		Title: d.opts.Title, Serving: d.opts.Serving, Start: d.start.Unix(), Now: float64(now.UnixNano()) / 1e9,
+		Title: d.opts.Title, Serving: d.opts.Serving, Simulated: d.opts.Simulated, Start: d.start.Unix(), Now: float64(now.UnixNano()) / 1e9,
 		Expected: d.opts.Expected.Seconds(), Window: d.opts.Window,
 		Done: d.done, Error: d.errText, Faults: []FaultJSON{}, Strategies: []StrategyState{},
 	}
@@ -501,7 +643,7 @@ func (d *Dashboard) Snapshot(now time.Time, since int64) State {
 	d.mu.Unlock()
 
 	st.To = now.Unix()
-	st.From = max(since+1, st.To-int64(d.opts.Window)+1, d.start.Unix())
+	st.From = max(since+1, st.To-int64(d.opts.Window)+1, d.start.Unix(), oldest)
 	if st.From > st.To {
 		st.From = st.To
 	}
@@ -532,6 +674,27 @@ func (d *Dashboard) Snapshot(now time.Time, since int64) State {
 		st.Strategies = append(st.Strategies, ss)
 	}
 	return st
+}
+
+// virtualNow is the simulated instant that strategies have all reached
+// (latest: that one of them has reached), or Start before any record.
+func (d *Dashboard) virtualNow(strategies []*strategySeries, latest bool) time.Time {
+	var now time.Time
+	for _, s := range strategies {
+		s.mu.Lock()
+		v := s.vnow
+		s.mu.Unlock()
+		if v.IsZero() {
+			continue
+		}
+		if now.IsZero() || (latest && v.After(now)) || (!latest && v.Before(now)) {
+			now = v
+		}
+	}
+	if now.Before(d.start) {
+		now = d.start
+	}
+	return now
 }
 
 func opt(ok bool, v float64) *float64 {

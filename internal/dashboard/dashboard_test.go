@@ -250,3 +250,134 @@ func BenchmarkLive(b *testing.B) {
 	}
 	b.ReportMetric(float64(size), "json-bytes")
 }
+
+// TestSimulatedSeconds feeds a simulation's records, which carry virtual
+// time and arrive far faster than wall time: the page files them by their
+// own times, shows the seconds every strategy has completed whatever the
+// wall clock says, and closes a second's percentiles once records end
+// slack seconds after it.
+func TestSimulatedSeconds(t *testing.T) {
+	epoch := time.Date(2000, time.January, 1, 0, 0, 0, 0, time.UTC)
+	wall := &clock{t0} // must not matter
+	d := New(Options{Simulated: true, Start: epoch, Now: wall.now, Window: 100, Strategies: []string{"a", "b"}})
+	liveA, liveB := &runner.Live{}, &runner.Live{}
+	a := d.Observe("a", liveA)
+	b := d.Observe("b", liveB)
+	if st := d.Snapshot(wall.now(), 0); st.To != epoch.Unix() || len(st.Strategies[0].OK) != 0 {
+		t.Fatalf("before any record: to %d with %d seconds, want %d with none", st.To, len(st.Strategies[0].OK), epoch.Unix())
+	}
+	s := time.Second
+	// a: one success ending in each of seconds 0..9, latency 20 ms, the
+	// one in second 3 throttled once first; 4 in flight from second 5.
+	for i := range 10 {
+		at := time.Duration(i)*s + 500*time.Millisecond
+		if i == 5 {
+			liveA.InFlight.Store(4)
+		}
+		attempts := []metrics.Attempt{{Start: at - 20*time.Millisecond, Status: 200}}
+		if i == 3 {
+			attempts = []metrics.Attempt{{Start: at - 20*time.Millisecond, Status: 400, Throttled: true}, {Start: at - 10*time.Millisecond, Status: 200}}
+		}
+		a(put(at-20*time.Millisecond, at, metrics.OK, attempts...))
+	}
+	// b: two failures ending in second 1, then nothing until 4.2 s.
+	b(put(1100*time.Millisecond, 1200*time.Millisecond, metrics.MaxAttempts, metrics.Attempt{Start: 1100 * time.Millisecond, Status: 500}))
+	b(put(1300*time.Millisecond, 1400*time.Millisecond, metrics.MaxAttempts, metrics.Attempt{Start: 1300 * time.Millisecond, Status: 500}))
+	b(put(4100*time.Millisecond, 4200*time.Millisecond, metrics.OK, metrics.Attempt{Start: 4100 * time.Millisecond, Status: 200}))
+	wall.t = t0.Add(time.Hour)
+	d.Tick(wall.t) // no effect on a simulation
+
+	st := d.Snapshot(wall.t, 0)
+	if !st.Simulated || st.Start != epoch.Unix() {
+		t.Fatalf("simulated %v, start %d, want true, %d", st.Simulated, st.Start, epoch.Unix())
+	}
+	// b has reached 4.2 s, a 9.5 s: seconds 0..3 are complete for both.
+	if st.From != epoch.Unix() || st.To != epoch.Unix()+4 {
+		t.Fatalf("seconds %d..%d, want %d..%d (what the slower strategy completed)", st.From-epoch.Unix(), st.To-epoch.Unix(), 0, 4)
+	}
+	sa, sb := st.Strategies[0], st.Strategies[1]
+	for _, tt := range []struct {
+		name      string
+		got, want any
+	}{
+		{"a ok", sa.OK, []int64{1, 1, 1, 1}},
+		{"a throttled", sa.Throttled, []int64{0, 0, 0, 1}},
+		{"b failed", sb.Failed, []int64{0, 2, 0, 0}},
+		{"b errors", sb.Errors, []int64{0, 2, 0, 0}},
+		{"b ok", sb.OK, []int64{0, 0, 0, 0}},
+		{"a offered", sa.Offered, int64(0)}, // the simulator counts, not the dashboard
+	} {
+		if g, w := jsonOf(tt.got), jsonOf(tt.want); g != w {
+			t.Errorf("%s: got %s, want %s", tt.name, g, w)
+		}
+	}
+	// a's seconds up to 9-2-1 = 6 are closed: 20 ms (HDR rounding within 1 %).
+	for i, p := range sa.P50 {
+		if p == nil || *p < 19.8 || *p > 20.2 {
+			t.Errorf("a p50 of second %d: got %v, want 20 ms", i, jsonOf(p))
+		}
+	}
+	// b's last record ended in second 4, so its seconds before 2 are
+	// closed and second 2, 3 have no latency (nothing ended).
+	if p := sb.P50; len(p) != 4 || p[0] != nil || p[1] == nil || *p[1] < 99 || *p[1] > 101 || p[2] != nil || p[3] != nil {
+		t.Errorf("b p50: got %s, want [null,100,null,null]", jsonOf(p))
+	}
+
+	// a's in flight is sampled with its records, in virtual seconds.
+	d.Finish("", nil)
+	st = d.Snapshot(wall.t, epoch.Unix()+3)
+	if st.From != epoch.Unix()+4 || st.To != epoch.Unix()+10 {
+		t.Fatalf("after Finish: seconds %d..%d, want 4..10 (the latest strategy's end, the second after)", st.From-epoch.Unix(), st.To-epoch.Unix())
+	}
+	if g, w := jsonOf(st.Strategies[0].InFlightSeries), "[0,4,4,4,4,4]"; g != w {
+		t.Errorf("a in flight of seconds 4..9: got %s, want %s", g, w)
+	}
+	if !st.Done {
+		t.Errorf("done: got false after Finish")
+	}
+}
+
+// TestSimulatedPace checks that a strategy more than half a window ahead
+// of the slowest one still running waits for it (or for its end), so the
+// seconds they have all completed are still in every ring.
+func TestSimulatedPace(t *testing.T) {
+	epoch := time.Date(2000, time.January, 1, 0, 0, 0, 0, time.UTC)
+	d := New(Options{Simulated: true, Start: epoch, Window: 4})
+	a := d.Observe("a", &runner.Live{})
+	b := d.Observe("b", &runner.Live{})
+	rec := func(end time.Duration) metrics.Record { return put(end, end, metrics.OK) }
+	b(rec(500 * time.Millisecond))
+	a(rec(500 * time.Millisecond))
+	a(rec(2500 * time.Millisecond)) // 2 s ahead: half the window, no wait
+	returned := make(chan struct{})
+	go func() {
+		a(rec(5500 * time.Millisecond)) // 5 s ahead of b: waits
+		close(returned)
+	}()
+	select {
+	case <-returned:
+		t.Fatalf("a record 5 s ahead of b returned at once, want it held until b catches up (window 4 s)")
+	case <-time.After(100 * time.Millisecond):
+	}
+	b(rec(3500 * time.Millisecond)) // now 2 s behind: a goes on
+	select {
+	case <-returned:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("a still held after b reached 3.5 s")
+	}
+	returned2 := make(chan struct{})
+	go func() {
+		a(rec(9500 * time.Millisecond))
+		a(rec(20500 * time.Millisecond))
+		close(returned2)
+	}()
+	d.Finished("b") // b ends: nobody to wait for
+	select {
+	case <-returned2:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("a still held after b finished")
+	}
+	if st := d.Snapshot(time.Time{}, 0); st.To != epoch.Unix()+3 {
+		t.Errorf("now: got second %d, want 3 (b's last record, at 3.5 s)", st.To-epoch.Unix())
+	}
+}

@@ -133,9 +133,15 @@ func meta(f *results.File) []keyValue {
 		add("interrupted", "yes: partial results")
 	}
 	add("throttlebench", f.Tool.Throttlebench)
-	add("aws-sdk-go-v2", f.Tool.AWSSDK)
-	add("service/dynamodb", f.Tool.DynamoDB)
-	add("smithy-go", f.Tool.SmithyGo)
+	if c := servedClients(f); c != "" {
+		// Their own SDKs, measured from the server's side: bench's
+		// aws-sdk-go-v2 sent none of it.
+		add("traffic", c+" (their own SDKs, measured by the fake)")
+	} else {
+		add("aws-sdk-go-v2", f.Tool.AWSSDK)
+		add("service/dynamodb", f.Tool.DynamoDB)
+		add("smithy-go", f.Tool.SmithyGo)
+	}
 	add("Go", f.Tool.Go)
 	if mc := f.Machine; mc.OS != "" {
 		add("machine", fmt.Sprintf("%s/%s, %d CPUs, %s", mc.OS, mc.Arch, mc.CPUs, mc.Hostname))

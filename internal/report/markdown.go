@@ -86,7 +86,10 @@ func headline(f *results.File) string {
 		name = f.Scenario.Name
 	}
 	parts := []string{"**" + mdEscape(name) + "**"}
-	if v := f.Tool.AWSSDK; v != "" {
+	if c := servedClients(f); c != "" {
+		// The clients brought their own SDKs; bench's is not theirs.
+		parts = append(parts, mdEscape(c))
+	} else if v := f.Tool.AWSSDK; v != "" {
 		sdk := "aws-sdk-go-v2 " + v
 		if f.Tool.DynamoDB != "" {
 			sdk += " (dynamodb " + f.Tool.DynamoDB + ")"
@@ -103,6 +106,24 @@ func headline(f *results.File) string {
 		parts = append(parts, "interrupted: partial results")
 	}
 	return strings.Join(parts, " · ")
+}
+
+// servedClients says, for served traffic (bench serve -results, bench run
+// --exec), whose traffic it was: "served traffic of 2 clients: a, b"; ""
+// for a run of bench's own strategies.
+func servedClients(f *results.File) string {
+	if len(f.Served) == 0 {
+		return ""
+	}
+	names := make([]string, len(f.Served))
+	for i, c := range f.Served {
+		names[i] = c.Client
+	}
+	n := "1 client"
+	if len(names) != 1 {
+		n = strconv.Itoa(len(names)) + " clients"
+	}
+	return "served traffic of " + n + ": " + strings.Join(names, ", ")
 }
 
 func row(b *strings.Builder, cells []string) {

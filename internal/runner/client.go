@@ -68,12 +68,12 @@ func clientSettings(t Target, maxInFlight int) ClientSettings {
 // newClient builds one simulated application's DynamoDB client. retryer
 // nil keeps the retryer the DynamoDB client resolves by itself, so the
 // sdk-default strategy is the SDK's own code, not a copy of it.
-func newClient(t Target, retryer aws.RetryerV2, maxInFlight int) *dynamodb.Client {
-	return newClientWith(t, retryer, clientSettings(t, maxInFlight))
+func newClient(t Target, retryer aws.RetryerV2, maxInFlight int, configure ...func(*dynamodb.Options)) *dynamodb.Client {
+	return newClientWith(t, retryer, clientSettings(t, maxInFlight), configure...)
 }
 
 // newClientWith is newClient with the given settings.
-func newClientWith(t Target, retryer aws.RetryerV2, cs ClientSettings) *dynamodb.Client {
+func newClientWith(t Target, retryer aws.RetryerV2, cs ClientSettings, configure ...func(*dynamodb.Options)) *dynamodb.Client {
 	cfg := t.Config.Copy()
 	// A fresh transport per client, sized so connections are reused rather
 	// than churned at the in-flight cap (the SDK's default keeps 10 idle).
@@ -96,6 +96,9 @@ func newClientWith(t Target, retryer aws.RetryerV2, cs ClientSettings) *dynamodb
 		}
 		o.APIOptions = append(o.APIOptions, addAttemptCounter)
 		o.DisableValidateResponseChecksum = !cs.ValidateResponseChecksum
+		for _, f := range configure {
+			f(o)
+		}
 	})
 }
 

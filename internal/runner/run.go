@@ -137,20 +137,23 @@ func (l *Live) RecordStart(lag time.Duration) {
 	}
 }
 
-func (l *Live) offer() {
+// Offer counts an operation the schedule offered.
+func (l *Live) Offer() {
 	for ; l != nil; l = l.up {
 		l.Offered.Add(1)
 	}
 }
 
-func (l *Live) begin() {
+// Begin counts an operation that started (one more in flight).
+func (l *Live) Begin() {
 	for ; l != nil; l = l.up {
 		l.InFlight.Add(1)
 	}
 }
 
-// end counts an operation's outcome; dropped ones never began.
-func (l *Live) end(began, ok bool) {
+// End counts an operation's outcome: began says it was started with
+// Begin (dropped ones never began), ok that it succeeded.
+func (l *Live) End(began, ok bool) {
 	for ; l != nil; l = l.up {
 		if began {
 			l.InFlight.Add(-1)
@@ -538,12 +541,17 @@ func drive(ctx context.Context, o Options, target Target, wl *workload, st strat
 			continue // reached by other shards' arrivals only
 		}
 		r := st.NewRetryer(sc.Seed + int64(i))
-		m := &member{id: i, client: newClient(target, r, w.MaxInFlight), slots: make(chan struct{}, w.MaxInFlight), conn: conn}
-		m.scoped, _ = r.(strategy.OperationScoped)
-		m.retryer = r
-		if r == nil {
-			m.retryer = m.client.Options().Retryer // the one the client resolved
+		var configure []func(*dynamodb.Options)
+		cc, configures := st.(strategy.ClientConfigurer)
+		if configures {
+			configure = append(configure, cc.ConfigureClient)
 		}
+		m := &member{id: i, client: newClient(target, r, w.MaxInFlight, configure...), slots: make(chan struct{}, w.MaxInFlight), conn: conn}
+		m.retryer = r
+		if r == nil || configures {
+			m.retryer = m.client.Options().Retryer // the one the client resolved, or the strategy set
+		}
+		m.scoped, _ = m.retryer.(strategy.OperationScoped)
 		fleet[i] = m
 	}
 
@@ -639,12 +647,12 @@ func openLoop(ctx, opsCtx context.Context, live *Live, wl *workload, fleet []*me
 		}
 		offered++
 		m := fleet[n%int64(len(fleet))]
-		live.offer()
+		live.Offer()
 		select {
 		case m.slots <- struct{}{}:
 		default:
 			records <- metrics.Record{Client: m.id, Op: wl.op(n), Intended: off, Started: off, Ended: off, Outcome: metrics.Dropped}
-			live.end(false, false)
+			live.End(false, false)
 			continue
 		}
 		a := arrival{m: m, off: off, n: n}
@@ -685,7 +693,7 @@ func closedLoop(ctx, opsCtx context.Context, live *Live, wl *workload, fleet []*
 			t.Stop()
 			for ctx.Err() == nil && time.Now().Before(end) {
 				n := (next.Add(1)-1)*count + index
-				live.offer()
+				live.Offer()
 				records <- wl.measure(opsCtx, live, m, table, start, time.Since(start), n)
 				if w.Think > 0 {
 					t.Reset(time.Duration(w.Think))
@@ -705,7 +713,7 @@ func closedLoop(ctx, opsCtx context.Context, live *Live, wl *workload, fleet []*
 // measure runs operation n, intended to start at start+intended, on
 // member m and returns its record.
 func (wl *workload) measure(ctx context.Context, live *Live, m *member, table string, start time.Time, intended time.Duration, n int64) metrics.Record {
-	live.begin()
+	live.Begin()
 	st := &opState{runStart: start}
 	ctx, cancel := context.WithTimeout(withOpState(ctx, st), time.Duration(wl.w.Timeout))
 	defer cancel()
@@ -732,26 +740,29 @@ func (wl *workload) measure(ctx context.Context, live *Live, m *member, table st
 		AttemptLog:        st.log,
 		Outcome:           metrics.Classify(err, ctx.Err()),
 	}
-	live.end(true, rec.Outcome == metrics.OK)
+	live.End(true, rec.Outcome == metrics.OK)
 	return rec
 }
 
 // tableName builds a valid, unique DynamoDB table name.
 func tableName(prefix, scenarioName, strategyName, stamp string) string {
-	clean := func(s string) string {
-		return strings.Map(func(r rune) rune {
-			switch {
-			case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
-				return r
-			}
-			return '-'
-		}, s)
-	}
-	name := clean(prefix + "-" + scenarioName + "-" + strategyName + "-" + stamp)
+	name := cleanTableName(prefix + "-" + scenarioName + "-" + strategyName + "-" + stamp)
 	if len(name) > 255 {
 		name = name[:255]
 	}
 	return name
+}
+
+// cleanTableName makes every character of s that a DynamoDB table name
+// cannot hold (other than letters, digits, '-', '_' and '.') a '-'.
+func cleanTableName(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
+			return r
+		}
+		return '-'
+	}, s)
 }
 
 // createTable creates a table for one strategy and waits until it is ACTIVE.

@@ -57,6 +57,11 @@ func (sc *Scenario) validateClients() error {
 
 // noWorkload reports whether the scenario gives no workload of its own,
 // which only a scenario of clients may do.
+// HasWorkload reports whether the scenario sets a workload of its own: a
+// scenario of clients only (for bench run --exec) has none, so there is
+// nothing to run with strategies, simulate or sweep.
+func (sc *Scenario) HasWorkload() bool { return !sc.Workload.noWorkload() }
+
 func (w *Workload) noWorkload() bool {
 	return w.Rate == 0 && len(w.Stages) == 0 && w.Workers == 0 && w.Duration == 0 && w.Spike == nil
 }

@@ -63,10 +63,23 @@ type Options struct {
 	// Needs an open-loop workload and a fleet that is a multiple of Count,
 	// so every client is on one shard.
 	Shard shard.Shard
+	// Observer, when set, watches the simulation as it happens (bench sim
+	// -ui), as runner.Options.Observer watches a run: each strategy's
+	// records in the order they end, from the strategy's goroutine, and
+	// its progress counters. Records carry virtual time (offsets from
+	// Epoch); the observer is called synchronously, so it slows the
+	// simulation by what it costs (it may also hold a strategy back on
+	// the wall clock, never in virtual time). An observer with a method
+	// Finished(strategy string) is told when each strategy's simulation
+	// returns.
+	Observer runner.Observer
 }
 
 // Simulable reports whether the simulator can run st; the error says why not.
 func Simulable(st strategy.Strategy) error {
+	if _, ok := st.(strategy.ClientConfigurer); ok {
+		return fmt.Errorf("strategy %s: not simulable: it configures the DynamoDB client, which the simulator does not build; measure it with bench run (harness.Run)", st.Name())
+	}
 	_, err := newRetryer(st, 1, strategy.Clock{}, true)
 	return err
 }
@@ -141,6 +154,13 @@ func RunStrategy(ctx context.Context, o Options, st strategy.Strategy) (runner.S
 	e, err := newEngine(o, st)
 	if err != nil {
 		return runner.StrategyResult{}, err
+	}
+	if o.Observer != nil {
+		e.live = &runner.Live{}
+		e.observe = o.Observer.Observe(st.Name(), e.live)
+		if f, ok := o.Observer.(interface{ Finished(string) }); ok {
+			defer f.Finished(st.Name())
+		}
 	}
 	e.run(ctx)
 	sr := runner.StrategyResult{
@@ -249,6 +269,8 @@ type engine struct {
 	offered  int64
 	end      int64 // closed loop: when workers stop issuing
 	shard    shard.Shard
+	live     *runner.Live         // Options.Observer's counters; nil without one
+	observe  func(metrics.Record) // Options.Observer's; nil without one
 }
 
 func newEngine(o Options, st strategy.Strategy) (*engine, error) {
@@ -475,6 +497,10 @@ func (e *engine) arrive(n int64, worker int32) {
 		return
 	}
 	c.inFlight++
+	if e.live != nil && e.shard.Owns(int64(ci)) {
+		e.live.Offer()
+		e.live.Begin()
+	}
 	i := e.alloc()
 	op := &e.ops[i]
 	log := op.log[:0]
@@ -840,5 +866,13 @@ func (e *engine) record(r metrics.Record) {
 	e.series.Add(r)
 	if int64(r.Intended) >= e.warmup {
 		e.agg.Add(r)
+	}
+	if e.observe != nil {
+		began := r.Outcome != metrics.Dropped
+		if !began {
+			e.live.Offer()
+		}
+		e.live.End(began, r.Outcome == metrics.OK)
+		e.observe(r)
 	}
 }

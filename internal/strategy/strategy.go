@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 )
 
 // Defaults for the zero fields of Params. They are the DynamoDB client's
@@ -185,6 +186,16 @@ type Strategy interface {
 	// keep the retryer the DynamoDB client resolves by itself. A result that
 	// implements OperationScoped wants ForOperation called per operation.
 	NewRetryer(seed int64) aws.RetryerV2
+}
+
+// ClientConfigurer is a Strategy that also configures the DynamoDB client
+// of each fleet member (harness.RegisterClient). The runner calls
+// ConfigureClient after its own settings (endpoint, retryer, the attempt
+// counter), so it may replace them, the retryer included. The simulator
+// builds no client and refuses such a strategy.
+type ClientConfigurer interface {
+	Strategy
+	ConfigureClient(*dynamodb.Options)
 }
 
 // registry lists the strategies in the order Names reports them.
