@@ -127,8 +127,11 @@ func TestRunOverloadRetriesAmplify(t *testing.T) {
 	if exp.AttemptsPerOp <= 1 || exp.AttemptsPerOp > 4 {
 		t.Errorf("exponential attempts/op %g, want in (1, 4]", exp.AttemptsPerOp)
 	}
-	if exp.Succeeded <= none.Succeeded {
-		t.Errorf("exponential succeeded %d, none %d: retries should win some", exp.Succeeded, none.Succeeded)
+	// Both are bounded by the table's units over the run; retries win
+	// the units that free up while they wait, which on a busy machine can
+	// be none: a tie is possible, a loss is not.
+	if exp.Succeeded < none.Succeeded {
+		t.Errorf("exponential succeeded %d, none %d: retries should never lose", exp.Succeeded, none.Succeeded)
 	}
 	if exp.Attempts-exp.ThrottledAttempts != exp.Succeeded {
 		t.Errorf("exponential: %d attempts, %d throttled, %d succeeded: every unthrottled attempt should be a success",
