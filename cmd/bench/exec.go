@@ -163,13 +163,7 @@ func execRun(ctx context.Context, o runOptions, args, cmd []string, stdout, stde
 	if err := served.WriteForensics(stdout, f.Served); err != nil {
 		return err
 	}
-	missed := 0
-	for _, c := range f.SLOs {
-		if !c.Met {
-			missed++
-			fmt.Fprintf(stdout, "SLO missed: %s: %s (measured %.4g)\n", c.Strategy, c.SLO, c.Value)
-		}
-	}
+	missed := printMissedSLOs(stdout, f.SLOs)
 	fmt.Fprintf(stdout, "results: %s\n", path)
 	switch {
 	case r.Interrupted:

@@ -34,6 +34,8 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/throttlebench/throttlebench/internal/slo"
 )
 
 // Exit statuses.
@@ -167,4 +169,17 @@ func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) ([]string, er
 		positional = append(positional, args[0])
 		args = args[1:]
 	}
+}
+
+// printMissedSLOs prints a line for every check that failed and returns
+// how many did.
+func printMissedSLOs(w io.Writer, checks []slo.Check) int {
+	missed := 0
+	for _, c := range checks {
+		if !c.Met {
+			missed++
+			fmt.Fprintf(w, "SLO missed: %s: %s (measured %.4g)\n", c.Strategy, c.SLO, c.Value)
+		}
+	}
+	return missed
 }

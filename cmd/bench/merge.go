@@ -71,13 +71,7 @@ func mergeMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	for _, n := range m.Notes {
 		fmt.Fprintf(stdout, "note: %s\n", n)
 	}
-	missed := 0
-	for _, c := range file.SLOs {
-		if !c.Met {
-			missed++
-			fmt.Fprintf(stdout, "SLO missed: %s: %s (measured %.4g)\n", c.Strategy, c.SLO, c.Value)
-		}
-	}
+	missed := printMissedSLOs(stdout, file.SLOs)
 	fmt.Fprintf(stdout, "results: %s\n", path)
 	if file.Interrupted {
 		return fmt.Errorf("%w: a shard was interrupted; merged what it gathered, in %s", errInterrupted, path)

@@ -291,13 +291,7 @@ func run(ctx context.Context, o runOptions, stdout, stderr io.Writer) (err error
 			return err
 		}
 	}
-	missed := 0
-	for _, c := range file.SLOs {
-		if !c.Met {
-			missed++
-			fmt.Fprintf(notes, "SLO missed: %s: %s (measured %.4g)\n", c.Strategy, c.SLO, c.Value)
-		}
-	}
+	missed := printMissedSLOs(notes, file.SLOs)
 	if missed > 0 && sh.Sharded() {
 		// A shard's part is not the run: its exit status must not fail
 		// an Indexed Job's index. bench merge judges the SLOs and exits 3.

@@ -147,13 +147,7 @@ func simulate(ctx context.Context, o simOptions, stdout, stderr io.Writer) (err 
 		ops += s.Summary.Ops
 	}
 	fmt.Fprintf(stderr, "bench sim: %d operations simulated in %v\n", ops, time.Since(start).Round(time.Millisecond))
-	missed := 0
-	for _, c := range file.SLOs {
-		if !c.Met {
-			missed++
-			fmt.Fprintf(stdout, "SLO missed: %s: %s (measured %.4g)\n", c.Strategy, c.SLO, c.Value)
-		}
-	}
+	missed := printMissedSLOs(stdout, file.SLOs)
 	fmt.Fprintf(stdout, "results: %s\n", path)
 	if res.Interrupted {
 		return fmt.Errorf("%w: partial results written to %s", errInterrupted, path)
