@@ -77,14 +77,7 @@ func (s *DB) transactWriteItems(body []byte) (any, error) {
 		return nil, err
 	}
 	var v validator
-	v.notNull("transactItems", in.TransactItems == nil)
-	if n := len(in.TransactItems); in.TransactItems != nil && (n < 1 || n > MaxTransactItems) {
-		c := "Member must have length less than or equal to 100"
-		if n < 1 {
-			c = "Member must have length greater than or equal to 1"
-		}
-		v.add(fmt.Sprintf("'%d elements'", n), "transactItems", c)
-	}
+	v.transactItems(len(in.TransactItems), in.TransactItems == nil)
 	v.enum("returnConsumedCapacity", in.ReturnConsumedCapacity, returnConsumedCapacityValues...)
 	v.enum("returnItemCollectionMetrics", in.ReturnItemCollectionMetrics, "SIZE", "NONE")
 	if tok := in.ClientRequestToken; tok != nil && (len(*tok) < 1 || len(*tok) > 36) {
@@ -437,14 +430,7 @@ func (s *DB) transactGetItems(body []byte) (any, error) {
 		return nil, err
 	}
 	var v validator
-	v.notNull("transactItems", in.TransactItems == nil)
-	if n := len(in.TransactItems); in.TransactItems != nil && (n < 1 || n > MaxTransactItems) {
-		c := "Member must have length less than or equal to 100"
-		if n < 1 {
-			c = "Member must have length greater than or equal to 1"
-		}
-		v.add(fmt.Sprintf("'%d elements'", n), "transactItems", c)
-	}
+	v.transactItems(len(in.TransactItems), in.TransactItems == nil)
 	v.enum("returnConsumedCapacity", in.ReturnConsumedCapacity, returnConsumedCapacityValues...)
 	if err := v.err(); err != nil {
 		return nil, err
@@ -529,4 +515,17 @@ func (s *DB) transactGetItems(body []byte) (any, error) {
 	}
 	out.ConsumedCapacity = txConsumed(in.ReturnConsumedCapacity, charges, make([]*Index, len(charges)), func(j int) *Table { return gets[j].t })
 	return out, nil
+}
+
+// transactItems checks a transaction's TransactItems: present, with 1 to
+// MaxTransactItems members (n of them; absent when missing).
+func (v *validator) transactItems(n int, missing bool) {
+	v.notNull("transactItems", missing)
+	if !missing && (n < 1 || n > MaxTransactItems) {
+		c := "Member must have length less than or equal to 100"
+		if n < 1 {
+			c = "Member must have length greater than or equal to 1"
+		}
+		v.add(fmt.Sprintf("'%d elements'", n), "transactItems", c)
+	}
 }
