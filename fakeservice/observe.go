@@ -40,8 +40,9 @@ type front struct {
 	seq    atomic.Uint64
 	obs    observer
 	// retryAfter is the x-amz-retry-after value added to throttles, in
-	// milliseconds; empty for none. Formatted once, not per request.
-	retryAfter string
+	// milliseconds; nil for none. Formatted once, not per request, and
+	// shared by every answer (length and capacity 1: an Add copies it).
+	retryAfter []string
 
 	reg     *prometheus.Registry // what GET /metrics serves (collector)
 	metrics http.Handler
@@ -56,7 +57,8 @@ func newFront(s *Server, opts Options) *front {
 		}
 		f.brown = newBrownouts(opts.Faults, f.epoch)
 		if opts.Faults.RetryAfter > 0 {
-			f.retryAfter = strconv.FormatInt(time.Duration(opts.Faults.RetryAfter).Milliseconds(), 10)
+			ms := strconv.FormatInt(time.Duration(opts.Faults.RetryAfter).Milliseconds(), 10)
+			f.retryAfter = []string{ms}[:1:1]
 		}
 	}
 	if opts.Credentials != nil {
@@ -213,7 +215,7 @@ type recorder struct {
 	w          http.ResponseWriter
 	status     int
 	flushed    bool
-	retryAfter string // header value; empty for none
+	retryAfter []string // header value; nil for none (never modified)
 	outcome    string // "ok", an error name, or "http_<status>"
 	throttle   bool
 	errBody    []byte      // the body of a throttle, for its reasons
@@ -247,7 +249,6 @@ func (r *recorder) inspect(body []byte) {
 		r.outcome = "ok"
 		return
 	}
-	r.outcome = "http_" + strconv.Itoa(r.status)
 	var name string
 	if r.err != nil {
 		name = errorName(r.err.Type) // what bodyErrorName finds in its body
@@ -255,14 +256,17 @@ func (r *recorder) inspect(body []byte) {
 		name = bodyErrorName(body) // traffic.go
 	}
 	if name == "" {
+		r.outcome = "http_" + strconv.Itoa(r.status)
 		return
 	}
 	r.outcome = name
 	if isThrottle(r.outcome) {
 		r.throttle = true
 		r.errBody = body
-		if r.retryAfter != "" {
-			r.w.Header().Set("x-amz-retry-after", r.retryAfter)
+		if r.retryAfter != nil {
+			// Canonical key, shared value: Header().Set would allocate
+			// both per throttle. net/http copies values, never changes them.
+			r.w.Header()[headerRetryAfter] = r.retryAfter
 		}
 	}
 }

@@ -22,6 +22,7 @@ var (
 	headerCRC32         = http.CanonicalHeaderKey("x-amz-crc32")
 	headerContentType   = http.CanonicalHeaderKey("Content-Type")
 	headerContentLength = http.CanonicalHeaderKey("Content-Length")
+	headerRetryAfter    = http.CanonicalHeaderKey("x-amz-retry-after")
 )
 
 // crcEmptyObject is the x-amz-crc32 of {}, the most common body.

@@ -209,10 +209,14 @@ func InternalServerError() *Error {
 // ThrottlingException) entry. An index's reason (throttle.Reason.Index)
 // gets the global secondary index message.
 func ThrottleError(d throttle.Decision, arn string) *Error {
-	e := &Error{
-		Status:  http.StatusBadRequest,
-		Reasons: []ThrottlingReason{{Reason: string(d.Reason), Resource: arn}},
-	}
+	// One allocation for the error and its reason: throttles are the
+	// common answer under overload.
+	er := &struct {
+		Error
+		reason [1]ThrottlingReason
+	}{reason: [1]ThrottlingReason{{Reason: string(d.Reason), Resource: arn}}}
+	e := &er.Error
+	e.Status, e.Reasons = http.StatusBadRequest, er.reason[:]
 	account := d.Reason.AccountLimit()
 	switch d.Exception {
 	case throttle.ExceptionThrottling:
