@@ -97,7 +97,10 @@ func startFakeWCU(b *testing.B, opts Options, wcu int64) string {
 }
 
 // startBare starts a bare net/http handler answering {} on loopback.
-func startBare(b *testing.B) string {
+func startBare(b *testing.B) string { return startBareBody(b, []byte("{}")) }
+
+// startBareBody starts a bare net/http handler answering body on loopback.
+func startBareBody(b *testing.B, body []byte) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
@@ -105,7 +108,7 @@ func startBare(b *testing.B) string {
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", contentType)
-		_, _ = w.Write([]byte("{}"))
+		_, _ = w.Write(body)
 	})}
 	go func() { _ = srv.Serve(ln) }()
 	b.Cleanup(func() { _ = srv.Close() })

@@ -216,7 +216,7 @@ type recorder struct {
 	status     int
 	flushed    bool
 	retryAfter []string // header value; nil for none (never modified)
-	outcome    string // "ok", an error name, or "http_<status>"
+	outcome    string   // "ok", an error name, or "http_<status>"
 	throttle   bool
 	errBody    []byte      // the body of a throttle, for its reasons
 	err        *wire.Error // the error answered by writeError; nil for other answers

@@ -34,20 +34,44 @@ type Context struct {
 // ExpressionAttributeValues. hasExpr says whether the request has any
 // expression: without one, either map is an error.
 func NewContext(names map[string]string, rawValues map[string]json.RawMessage, hasExpr bool) (*Context, error) {
-	switch {
-	case names != nil && !hasExpr:
-		return nil, wire.ValidationError("ExpressionAttributeNames can only be specified when using expressions")
-	case rawValues != nil && !hasExpr:
-		return nil, wire.ValidationError("ExpressionAttributeValues can only be specified when using expressions")
-	case names != nil && len(names) == 0:
-		return nil, wire.ValidationError("ExpressionAttributeNames must not be empty")
-	case rawValues != nil && len(rawValues) == 0:
-		return nil, wire.ValidationError("ExpressionAttributeValues must not be empty")
+	if err := checkGiven(names, rawValues != nil, len(rawValues), hasExpr); err != nil {
+		return nil, err
 	}
 	values, err := wire.DecodeItem(rawValues)
 	if err != nil {
 		return nil, err
 	}
+	return newContext(names, values)
+}
+
+// NewContextDecoded is NewContext for ExpressionAttributeValues already
+// decoded (by a fast parser that accepts only what wire.DecodeItem
+// accepts): the same checks and errors, in the same order.
+func NewContextDecoded(names map[string]string, values map[string]wire.Value, hasExpr bool) (*Context, error) {
+	if err := checkGiven(names, values != nil, len(values), hasExpr); err != nil {
+		return nil, err
+	}
+	return newContext(names, values)
+}
+
+// checkGiven refuses ExpressionAttributeNames or Values given without an
+// expression, or given empty.
+func checkGiven(names map[string]string, valuesGiven bool, nValues int, hasExpr bool) error {
+	switch {
+	case names != nil && !hasExpr:
+		return wire.ValidationError("ExpressionAttributeNames can only be specified when using expressions")
+	case valuesGiven && !hasExpr:
+		return wire.ValidationError("ExpressionAttributeValues can only be specified when using expressions")
+	case names != nil && len(names) == 0:
+		return wire.ValidationError("ExpressionAttributeNames must not be empty")
+	case valuesGiven && nValues == 0:
+		return wire.ValidationError("ExpressionAttributeValues must not be empty")
+	}
+	return nil
+}
+
+// newContext checks the names' and values' keys and returns their Context.
+func newContext(names map[string]string, values map[string]wire.Value) (*Context, error) {
 	for k := range values {
 		if !strings.HasPrefix(k, ":") {
 			return nil, wire.ValidationError("ExpressionAttributeValues contains invalid key: Syntax error; key: \"" + k + "\"")

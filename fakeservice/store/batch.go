@@ -54,6 +54,23 @@ type batchWriteInput struct {
 	RequestItems                map[string][]json.RawMessage
 	ReturnConsumedCapacity      *string
 	ReturnItemCollectionMetrics *string
+
+	// fast is RequestItems already decoded, by parseBatchWrite
+	// (fastpath.go), request by request; nil when each request is to be
+	// decoded by decode and wire.DecodeItem.
+	fast map[string][]fastWrite
+}
+
+// fastWrite is one WriteRequest decoded by parseBatchWrite: exactly one of
+// a PutRequest's Item and a DeleteRequest's Key.
+type fastWrite struct {
+	item, key map[string]wire.Value
+}
+
+// batchWriteOutput is the answer of BatchWriteItem.
+type batchWriteOutput struct {
+	UnprocessedItems map[string][]json.RawMessage
+	ConsumedCapacity []*consumedCapacity `json:",omitempty"`
 }
 
 type WriteRequest struct {
@@ -74,6 +91,45 @@ func (s *DB) batchWriteItem(body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
+	return s.batchWriteDecoded(&in)
+}
+
+// request returns the j-th write request for table: the attributes of its
+// PutRequest's Item (put) or of its DeleteRequest's Key, decoded and
+// checked in DynamoDB's order.
+func (in *batchWriteInput) request(table string, j int, raw json.RawMessage) (attrs map[string]wire.Value, put bool, err error) {
+	if in.fast != nil {
+		w := in.fast[table][j]
+		if w.item != nil {
+			return w.item, true, nil
+		}
+		return w.key, false, nil
+	}
+	var r WriteRequest
+	if err := decode(raw, &r); err != nil {
+		return nil, false, err
+	}
+	switch {
+	case (r.PutRequest == nil) == (r.DeleteRequest == nil):
+		return nil, false, wire.ValidationError("Supplied WriteRequest must contain exactly one of PutRequest or DeleteRequest")
+	case r.PutRequest != nil:
+		if r.PutRequest.Item == nil {
+			return nil, false, wire.ValidationError("1 validation error detected: Value null at 'requestItems." + table + ".member.putRequest.item' failed to satisfy constraint: Member must not be null")
+		}
+		attrs, err = wire.DecodeItem(r.PutRequest.Item)
+		return attrs, true, err
+	default:
+		if r.DeleteRequest.Key == nil {
+			return nil, false, wire.ValidationError("1 validation error detected: Value null at 'requestItems." + table + ".member.deleteRequest.key' failed to satisfy constraint: Member must not be null")
+		}
+		attrs, err = wire.DecodeItem(r.DeleteRequest.Key)
+		return attrs, false, err
+	}
+}
+
+// batchWriteDecoded runs a BatchWriteItem request decoded by
+// batchWriteItem or parseBatchWrite.
+func (s *DB) batchWriteDecoded(in *batchWriteInput) (any, error) {
 	var v validator
 	v.notNull("requestItems", in.RequestItems == nil)
 	if in.RequestItems != nil && len(in.RequestItems) == 0 {
@@ -107,23 +163,14 @@ func (s *DB) batchWriteItem(body []byte) (any, error) {
 	work := make([][]batchWrite, len(tables))
 	for i, t := range tables {
 		seen := make(map[Key]bool, len(in.RequestItems[t.Name]))
-		for _, raw := range in.RequestItems[t.Name] {
-			var r WriteRequest
-			if err := decode(raw, &r); err != nil {
+		for j, raw := range in.RequestItems[t.Name] {
+			attrs, put, err := in.request(t.Name, j, raw)
+			if err != nil {
 				return nil, err
 			}
 			w := batchWrite{raw: raw}
-			switch {
-			case (r.PutRequest == nil) == (r.DeleteRequest == nil):
-				return nil, wire.ValidationError("Supplied WriteRequest must contain exactly one of PutRequest or DeleteRequest")
-			case r.PutRequest != nil:
-				if r.PutRequest.Item == nil {
-					return nil, wire.ValidationError("1 validation error detected: Value null at 'requestItems." + t.Name + ".member.putRequest.item' failed to satisfy constraint: Member must not be null")
-				}
-				item, err := wire.DecodeItem(r.PutRequest.Item)
-				if err != nil {
-					return nil, err
-				}
+			if put {
+				item := attrs
 				if w.size = wire.ItemSize(item); w.size > throttle.MaxItemSize {
 					return nil, wire.ValidationError("Item size has exceeded the maximum allowed size")
 				}
@@ -131,17 +178,8 @@ func (s *DB) batchWriteItem(body []byte) (any, error) {
 					return nil, err
 				}
 				w.item = item
-			default:
-				if r.DeleteRequest.Key == nil {
-					return nil, wire.ValidationError("1 validation error detected: Value null at 'requestItems." + t.Name + ".member.deleteRequest.key' failed to satisfy constraint: Member must not be null")
-				}
-				key, err := wire.DecodeItem(r.DeleteRequest.Key)
-				if err != nil {
-					return nil, err
-				}
-				if w.key, err = t.KeyOfKey(key); err != nil {
-					return nil, err
-				}
+			} else if w.key, err = t.KeyOfKey(attrs); err != nil {
+				return nil, err
 			}
 			if seen[w.key] {
 				return nil, wire.ValidationError("Provided list of item keys contains duplicates")
@@ -199,10 +237,7 @@ func (s *DB) batchWriteItem(body []byte) (any, error) {
 	if processed == 0 {
 		return nil, wire.ThrottleError(first.D, first.ARN)
 	}
-	return struct {
-		UnprocessedItems map[string][]json.RawMessage
-		ConsumedCapacity []*consumedCapacity `json:",omitempty"`
-	}{unprocessed, caps}, nil
+	return batchWriteOutput{unprocessed, caps}, nil
 }
 
 // BatchGetItem

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/throttlebench/throttlebench/fakeservice/wire"
 )
@@ -27,28 +28,115 @@ type Request interface {
 }
 
 // ParseFast parses body in one pass when target is an operation the fast lane
-// takes and the body has the common shape; it returns nil otherwise. A
-// non-nil result also means that body is valid JSON.
+// takes (PutItem, GetItem, UpdateItem, BatchWriteItem) and the body has the
+// common shape; it returns nil otherwise. A non-nil result also means that
+// body is valid JSON.
 func ParseFast(target string, body []byte) Request {
-	if target != wire.TargetPrefix+"PutItem" {
-		return nil
-	}
-	in, ok := parsePutItem(body)
+	name, ok := strings.CutPrefix(target, wire.TargetPrefix)
 	if !ok {
 		return nil
 	}
-	return in
+	switch name {
+	case "PutItem":
+		if in, ok := parsePutItem(body); ok {
+			return in
+		}
+	case "GetItem":
+		if in, ok := parseGetItem(body); ok {
+			return in
+		}
+	case "UpdateItem":
+		if in, ok := parseUpdateItem(body); ok {
+			return in
+		}
+	case "BatchWriteItem":
+		if in, ok := parseBatchWrite(body); ok {
+			return in
+		}
+	}
+	return nil
 }
 
-func (in *putItemInput) run(s *DB) (any, error) { return s.putItemDecoded(in) }
+func (in *putItemInput) run(s *DB) (any, error)    { return s.putItemDecoded(in) }
+func (in *getItemInput) run(s *DB) (any, error)    { return s.getItemDecoded(in) }
+func (in *updateItemInput) run(s *DB) (any, error) { return s.updateItemDecoded(in) }
+func (in *batchWriteInput) run(s *DB) (any, error) { return s.batchWriteDecoded(in) }
 
-// fastPutItem is a putItemInput with room for the string members
-// parsePutItem reads (TableName and the five optional ones), which it
-// points them at: one allocation for the request instead of one more per
-// member.
+// parseObject parses body, a JSON object, calling member at each member's
+// name with the parser at its value, which member must read. It reports
+// false when the body is not an object with members spelled without
+// escapes, or when member does.
+func parseObject(p *wire.Parser, member func(name []byte) bool) bool {
+	p.WS()
+	if !p.Consume('{') {
+		return false
+	}
+	p.WS()
+	if p.Consume('}') {
+		return true
+	}
+	for {
+		name, ok := p.RawString()
+		if !ok {
+			return false
+		}
+		p.WS()
+		if !p.Consume(':') {
+			return false
+		}
+		p.WS()
+		if !member(name) {
+			return false
+		}
+		p.WS()
+		if p.Consume('}') {
+			return true
+		}
+		if !p.Consume(',') {
+			return false
+		}
+		p.WS()
+	}
+}
+
+// strSlots is room for the string members of one request, which the
+// parsers point them at: one allocation for the request instead of one more
+// per member.
+type strSlots struct {
+	s [8]string
+	n int
+}
+
+// take reads a string member into *dst. A member given twice goes the
+// general way (encoding/json keeps the last).
+func (r *strSlots) take(p *wire.Parser, dst **string) bool {
+	if *dst != nil || r.n == len(r.s) {
+		return false
+	}
+	var ok bool
+	if r.s[r.n], ok = p.String(); !ok {
+		return false
+	}
+	*dst = &r.s[r.n]
+	r.n++
+	return true
+}
+
+// item reads an attribute map (Item, Key, ExpressionAttributeValues) into
+// *dst; one given twice goes the general way.
+func item(p *wire.Parser, dst *map[string]wire.Value) bool {
+	if *dst != nil {
+		return false
+	}
+	var ok bool
+	*dst, ok = p.Item()
+	return ok
+}
+
+// fastPutItem is a putItemInput with room for its string members.
 type fastPutItem struct {
 	putItemInput
-	strs [6]string
+	strs strSlots
 }
 
 // parsePutItem parses a PutItem body into what decode and wire.DecodeItem would
@@ -57,70 +145,209 @@ func parsePutItem(body []byte) (*putItemInput, bool) {
 	p := wire.NewParser(body)
 	fp := new(fastPutItem)
 	in := &fp.putItemInput
-	p.WS()
-	if !p.Consume('{') {
-		return nil, false
-	}
-	p.WS()
-	if p.Consume('}') {
-		return in, p.End()
-	}
-	strs := 0 // fp.strs used
-	for {
-		name, ok := p.RawString()
-		if !ok {
-			return nil, false
-		}
-		p.WS()
-		if !p.Consume(':') {
-			return nil, false
-		}
-		p.WS()
-		var dst **string
+	ok := parseObject(p, func(name []byte) bool {
 		switch string(name) { // no allocation: the compiler compares in place
 		case "TableName":
-			dst = &in.TableName
+			return fp.strs.take(p, &in.TableName)
 		case "Item":
-			if in.item != nil {
-				return nil, false
-			}
-			if in.item, ok = p.Item(); !ok {
-				return nil, false
-			}
+			return item(p, &in.item)
 		case "ReturnConsumedCapacity":
-			dst = &in.ReturnConsumedCapacity
+			return fp.strs.take(p, &in.ReturnConsumedCapacity)
 		case "ReturnValues":
-			dst = &in.ReturnValues
+			return fp.strs.take(p, &in.ReturnValues)
 		case "ReturnItemCollectionMetrics":
-			dst = &in.ReturnItemCollectionMetrics
+			return fp.strs.take(p, &in.ReturnItemCollectionMetrics)
 		case "ReturnValuesOnConditionCheckFailure":
-			dst = &in.ReturnValuesOnConditionCheckFailure
+			return fp.strs.take(p, &in.ReturnValuesOnConditionCheckFailure)
 		case "ConditionExpression":
-			dst = &in.ConditionExpression
-		default:
-			// Other members, and names spelled in another case (which
-			// encoding/json matches), go the general way.
-			return nil, false
+			return fp.strs.take(p, &in.ConditionExpression)
 		}
-		if dst != nil {
-			if *dst != nil {
-				return nil, false // given twice: encoding/json keeps the last
+		// Other members, and names spelled in another case (which
+		// encoding/json matches), go the general way.
+		return false
+	})
+	if !ok || !p.End() {
+		return nil, false
+	}
+	return in, true
+}
+
+// fastGetItem is a getItemInput with room for its members.
+type fastGetItem struct {
+	getItemInput
+	strs       strSlots
+	consistent bool
+}
+
+// parseGetItem parses a GetItem body without AttributesToGet or
+// ExpressionAttributeNames into what decode and wire.DecodeItem would make
+// of it, or reports false (see the contract above).
+func parseGetItem(body []byte) (*getItemInput, bool) {
+	p := wire.NewParser(body)
+	fg := new(fastGetItem)
+	in := &fg.getItemInput
+	ok := parseObject(p, func(name []byte) bool {
+		switch string(name) {
+		case "TableName":
+			return fg.strs.take(p, &in.TableName)
+		case "Key":
+			return item(p, &in.key)
+		case "ConsistentRead":
+			if in.ConsistentRead != nil {
+				return false
 			}
-			if strs == len(fp.strs) { // unreachable: each member is read once
-				return nil, false
-			}
-			if fp.strs[strs], ok = p.String(); !ok {
-				return nil, false
-			}
-			*dst = &fp.strs[strs]
-			strs++
+			var ok bool
+			fg.consistent, ok = p.Bool()
+			in.ConsistentRead = &fg.consistent
+			return ok
+		case "ReturnConsumedCapacity":
+			return fg.strs.take(p, &in.ReturnConsumedCapacity)
+		case "ProjectionExpression":
+			return fg.strs.take(p, &in.ProjectionExpression)
 		}
+		return false
+	})
+	if !ok || !p.End() {
+		return nil, false
+	}
+	return in, true
+}
+
+// fastUpdateItem is an updateItemInput with room for its string members.
+type fastUpdateItem struct {
+	updateItemInput
+	strs strSlots
+}
+
+// parseUpdateItem parses an UpdateItem body that has an UpdateExpression
+// and no ExpressionAttributeNames, AttributeUpdates, Expected or
+// ConditionalOperator (the SET of values a load generator sends) into what
+// decode and wire.DecodeItem would make of it, or reports false (see the
+// contract above). The expressions themselves are parsed and applied by
+// the one implementation in package expr.
+func parseUpdateItem(body []byte) (*updateItemInput, bool) {
+	p := wire.NewParser(body)
+	fu := new(fastUpdateItem)
+	in := &fu.updateItemInput
+	ok := parseObject(p, func(name []byte) bool {
+		switch string(name) {
+		case "TableName":
+			return fu.strs.take(p, &in.TableName)
+		case "Key":
+			return item(p, &in.key)
+		case "UpdateExpression":
+			return fu.strs.take(p, &in.UpdateExpression)
+		case "ConditionExpression":
+			return fu.strs.take(p, &in.ConditionExpression)
+		case "ExpressionAttributeValues":
+			return item(p, &in.values)
+		case "ReturnConsumedCapacity":
+			return fu.strs.take(p, &in.ReturnConsumedCapacity)
+		case "ReturnValues":
+			return fu.strs.take(p, &in.ReturnValues)
+		case "ReturnItemCollectionMetrics":
+			return fu.strs.take(p, &in.ReturnItemCollectionMetrics)
+		case "ReturnValuesOnConditionCheckFailure":
+			return fu.strs.take(p, &in.ReturnValuesOnConditionCheckFailure)
+		}
+		return false
+	})
+	if !ok || !p.End() || in.UpdateExpression == nil {
+		return nil, false
+	}
+	in.fast = true
+	return in, true
+}
+
+// fastBatchWrite is a batchWriteInput with room for its string members.
+type fastBatchWrite struct {
+	batchWriteInput
+	strs strSlots
+}
+
+// parseBatchWrite parses a BatchWriteItem body whose requests each hold
+// exactly one PutRequest with an Item or one DeleteRequest with a Key into
+// what decode, WriteRequest and wire.DecodeItem would make of it, or
+// reports false (see the contract above). RequestItems keeps each
+// request's bytes, which UnprocessedItems answers.
+func parseBatchWrite(body []byte) (*batchWriteInput, bool) {
+	p := wire.NewParser(body)
+	fb := new(fastBatchWrite)
+	in := &fb.batchWriteInput
+	ok := parseObject(p, func(name []byte) bool {
+		switch string(name) {
+		case "RequestItems":
+			if in.RequestItems != nil {
+				return false
+			}
+			in.RequestItems, in.fast = map[string][]json.RawMessage{}, map[string][]fastWrite{}
+			return parseObject(p, func(table []byte) bool {
+				if _, dup := in.RequestItems[string(table)]; dup {
+					return false
+				}
+				raws, writes, ok := parseWriteRequests(p)
+				if ok {
+					name := string(table)
+					in.RequestItems[name], in.fast[name] = raws, writes
+				}
+				return ok
+			})
+		case "ReturnConsumedCapacity":
+			return fb.strs.take(p, &in.ReturnConsumedCapacity)
+		case "ReturnItemCollectionMetrics":
+			return fb.strs.take(p, &in.ReturnItemCollectionMetrics)
+		}
+		return false
+	})
+	if !ok || !p.End() {
+		return nil, false
+	}
+	return in, true
+}
+
+// parseWriteRequests parses one table's array of write requests, with the
+// bytes of each (aliasing the body).
+func parseWriteRequests(p *wire.Parser) ([]json.RawMessage, []fastWrite, bool) {
+	if !p.Consume('[') {
+		return nil, nil, false
+	}
+	raws, writes := []json.RawMessage{}, []fastWrite{}
+	p.WS()
+	if p.Consume(']') {
+		return raws, writes, true
+	}
+	for {
+		start := p.Offset()
+		var w fastWrite
+		ok := parseObject(p, func(name []byte) bool {
+			if w.item != nil || w.key != nil {
+				return false // both, or one twice: the general way
+			}
+			var want string
+			var dst *map[string]wire.Value
+			switch string(name) {
+			case "PutRequest":
+				want, dst = "Item", &w.item
+			case "DeleteRequest":
+				want, dst = "Key", &w.key
+			default:
+				return false
+			}
+			return parseObject(p, func(member []byte) bool {
+				return string(member) == want && item(p, dst)
+			}) && *dst != nil
+		})
+		if !ok || (w.item == nil && w.key == nil) {
+			return nil, nil, false
+		}
+		raws = append(raws, p.Since(start))
+		writes = append(writes, w)
 		p.WS()
-		if p.Consume('}') {
-			return in, p.End()
+		if p.Consume(']') {
+			return raws, writes, true
 		}
 		if !p.Consume(',') {
-			return nil, false
+			return nil, nil, false
 		}
 		p.WS()
 	}
@@ -138,18 +365,86 @@ var emptyObject = []byte("{}")
 // appendJSON appends what json.Marshal makes of o; it reports false, having
 // appended nothing, for values it leaves to json.Marshal.
 func (o writeOutput) appendJSON(b []byte) ([]byte, bool) {
-	if len(o.Attributes) > 0 || (o.ConsumedCapacity != nil && o.ConsumedCapacity.GlobalSecondaryIndexes != nil) {
+	if !o.ConsumedCapacity.plain() {
 		return b, false
 	}
-	c := o.ConsumedCapacity
-	if c == nil {
+	if len(o.Attributes) == 0 && o.ConsumedCapacity == nil {
 		return append(b, emptyObject...), true
 	}
-	if !plainJSONString(c.TableName) || !plainJSONFloat(c.CapacityUnits) ||
-		(c.Table != nil && !plainJSONFloat(c.Table.CapacityUnits)) {
+	b = append(b, '{')
+	if len(o.Attributes) > 0 {
+		b = append(b, `"Attributes":`...)
+		b = wire.AppendItem(b, o.Attributes)
+		if o.ConsumedCapacity != nil {
+			b = append(b, ',')
+		}
+	}
+	if o.ConsumedCapacity != nil {
+		b = append(b, `"ConsumedCapacity":`...)
+		b = o.ConsumedCapacity.appendJSON(b)
+	}
+	return append(b, '}'), true
+}
+
+// appendJSON appends what json.Marshal makes of o; it reports false, having
+// appended nothing, for values it leaves to json.Marshal.
+func (o getItemOutput) appendJSON(b []byte) ([]byte, bool) {
+	if !o.ConsumedCapacity.plain() {
 		return b, false
 	}
-	b = append(b, `{"ConsumedCapacity":{"TableName":"`...)
+	b = append(b, '{')
+	if len(o.Item) > 0 {
+		b = append(b, `"Item":`...)
+		b = wire.AppendItem(b, o.Item)
+		if o.ConsumedCapacity != nil {
+			b = append(b, ',')
+		}
+	}
+	if o.ConsumedCapacity != nil {
+		b = append(b, `"ConsumedCapacity":`...)
+		b = o.ConsumedCapacity.appendJSON(b)
+	}
+	return append(b, '}'), true
+}
+
+// appendJSON appends what json.Marshal makes of o when nothing is left
+// unprocessed (RawMessages are compacted by json.Marshal: left to it); it
+// reports false, having appended nothing, otherwise.
+func (o batchWriteOutput) appendJSON(b []byte) ([]byte, bool) {
+	if o.UnprocessedItems == nil || len(o.UnprocessedItems) > 0 {
+		return b, false
+	}
+	for _, c := range o.ConsumedCapacity {
+		if c == nil || !c.plain() {
+			return b, false
+		}
+	}
+	b = append(b, `{"UnprocessedItems":{}`...)
+	if len(o.ConsumedCapacity) > 0 {
+		b = append(b, `,"ConsumedCapacity":[`...)
+		for i, c := range o.ConsumedCapacity {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = c.appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}'), true
+}
+
+// plain reports whether appendJSON encodes c (nil included) as
+// json.Marshal does: no indexes, a table name and units written as they
+// are.
+func (c *consumedCapacity) plain() bool {
+	return c == nil || c.GlobalSecondaryIndexes == nil && plainJSONString(c.TableName) &&
+		plainJSONFloat(c.CapacityUnits) && (c.Table == nil || plainJSONFloat(c.Table.CapacityUnits))
+}
+
+// appendJSON appends c, which must be plain and not nil, as json.Marshal
+// encodes it.
+func (c *consumedCapacity) appendJSON(b []byte) []byte {
+	b = append(b, `{"TableName":"`...)
 	b = append(b, c.TableName...)
 	b = append(b, `","CapacityUnits":`...)
 	b = strconv.AppendFloat(b, c.CapacityUnits, 'f', -1, 64)
@@ -158,7 +453,7 @@ func (o writeOutput) appendJSON(b []byte) ([]byte, bool) {
 		b = strconv.AppendFloat(b, c.Table.CapacityUnits, 'f', -1, 64)
 		b = append(b, '}')
 	}
-	return append(b, "}}"...), true
+	return append(b, '}')
 }
 
 // plainJSONString reports whether encoding/json writes s as it is between
@@ -186,7 +481,7 @@ func Marshal(v any) ([]byte, error) {
 		return emptyObject[:len(emptyObject):len(emptyObject)], nil
 	}
 	if a, ok := v.(jsonAppender); ok {
-		if b, ok := a.appendJSON(make([]byte, 0, 128)); ok {
+		if b, ok := a.appendJSON(make([]byte, 0, 256)); ok {
 			return b, nil
 		}
 	}

@@ -26,6 +26,13 @@ func conditionOf(condition *string, expected json.RawMessage, condOp *string, na
 	if err != nil {
 		return nil, err
 	}
+	return conditionIn(ctx, condition, more)
+}
+
+// conditionIn parses a write's ConditionExpression (nil when absent) and,
+// through more, its other expressions in ctx, and refuses unused names and
+// values.
+func conditionIn(ctx *expr.Context, condition *string, more func(*expr.Context) error) (*expr.Condition, error) {
 	if more != nil {
 		if err := more(ctx); err != nil {
 			return nil, err
@@ -33,6 +40,7 @@ func conditionOf(condition *string, expected json.RawMessage, condOp *string, na
 	}
 	var c *expr.Condition
 	if condition != nil {
+		var err error
 		if c, err = ctx.ParseCondition("ConditionExpression", *condition); err != nil {
 			return nil, err
 		}
@@ -193,6 +201,12 @@ type updateItemInput struct {
 	Expected                            json.RawMessage
 	ExpressionAttributeNames            map[string]string
 	ExpressionAttributeValues           map[string]json.RawMessage
+
+	// key and values are Key and ExpressionAttributeValues already
+	// decoded, by parseUpdateItem (fastpath.go), which sets fast; with
+	// fast unset they are to be decoded by wire.DecodeItem.
+	key, values map[string]wire.Value
+	fast        bool
 }
 
 func (s *DB) updateItem(body []byte) (any, error) {
@@ -200,9 +214,15 @@ func (s *DB) updateItem(body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
+	return s.updateItemDecoded(&in)
+}
+
+// updateItemDecoded runs an UpdateItem request decoded by updateItem or
+// parseUpdateItem.
+func (s *DB) updateItemDecoded(in *updateItemInput) (any, error) {
 	var v validator
 	v.tableName("tableName", in.TableName, true)
-	v.notNull("key", in.Key == nil)
+	v.notNull("key", in.Key == nil && in.key == nil)
 	v.enum("returnConsumedCapacity", in.ReturnConsumedCapacity, returnConsumedCapacityValues...)
 	v.enum("returnValues", in.ReturnValues, "NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW")
 	v.enum("returnItemCollectionMetrics", in.ReturnItemCollectionMetrics, "SIZE", "NONE")
@@ -222,13 +242,27 @@ func (s *DB) updateItem(body []byte) (any, error) {
 			return err
 		}
 	}
-	cond, err := conditionOf(in.ConditionExpression, in.Expected, in.ConditionalOperator, in.ExpressionAttributeNames, in.ExpressionAttributeValues, more)
-	if err != nil {
-		return nil, err
-	}
-	keyAttrs, err := wire.DecodeItem(in.Key)
-	if err != nil {
-		return nil, err
+	var cond *expr.Condition
+	var err error
+	keyAttrs := in.key
+	if in.fast {
+		// The fast lane takes no names and no legacy parameters, and
+		// always an UpdateExpression (so ExpressionAttributeValues may be
+		// given): conditionOf's checks come down to these.
+		var ctx *expr.Context
+		if ctx, err = expr.NewContextDecoded(nil, in.values, true); err != nil {
+			return nil, err
+		}
+		if cond, err = conditionIn(ctx, in.ConditionExpression, more); err != nil {
+			return nil, err
+		}
+	} else {
+		if cond, err = conditionOf(in.ConditionExpression, in.Expected, in.ConditionalOperator, in.ExpressionAttributeNames, in.ExpressionAttributeValues, more); err != nil {
+			return nil, err
+		}
+		if keyAttrs, err = wire.DecodeItem(in.Key); err != nil {
+			return nil, err
+		}
 	}
 	t, err := s.lookup(*in.TableName, "Requested resource not found")
 	if err != nil {

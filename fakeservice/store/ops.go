@@ -613,6 +613,16 @@ type getItemInput struct {
 	AttributesToGet          []string
 	ProjectionExpression     *string
 	ExpressionAttributeNames map[string]string
+
+	// key is Key already decoded, by parseGetItem (fastpath.go); nil when
+	// Key is to be decoded by wire.DecodeItem.
+	key map[string]wire.Value
+}
+
+// getItemOutput is the answer of GetItem.
+type getItemOutput struct {
+	Item             map[string]wire.Value `json:",omitempty"`
+	ConsumedCapacity *consumedCapacity     `json:",omitempty"`
 }
 
 func (s *DB) getItem(body []byte) (any, error) {
@@ -620,9 +630,14 @@ func (s *DB) getItem(body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
+	return s.getItemDecoded(&in)
+}
+
+// getItemDecoded runs a GetItem request decoded by getItem or parseGetItem.
+func (s *DB) getItemDecoded(in *getItemInput) (any, error) {
 	var v validator
 	v.tableName("tableName", in.TableName, true)
-	v.notNull("key", in.Key == nil)
+	v.notNull("key", in.Key == nil && in.key == nil)
 	v.enum("returnConsumedCapacity", in.ReturnConsumedCapacity, returnConsumedCapacityValues...)
 	if in.AttributesToGet != nil && len(in.AttributesToGet) == 0 {
 		v.add("'[]'", "attributesToGet", "Member must have length greater than or equal to 1")
@@ -634,9 +649,11 @@ func (s *DB) getItem(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	keyAttrs, err := wire.DecodeItem(in.Key)
-	if err != nil {
-		return nil, err
+	keyAttrs := in.key
+	if keyAttrs == nil {
+		if keyAttrs, err = wire.DecodeItem(in.Key); err != nil {
+			return nil, err
+		}
 	}
 	t, err := s.lookup(*in.TableName, "Requested resource not found")
 	if err != nil {
@@ -661,10 +678,7 @@ func (s *DB) getItem(body []byte) (any, error) {
 		return nil, wire.ThrottleError(d, t.ARN)
 	}
 
-	out := struct {
-		Item             map[string]wire.Value `json:",omitempty"`
-		ConsumedCapacity *consumedCapacity     `json:",omitempty"`
-	}{ConsumedCapacity: consumed(in.ReturnConsumedCapacity, t.Name, throttle.Read, cost)}
+	out := getItemOutput{ConsumedCapacity: consumed(in.ReturnConsumedCapacity, t.Name, throttle.Read, cost)}
 	if found {
 		out.Item = project(it.attrs, attrs)
 	}

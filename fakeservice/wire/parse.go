@@ -361,3 +361,21 @@ func (p *Parser) set(typ Type) (Value, bool) {
 
 // NewParser returns a Parser at the start of b.
 func NewParser(b []byte) *Parser { return &Parser{b: b} }
+
+// Bool reads true or false, as encoding/json decodes them into a bool.
+func (p *Parser) Bool() (v, ok bool) {
+	switch {
+	case p.literal("true"):
+		return true, true
+	case p.literal("false"):
+		return false, true
+	}
+	return false, false
+}
+
+// Offset returns how many bytes the parser has read.
+func (p *Parser) Offset() int { return p.i }
+
+// Since returns the input from offset start to where the parser is; it
+// aliases the input.
+func (p *Parser) Since(start int) []byte { return p.b[start:p.i:p.i] }
