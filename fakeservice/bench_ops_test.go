@@ -39,15 +39,9 @@ func opRatio(b *testing.B, op string, body func(i int) string, bare []byte, prep
 	}
 	bodies, hdrs := opRequests(op, body)
 	b.ResetTimer()
-	var bareRate, fakeRate float64
-	const rounds = 2 // alternate, so drift in the machine's speed hits both
-	for range rounds {
-		bareRate += load(b, bareURL, bodies, hdrs) / rounds
-		fakeRate += load(b, fake, bodies, hdrs) / rounds
-	}
-	b.ReportMetric(bareRate, "bare-req/s")
-	b.ReportMetric(fakeRate, "fake-req/s")
-	b.ReportMetric(fakeRate/bareRate, "ratio")
+	ratioRounds(b,
+		func() measured { return loadMeasured(b, bareURL, bodies, hdrs, http.StatusOK) },
+		func() measured { return loadMeasured(b, fake, bodies, hdrs, http.StatusOK) })
 }
 
 // benchItemJSON is the 1 KB item of benchRequests for key i, as an item.

@@ -123,12 +123,27 @@ func load(b *testing.B, url string, bodies [][]byte, hdrs []http.Header) float64
 
 // loadStatus is load for answers of the given status.
 func loadStatus(b *testing.B, url string, bodies [][]byte, hdrs []http.Header, status int) float64 {
+	return loadMeasured(b, url, bodies, hdrs, status).rate
+}
+
+// measured is what one load round measured: requests per second of wall
+// time, and the process's CPU time per request (client and server: both
+// run here), 0 where the CPU time cannot be read.
+type measured struct {
+	rate      float64
+	cpuPerReq time.Duration
+}
+
+// loadMeasured is loadStatus that also measures CPU time per request, the
+// figure that holds when other processes share the machine's cores (the
+// wall-clock rate then depends on what they do).
+func loadMeasured(b *testing.B, url string, bodies [][]byte, hdrs []http.Header, status int) measured {
 	client := &http.Client{Transport: &http.Transport{
 		MaxIdleConns: 1024, MaxIdleConnsPerHost: 1024, DisableCompression: true,
 	}}
 	defer client.CloseIdleConnections()
 	var next, failed atomic.Uint64
-	start := time.Now()
+	start, cpu0 := time.Now(), processCPU()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			i := next.Add(1) % benchKeys
@@ -146,11 +161,39 @@ func loadStatus(b *testing.B, url string, bodies [][]byte, hdrs []http.Header, s
 			}
 		}
 	})
-	rate := float64(b.N) / time.Since(start).Seconds()
+	m := measured{rate: float64(b.N) / time.Since(start).Seconds()}
+	if cpu1 := processCPU(); cpu0 >= 0 && cpu1 >= 0 && b.N > 0 {
+		m.cpuPerReq = (cpu1 - cpu0) / time.Duration(b.N)
+	}
 	if n := failed.Load(); n > 0 {
 		b.Fatalf("%d of %d requests failed or not answered %d", n, b.N, status)
 	}
-	return rate
+	return m
+}
+
+// ratioRounds runs bare and fake loads alternately (so that drift in the
+// machine's speed hits both) and reports their rates, fake/bare of the
+// rates ("ratio") and of requests per CPU-second ("cpu-ratio": the rate
+// ratio the fake would reach if the process had the cores to itself,
+// stable when other processes share them).
+func ratioRounds(b *testing.B, bare, fake func() measured) {
+	const rounds = 2
+	var bareRate, fakeRate float64
+	var bareCPU, fakeCPU time.Duration
+	for range rounds {
+		m := bare()
+		bareRate, bareCPU = bareRate+m.rate/rounds, bareCPU+m.cpuPerReq/rounds
+		m = fake()
+		fakeRate, fakeCPU = fakeRate+m.rate/rounds, fakeCPU+m.cpuPerReq/rounds
+	}
+	b.ReportMetric(bareRate, "bare-req/s")
+	b.ReportMetric(fakeRate, "fake-req/s")
+	b.ReportMetric(fakeRate/bareRate, "ratio")
+	if bareCPU > 0 && fakeCPU > 0 {
+		b.ReportMetric(float64(bareCPU.Nanoseconds())/1e3, "bare-cpu-us/req")
+		b.ReportMetric(float64(fakeCPU.Nanoseconds())/1e3, "fake-cpu-us/req")
+		b.ReportMetric(float64(bareCPU)/float64(fakeCPU), "cpu-ratio")
+	}
 }
 
 // BenchmarkServe measures each server alone: the bare handler, the fake,
@@ -187,15 +230,9 @@ func BenchmarkServeRatio(b *testing.B) {
 	bareBodies, bareHdrs := benchRequests(b, strings.TrimPrefix(bare, "http://"), false)
 	fakeBodies, fakeHdrs := benchRequests(b, strings.TrimPrefix(fake, "http://"), false)
 	b.ResetTimer()
-	var bareRate, fakeRate float64
-	const rounds = 2 // alternate, so drift in the machine's speed hits both
-	for range rounds {
-		bareRate += load(b, bare, bareBodies, bareHdrs) / rounds
-		fakeRate += load(b, fake, fakeBodies, fakeHdrs) / rounds
-	}
-	b.ReportMetric(bareRate, "bare-req/s")
-	b.ReportMetric(fakeRate, "fake-req/s")
-	b.ReportMetric(fakeRate/bareRate, "ratio")
+	ratioRounds(b,
+		func() measured { return loadMeasured(b, bare, bareBodies, bareHdrs, http.StatusOK) },
+		func() measured { return loadMeasured(b, fake, fakeBodies, fakeHdrs, http.StatusOK) })
 }
 
 // BenchmarkServeThrottledRatio is BenchmarkServeRatio for fully throttled
@@ -215,15 +252,9 @@ func BenchmarkServeThrottledRatio(b *testing.B) {
 	fakeBodies, fakeHdrs := benchRequests(b, strings.TrimPrefix(fake, "http://"), false)
 	drainWrites(b, fake, fakeBodies[0], fakeHdrs[0])
 	b.ResetTimer()
-	var bareRate, fakeRate float64
-	const rounds = 2
-	for range rounds {
-		bareRate += load(b, bare, bareBodies, bareHdrs) / rounds
-		fakeRate += loadStatus(b, fake, fakeBodies, fakeHdrs, http.StatusBadRequest) / rounds
-	}
-	b.ReportMetric(bareRate, "bare-req/s")
-	b.ReportMetric(fakeRate, "fake-req/s")
-	b.ReportMetric(fakeRate/bareRate, "ratio")
+	ratioRounds(b,
+		func() measured { return loadMeasured(b, bare, bareBodies, bareHdrs, http.StatusOK) },
+		func() measured { return loadMeasured(b, fake, fakeBodies, fakeHdrs, http.StatusBadRequest) })
 }
 
 // drainWrites sends body until the fake answers it with a throttle.

@@ -481,9 +481,26 @@ func Marshal(v any) ([]byte, error) {
 		return emptyObject[:len(emptyObject):len(emptyObject)], nil
 	}
 	if a, ok := v.(jsonAppender); ok {
-		if b, ok := a.appendJSON(make([]byte, 0, 256)); ok {
+		size := 256
+		switch o := v.(type) { // room for the item: one allocation, no growing
+		case getItemOutput:
+			size += itemJSONSize(o.Item)
+		case writeOutput:
+			size += itemJSONSize(o.Attributes)
+		}
+		if b, ok := a.appendJSON(make([]byte, 0, size)); ok {
 			return b, nil
 		}
 	}
 	return json.Marshal(v)
+}
+
+// itemJSONSize estimates the bytes of item in DynamoDB JSON: its billed
+// size plus the punctuation of each top-level attribute; nested ones take
+// more, and the buffer then grows.
+func itemJSONSize(item map[string]wire.Value) int {
+	if len(item) == 0 {
+		return 0
+	}
+	return wire.ItemSize(item) + 16*len(item)
 }
