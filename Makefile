@@ -25,9 +25,9 @@ test:
 # SET of a 1 KB value (ServeUpdateItemRatio) and BatchWriteItem of 10
 # puts (ServeBatchWriteRatio), each goal >= 0.9 (each Serve*Ratio also
 # reports cpu-ratio, fake/bare requests per CPU-second, steadier than the
-# wall-clock ratio when other processes share the cores); the throttle's error body without reflection against
-# encoding/json (ThrottleErrorBody), pacing at
-# 5,000 ops/s (start rate within 1 %, p99 lag < 1 ms), runner overhead
+# wall-clock ratio when other processes share the cores); the throttle's
+# error body without reflection against encoding/json (ThrottleErrorBody),
+# pacing at 5,000 ops/s (start rate within 1 %, p99 lag < 1 ms), runner overhead
 # against a bare SDK loop (>= 0.8), the runner's CPU per operation against
 # a bare SDK loop's on the same fake (cpu-ratio <= 1.10), each SDK client
 # option's CPU per operation against the SDK's default (ClientOptions,
