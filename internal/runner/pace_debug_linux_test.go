@@ -15,8 +15,9 @@ package runner
 // of its cores), so every figure is dominated by the kernel running other
 // processes: p99 lags of 0.1-3 s at 1,000/s and 2,000/s for every waiter,
 // no variant ahead in a majority of interleaved rounds; CPU per arrival
-// (PaceMicro) timer 27-69 µs, clock_nanosleep 86-149 µs, timerfd 112-200
-// µs, a 50 µs spin adding its 50 µs. PaceStagger, worst strategy's p99
+// (PaceMicro, the same trivial work for each) runtime timer 27-69 µs,
+// clock_nanosleep 86-149 µs, timerfd 112-200 µs, the 50 µs spins within
+// those ranges: the timerfd's syscalls cost the most. PaceStagger, worst strategy's p99
 // over 5 rounds: aligned median 1441 ms vs staggered 318 ms in one run,
 // 1124 vs 778 ms in another (staggered ahead in 7 of 10 pairs): suggestive,
 // not conclusive. The idle-machine comparison is still to be made.
