@@ -169,7 +169,7 @@ func calibrate(ctx context.Context, o calibrateOptions, stdout, stderr io.Writer
 			return res.Strategies[0].Summary, nil
 		},
 		Judge: func(metrics.Summary) []string {
-			if last.Saturated() {
+			if !last.OK() { // lagging too: the schedule was not kept
 				return last.Reasons
 			}
 			return nil

@@ -179,19 +179,26 @@ func TestDocsCIOutput(t *testing.T) {
 // --allow-saturated, which compares and notes it.
 func TestCompareRefusesSaturated(t *testing.T) {
 	dir := t.TempDir()
-	saturate := func(name string) string {
+	judged := func(name, sub string, g *runner.Generator) string {
 		f, err := results.Read(fixture(name))
 		if err != nil {
 			t.Fatal(err)
 		}
-		f.Generator = &runner.Generator{Verdict: runner.VerdictSaturated, Reasons: []string{"start lag p99 14 ms > 1.0 ms at 97 % CPU of 2 cores"}}
-		path, err := results.Write(filepath.Join(dir, name), f)
+		f.Generator = g
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		path, err := results.Write(filepath.Join(dir, sub, name), f)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return path
 	}
+	saturate := func(name string) string {
+		return judged(name, "saturated", &runner.Generator{Verdict: runner.VerdictSaturated, Reasons: []string{"start lag p99 14 ms > 1.0 ms at 97 % CPU of 2 cores"}})
+	}
 	satBase, satCur := saturate("single-base"), saturate("single-current")
+	lagCur := judged("single-current", "lagging", &runner.Generator{Verdict: runner.VerdictLagging, Reasons: []string{"start lag p99 1.6 ms > 1.0 ms at 36 % CPU of 2 cores"}})
 	tests := []struct {
 		name       string
 		args       []string
@@ -207,6 +214,8 @@ func TestCompareRefusesSaturated(t *testing.T) {
 		{"allowed", []string{"compare", "--allow-saturated", fixture("single-base"), satCur}, exitOK,
 			nil, "warning: current's load generator was saturated (start lag p99 14 ms", ""},
 		{"neither", []string{"compare", fixture("single-base"), fixture("single-current")}, exitOK, nil, "", "saturated"},
+		{"current lagging: compared, with a warning", []string{"compare", fixture("single-base"), lagCur}, exitOK,
+			nil, "warning: current's operations started late though its CPU had room (start lag p99 1.6 ms", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -78,7 +78,7 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.StringVar(&o.metrics, "metrics", "", "serve the run's Prometheus metrics at http://ADDR/metrics while it runs (loopback only, e.g. 127.0.0.1:9100)")
 	fs.StringVar(&o.ui, "ui", "", "serve a live dashboard at http://ADDR/ while it runs (loopback only, e.g. 127.0.0.1:8080), with a link to report.html at the end")
 	fs.DurationVar(&o.uiLinger, "ui-linger", time.Minute, "with -ui: how long the dashboard stays up after the run (Ctrl-C ends it sooner)")
-	fs.StringVar(&o.saturation, "saturation", runner.Thresholds{}.WithDefaults().String(), "when the generator counts as saturated (run.json generator.verdict): any strategy's start lag p99, share of arrivals dropped, process CPU share of its cores")
+	fs.StringVar(&o.saturation, "saturation", runner.Thresholds{}.WithDefaults().String(), "when the generator counts as saturated (run.json generator.verdict): any strategy's start lag p99, share of arrivals dropped, process CPU share of its cores, and the CPU busy share above which start lag is saturation rather than lagging")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress line (there is none when stderr is not a terminal)")
 	fs.StringVar(&o.shard, "shard", "", "run shard I of N (I/N): every Nth arrival of the schedule; default from "+shard.IndexEnv+" and "+shard.CountEnv+" when set")
 	fs.StringVar(&o.startAt, "start-at", "", "start the load at this instant (RFC 3339, e.g. 2026-12-06T05:00:00Z); sharded runs against one endpoint then share a table per strategy")

@@ -61,6 +61,10 @@ func checkGenerators(base, cur *results.File, allow bool) ([]string, error) {
 		name string
 		f    *results.File
 	}{{"baseline", base}, {"current", cur}} {
+		if g := side.f.Generator; g != nil && g.Verdict == runner.VerdictLagging {
+			notes = append(notes, fmt.Sprintf("warning: %s's operations started late though its CPU had room (%s): latencies include that lag", side.name, strings.Join(g.Reasons, "; ")))
+			continue
+		}
 		if !side.f.Generator.Saturated() {
 			continue
 		}

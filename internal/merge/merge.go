@@ -124,8 +124,11 @@ func mergeGenerator(parts []Part) *runner.Generator {
 		if out == nil {
 			out = &runner.Generator{Verdict: runner.VerdictOK, Thresholds: g.Thresholds, CoresFrom: "sum of the shards'"}
 		}
-		if g.Saturated() {
-			out.Verdict = runner.VerdictSaturated
+		if g.Verdict != runner.VerdictOK && g.Verdict != "" {
+			// Saturated wins over lagging wins over ok; the reasons of both.
+			if g.Saturated() || out.Verdict == runner.VerdictOK {
+				out.Verdict = g.Verdict
+			}
 			for _, r := range g.Reasons {
 				out.Reasons = append(out.Reasons, fmt.Sprintf("shard %d (%s): %s", p.File.Shard.Index, p.Name, r))
 			}

@@ -218,7 +218,8 @@ func TestMergeFlagsSkew(t *testing.T) {
 }
 
 // TestMergeGeneratorVerdict: a merged run is saturated when any shard's
-// generator was, with that shard's reasons named; else ok.
+// generator was, with that shard's reasons named; else lagging when any
+// shard lagged; else ok.
 func TestMergeGeneratorVerdict(t *testing.T) {
 	sc, sts := overload(t)
 	sc.Workload.Duration = scenario.Duration(6 * time.Second)
@@ -240,8 +241,17 @@ func TestMergeGeneratorVerdict(t *testing.T) {
 	if g.Cores != 6 || g.CPUS != 13 || math.Abs(g.CPUPct-100*13/36.0) > 1e-9 {
 		t.Errorf("cores %g cpu %g s (%g %%), want 6, 13 and %g", g.Cores, g.CPUS, g.CPUPct, 100*13/36.0)
 	}
+	parts[2].File.Generator.Verdict = runner.VerdictLagging
+	if got, err := Merge(parts, Options{}); err != nil || got.Generator.Verdict != runner.VerdictLagging || len(got.Generator.Reasons) != 1 {
+		t.Errorf("one shard lagging: merged %+v, %v; want lagging with its reason", got.Generator, err)
+	}
+	parts[1].File.Generator = &runner.Generator{Verdict: runner.VerdictSaturated, Reasons: []string{"CPU 97 % of 2 cores > 90 %"}, Cores: 2, CPUS: 1, LoadS: 6}
+	if got, err := Merge(parts, Options{}); err != nil || !got.Generator.Saturated() || len(got.Generator.Reasons) != 2 {
+		t.Errorf("one shard lagging, one saturated: merged %+v, %v; want saturated with both reasons", got.Generator, err)
+	}
+	parts[1].File.Generator = &runner.Generator{Verdict: runner.VerdictOK, Cores: 2, CPUS: 1, LoadS: 6}
 	parts[2].File.Generator.Verdict, parts[2].File.Generator.Reasons = runner.VerdictOK, nil
-	if got, err := Merge(parts, Options{}); err != nil || got.Generator.Saturated() {
+	if got, err := Merge(parts, Options{}); err != nil || !got.Generator.OK() {
 		t.Errorf("every shard ok: merged %+v, %v; want ok", got.Generator, err)
 	}
 }

@@ -31,7 +31,7 @@ func Markdown(w io.Writer, f *results.File) error {
 	}
 	if g := f.Generator; g != nil {
 		line := mdEscape(g.Summary())
-		if g.Saturated() {
+		if !g.OK() {
 			line = "**" + line + "**"
 		}
 		b.WriteString("\n" + line + "\n")

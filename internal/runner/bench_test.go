@@ -34,7 +34,10 @@ import (
 // least 30. The garbage collector is set as bench run sets it (TuneGC).
 // cpu-% is the process's CPU against its cores while load ran (idle-% the
 // rest), cpu-µs/op its CPU per started operation (client and fake), and
-// saturated the generator's verdict at the default thresholds (1: yes).
+// machine-idle-% the whole machine's idle share (other processes count),
+// saturated the generator's verdict at the default thresholds (1: yes;
+// lagging is not saturated). BenchmarkPacingCalibrated does the same at
+// this machine's calibrated limit.
 func BenchmarkPacing(b *testing.B) {
 	defer TuneGC()()
 	for _, rate := range []float64{1000, 2000, 5000} {
@@ -66,6 +69,9 @@ func BenchmarkPacing(b *testing.B) {
 				g := res.Generator
 				b.ReportMetric(g.CPUPct, "cpu-%")
 				b.ReportMetric(100-g.CPUPct, "idle-%")
+				if g.MachineCPUPct > 0 {
+					b.ReportMetric(100-g.MachineCPUPct, "machine-idle-%")
+				}
 				b.ReportMetric(1e6*g.CPUS/float64(max(started, 1)), "cpu-µs/op")
 				saturated := 0.0
 				if g.Saturated() {

@@ -25,9 +25,15 @@ const (
 	// results describe the target.
 	VerdictOK = "ok"
 	// VerdictSaturated: the generator itself was a bottleneck (starts
-	// late, arrivals dropped or the CPU used up); the results describe
-	// this machine as much as the target.
+	// late with the CPU busy, arrivals dropped or the CPU used up); the
+	// results describe this machine as much as the target.
 	VerdictSaturated = "saturated"
+	// VerdictLagging: operations started late (start lag over its
+	// threshold) while the CPU had room (busy under Thresholds.LagCPUPct,
+	// this process's share of its cores and the whole machine's): the
+	// delay is in waking up on time, not a lack of CPU. The results stand
+	// with that caveat; bench compare warns but does not refuse.
+	VerdictLagging = "lagging"
 )
 
 // Defaults of Thresholds' zero fields.
@@ -35,6 +41,7 @@ const (
 	DefaultLagP99Ms   = 1.0  // ms
 	DefaultDroppedPct = 0.1  // % of offered arrivals
 	DefaultCPUPct     = 90.0 // % of the cores the process may use
+	DefaultLagCPUPct  = 70.0 // % busy: start lag above it is saturation
 )
 
 // Thresholds say when a run's generator counts as saturated: any one
@@ -52,6 +59,13 @@ type Thresholds struct {
 	// offered, percent of the wall time of the cores it may use (see
 	// Generator.Cores); default DefaultCPUPct.
 	CPUPct float64 `json:"cpu_pct"`
+	// LagCPUPct says what start lag over LagP99Ms means: with the CPU
+	// busier than this, percent (the process's share of its cores or the
+	// machine's of all its CPUs, whichever is higher), VerdictSaturated;
+	// below it, VerdictLagging (the CPU had room, so the lag is late
+	// wake-ups, not the generator's capacity). Default DefaultLagCPUPct:
+	// the pacing goal is a p99 under 1 ms wherever 30 % of the CPU is idle.
+	LagCPUPct float64 `json:"lag_cpu_pct"`
 }
 
 // WithDefaults returns t with zero fields set to their defaults.
@@ -65,16 +79,19 @@ func (t Thresholds) WithDefaults() Thresholds {
 	if t.CPUPct <= 0 {
 		t.CPUPct = DefaultCPUPct
 	}
+	if t.LagCPUPct <= 0 {
+		t.LagCPUPct = DefaultLagCPUPct
+	}
 	return t
 }
 
 // String is the form ParseThresholds reads.
 func (t Thresholds) String() string {
-	return fmt.Sprintf("lag_p99=%gms,dropped=%g%%,cpu=%g%%", t.LagP99Ms, t.DroppedPct, t.CPUPct)
+	return fmt.Sprintf("lag_p99=%gms,dropped=%g%%,cpu=%g%%,lag_cpu=%g%%", t.LagP99Ms, t.DroppedPct, t.CPUPct, t.LagCPUPct)
 }
 
-// ParseThresholds reads "lag_p99=1ms,dropped=0.1%,cpu=90%" (any subset,
-// in any order; missing ones take their defaults).
+// ParseThresholds reads "lag_p99=1ms,dropped=0.1%,cpu=90%,lag_cpu=70%"
+// (any subset, in any order; missing ones take their defaults).
 func ParseThresholds(s string) (Thresholds, error) {
 	var t Thresholds
 	for part := range strings.SplitSeq(s, ",") {
@@ -84,7 +101,7 @@ func ParseThresholds(s string) (Thresholds, error) {
 		}
 		key, val, ok := strings.Cut(part, "=")
 		if !ok {
-			return t, fmt.Errorf("%q: want KEY=VALUE with KEY one of lag_p99, dropped, cpu (e.g. lag_p99=2ms)", part)
+			return t, fmt.Errorf("%q: want KEY=VALUE with KEY one of lag_p99, dropped, cpu, lag_cpu (e.g. lag_p99=2ms)", part)
 		}
 		switch strings.TrimSpace(key) {
 		case "lag_p99":
@@ -93,18 +110,21 @@ func ParseThresholds(s string) (Thresholds, error) {
 				return t, fmt.Errorf("lag_p99: want a duration > 0 such as 2ms, got %q", val)
 			}
 			t.LagP99Ms = float64(d) / float64(time.Millisecond)
-		case "dropped", "cpu":
+		case "dropped", "cpu", "lag_cpu":
 			v, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(val), "%"), 64)
 			if err != nil || !(v > 0) || v > 100 {
 				return t, fmt.Errorf("%s: want a percentage in (0, 100] such as 50%%, got %q", key, val)
 			}
-			if key == "cpu" {
+			switch key {
+			case "cpu":
 				t.CPUPct = v
-			} else {
+			case "lag_cpu":
+				t.LagCPUPct = v
+			default:
 				t.DroppedPct = v
 			}
 		default:
-			return t, fmt.Errorf("unknown key %q: want lag_p99, dropped or cpu", key)
+			return t, fmt.Errorf("unknown key %q: want lag_p99, dropped, cpu or lag_cpu", key)
 		}
 	}
 	return t.WithDefaults(), nil
@@ -134,6 +154,10 @@ type Generator struct {
 	LoadS  float64 `json:"load_s"`
 	CPUS   float64 `json:"cpu_s"`
 	CPUPct float64 `json:"cpu_pct"`
+	// MachineCPUPct is the whole machine's busy share of all its CPUs
+	// during the load (every process: /proc/stat), percent; 0 where the
+	// system does not say (0: the verdict goes by CPUPct alone).
+	MachineCPUPct float64 `json:"machine_cpu_pct,omitempty"`
 	// GCPauseMs is the total stop-the-world garbage collection pause
 	// during the load, ms, GCPauseMaxMs the longest (to the resolution of
 	// the runtime's histogram), GCCycles the collections, and GCCPUS the
@@ -159,14 +183,22 @@ type Generator struct {
 // Generator (a file written before the section existed) is not.
 func (g *Generator) Saturated() bool { return g != nil && g.Verdict == VerdictSaturated }
 
+// OK reports whether g's verdict is VerdictOK: neither saturated nor
+// lagging. A nil Generator (a file written before the section existed)
+// is ok.
+func (g *Generator) OK() bool { return g == nil || g.Verdict == VerdictOK }
+
 // Summary is the verdict in one line: "generator: ok (CPU 23 % of 2
 // cores, start lag p99 0.21 ms)" or "generator: saturated: REASON; ...".
 func (g *Generator) Summary() string {
 	if g == nil {
 		return ""
 	}
-	if g.Verdict == VerdictSaturated {
+	switch g.Verdict {
+	case VerdictSaturated:
 		return "generator: SATURATED, results limited by this machine, not only the target: " + strings.Join(g.Reasons, "; ")
+	case VerdictLagging:
+		return "generator: lagging, operations started late though the CPU had room: " + strings.Join(g.Reasons, "; ")
 	}
 	if g.Note != "" {
 		return "generator: " + g.Verdict + " (" + g.Note + ")"
@@ -242,11 +274,19 @@ const fakeCPUNote = "not attributed per run: an embedded fake answers on this pr
 // cores is being starved by others (or blocked), not busy itself.
 const busyCPUPct = 50
 
+// busy is the CPU's busy share that start lag is judged against: the
+// process's of its cores or the machine's of all its CPUs, the higher.
+func (g *Generator) busy() float64 { return max(g.CPUPct, g.MachineCPUPct) }
+
 // judge sets g's verdict and reasons from its figures.
 func (g *Generator) judge() {
 	t := g.Thresholds
 	g.Reasons = nil
 	at := fmt.Sprintf("at %.0f %% CPU of %s cores", g.CPUPct, fmtCores(g.Cores))
+	if g.MachineCPUPct > 0 {
+		at += fmt.Sprintf(", machine %.0f %% busy", g.MachineCPUPct)
+	}
+	lagging := ""
 	worst := -1
 	for i, s := range g.Strategies {
 		if s.LagP99Ms > t.LagP99Ms && (worst < 0 || s.LagP99Ms > g.Strategies[worst].LagP99Ms) {
@@ -257,10 +297,14 @@ func (g *Generator) judge() {
 		s := g.Strategies[worst]
 		r := fmt.Sprintf("start lag p99 %s > %s %s (%s; max %s, %d of %d starts late)",
 			fmtMs(s.LagP99Ms), fmtMs(t.LagP99Ms), at, s.Name, fmtMs(s.LagMaxMs), s.Late, s.Offered-s.Dropped)
-		if g.CPUS > 0 && g.CPUPct < busyCPUPct {
-			r += ": the process itself used little CPU, so other processes are likely taking the cores"
+		switch {
+		case g.CPUS > 0 && g.busy() < t.LagCPUPct:
+			lagging = r + fmt.Sprintf(": %.0f %% of the CPU idle (busy <= %g %%), so late wake-ups, not a lack of CPU", 100-g.busy(), t.LagCPUPct)
+		case g.CPUS > 0 && g.CPUPct < busyCPUPct:
+			g.Reasons = append(g.Reasons, r+": the process itself used little CPU, so other processes are likely taking the cores")
+		default:
+			g.Reasons = append(g.Reasons, r)
 		}
-		g.Reasons = append(g.Reasons, r)
 	}
 	worst = -1
 	pct := func(s StrategyHealth) float64 { return 100 * float64(s.Dropped) / float64(max(s.Offered, 1)) }
@@ -279,8 +323,14 @@ func (g *Generator) judge() {
 			g.CPUPct, fmtCores(g.Cores), t.CPUPct, fmtMs(g.GCPauseMs), g.GCCycles))
 	}
 	g.Verdict = VerdictOK
-	if len(g.Reasons) > 0 {
+	switch {
+	case len(g.Reasons) > 0:
 		g.Verdict = VerdictSaturated
+		if lagging != "" {
+			g.Reasons = append([]string{lagging}, g.Reasons...)
+		}
+	case lagging != "":
+		g.Verdict, g.Reasons = VerdictLagging, []string{lagging}
 	}
 }
 
@@ -413,19 +463,23 @@ func (l *lagSeries) seconds() []LagSecond {
 
 // procSample is a snapshot of the process's cumulative CPU and GC figures.
 type procSample struct {
-	at      time.Time
-	cpu     time.Duration // user + system; -1 when unknown
-	pauseS  float64       // total GC pause, seconds (bucket midpoints)
-	pauses  []uint64      // the pause histogram's counts
-	cycles  uint64
-	gcCPUS  float64
-	buckets []float64
+	at  time.Time
+	cpu time.Duration // user + system; -1 when unknown
+	// machine's CPU time in ticks, busy and in all (every CPU); total
+	// 0 when unknown
+	machBusy, machTotal uint64
+	pauseS              float64  // total GC pause, seconds (bucket midpoints)
+	pauses              []uint64 // the pause histogram's counts
+	cycles              uint64
+	gcCPUS              float64
+	buckets             []float64
 }
 
 var procMetrics = []string{"/sched/pauses/total/gc:seconds", "/gc/cycles/total:gc-cycles", "/cpu/classes/gc/total:cpu-seconds"}
 
 func sampleProcess() procSample {
 	s := procSample{at: time.Now(), cpu: processCPU()}
+	s.machBusy, s.machTotal = machineCPU()
 	samples := make([]rtmetrics.Sample, len(procMetrics))
 	for i, n := range procMetrics {
 		samples[i].Name = n
@@ -445,6 +499,38 @@ func sampleProcess() procSample {
 		s.gcCPUS = samples[2].Value.Float64()
 	}
 	return s
+}
+
+// machineCPU reads the machine's CPU time (all CPUs, every process) from
+// /proc/stat's first line, in clock ticks: busy (all but idle and
+// iowait) and total. 0, 0 where there is no /proc/stat.
+func machineCPU() (busy, total uint64) {
+	f, err := os.Open("/proc/stat")
+	if err != nil {
+		return 0, 0
+	}
+	defer f.Close()
+	var buf [512]byte
+	n, _ := f.Read(buf[:])
+	line, _, _ := strings.Cut(string(buf[:n]), "\n")
+	fields := strings.Fields(line)
+	if len(fields) < 5 || fields[0] != "cpu" {
+		return 0, 0
+	}
+	for i, v := range fields[1:] {
+		x, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return 0, 0
+		}
+		if i == 8 || i == 9 { // guest time, already counted in user and nice
+			continue
+		}
+		total += x
+		if i != 3 && i != 4 { // idle, iowait
+			busy += x
+		}
+	}
+	return busy, total
 }
 
 // mid is a histogram bucket's representative value, finite.
@@ -489,6 +575,9 @@ type monitor struct {
 	loadWall time.Duration
 	cpu      time.Duration
 	cpuKnown bool
+	machBusy uint64 // ticks, during loads
+	machAll  uint64 // ticks, 0 when unknown
+	machGap  bool   // an interval without /proc/stat
 	pauseS   float64
 	pauseMax float64
 	cycles   uint64
@@ -536,6 +625,12 @@ func (m *monitor) fold(a, b procSample) {
 		m.cpuKnown = false
 	}
 	m.cpu += b.cpu - a.cpu
+	if a.machTotal == 0 || b.machTotal < a.machTotal {
+		m.machGap = true
+	} else {
+		m.machBusy += b.machBusy - a.machBusy
+		m.machAll += b.machTotal - a.machTotal
+	}
 	m.pauseS += b.pauseS - a.pauseS
 	m.pauseMax = max(m.pauseMax, maxPause(a, b))
 	m.cycles += b.cycles - a.cycles
@@ -579,6 +674,9 @@ func (m *monitor) stop() *Generator {
 		Cores: m.cores, LoadS: m.loadWall.Seconds(),
 		GCPauseMs: 1000 * m.pauseS, GCPauseMaxMs: 1000 * m.pauseMax, GCCycles: int64(m.cycles), GCCPUS: m.gcCPUS,
 		Series: m.series,
+	}
+	if !m.machGap && m.machAll > 0 {
+		g.MachineCPUPct = 100 * float64(m.machBusy) / float64(m.machAll)
 	}
 	if m.cpuKnown {
 		g.CPUS = m.cpu.Seconds()

@@ -73,8 +73,8 @@ func TestGeneratorVerdict(t *testing.T) {
 			if g.Client == nil || g.Client.MaxIdleConnsPerHost != 1024 {
 				t.Errorf("generator client: got %+v, want the clients' settings with max_idle_conns_per_host 1024", g.Client)
 			}
-			if g.Thresholds != th {
-				t.Errorf("thresholds: got %+v, want %+v", g.Thresholds, th)
+			if want := th.WithDefaults(); g.Thresholds != want {
+				t.Errorf("thresholds: got %+v, want %+v", g.Thresholds, want)
 			}
 			if len(g.Strategies) != 1 || g.Strategies[0].Offered == 0 || len(g.Strategies[0].Series) == 0 {
 				t.Fatalf("strategies: got %+v, want one with operations and a series", g.Strategies)
@@ -118,6 +118,14 @@ func TestJudge(t *testing.T) {
 		{"dropped", Generator{Cores: 1.5, CPUPct: 50, Strategies: []StrategyHealth{{Name: "c", Offered: 1000, Dropped: 20}}},
 			VerdictSaturated, []string{"20 of 1000 arrivals dropped (2 % > 0.1 %) at a full in-flight cap (c)"}},
 		{"cpu only", Generator{Cores: 2, CPUPct: 95, Strategies: []StrategyHealth{healthy}}, VerdictSaturated, []string{"CPU 95 % of 2 cores > 90 %"}},
+		// make run's case: late starts with most of the CPU idle are not
+		// saturation.
+		{"lag with the CPU idle", Generator{Cores: 2, CPUS: 7, CPUPct: 36, MachineCPUPct: 40, Strategies: []StrategyHealth{healthy, {Name: "b", Offered: 1000, LagP99Ms: 1.6, LagMaxMs: 3, Late: 2}}},
+			VerdictLagging, []string{"start lag p99 1.6 ms > 1.0 ms at 36 % CPU of 2 cores, machine 40 % busy (b; max 3.0 ms, 2 of 1000 starts late): 60 % of the CPU idle (busy <= 70 %), so late wake-ups, not a lack of CPU"}},
+		{"lag with the machine busy", Generator{Cores: 2, CPUS: 4, CPUPct: 20, MachineCPUPct: 98, Strategies: []StrategyHealth{{Name: "b", Offered: 1000, LagP99Ms: 14, LagMaxMs: 30, Late: 80}}},
+			VerdictSaturated, []string{"start lag p99 14 ms > 1.0 ms at 20 % CPU of 2 cores, machine 98 % busy (b; max 30 ms, 80 of 1000 starts late): the process itself used little CPU, so other processes are likely taking the cores"}},
+		{"lag with the CPU idle, and drops", Generator{Cores: 2, CPUS: 7, CPUPct: 36, MachineCPUPct: 40, Strategies: []StrategyHealth{{Name: "b", Offered: 1000, LagP99Ms: 1.6, LagMaxMs: 3, Late: 2, Dropped: 20}}},
+			VerdictSaturated, []string{"so late wake-ups, not a lack of CPU", "20 of 1000 arrivals dropped"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -135,6 +143,9 @@ func TestJudge(t *testing.T) {
 					t.Errorf("reason %d: got %q, want it to contain %q", i, g.Reasons[i], want)
 				}
 			}
+			if ok := c.verdict == VerdictOK; g.OK() != ok {
+				t.Errorf("OK: got %v, want %v", g.OK(), ok)
+			}
 			if s := g.Summary(); !strings.Contains(s, g.Verdict) && !strings.Contains(s, "SATURATED") {
 				t.Errorf("summary %q does not name the verdict", s)
 			}
@@ -148,9 +159,11 @@ func TestParseThresholds(t *testing.T) {
 		want    Thresholds
 		wantErr string
 	}{
-		{in: "", want: Thresholds{LagP99Ms: 1, DroppedPct: 0.1, CPUPct: 90}},
-		{in: "lag_p99=2.5ms, cpu=80%", want: Thresholds{LagP99Ms: 2.5, DroppedPct: 0.1, CPUPct: 80}},
-		{in: "dropped=5", want: Thresholds{LagP99Ms: 1, DroppedPct: 5, CPUPct: 90}},
+		{in: "", want: Thresholds{LagP99Ms: 1, DroppedPct: 0.1, CPUPct: 90, LagCPUPct: 70}},
+		{in: "lag_p99=2.5ms, cpu=80%", want: Thresholds{LagP99Ms: 2.5, DroppedPct: 0.1, CPUPct: 80, LagCPUPct: 70}},
+		{in: "dropped=5", want: Thresholds{LagP99Ms: 1, DroppedPct: 5, CPUPct: 90, LagCPUPct: 70}},
+		{in: "lag_cpu=50%", want: Thresholds{LagP99Ms: 1, DroppedPct: 0.1, CPUPct: 90, LagCPUPct: 50}},
+		{in: "lag_cpu=0", wantErr: "lag_cpu: want a percentage in (0, 100]"},
 		{in: "lag_p99=-1ms", wantErr: "lag_p99: want a duration > 0"},
 		{in: "cpu=150%", wantErr: "cpu: want a percentage in (0, 100]"},
 		{in: "speed=1", wantErr: `unknown key "speed"`},
