@@ -226,7 +226,6 @@ type opState struct {
 	result    error // this attempt's
 	reason    throttle.Reason
 	status    int
-	cancelled []string // this attempt's cancellation codes (metrics.Attempt.Cancelled)
 	attempts  int
 	throttled int
 	sending   int64
