@@ -651,7 +651,7 @@ func (e *engine) serve(i int32) {
 		if err := e.svc.transact(time.Duration(e.now), op.write, op.tx); err != nil {
 			op.result, op.status = err, 400
 		}
-	case op.write && op.name != scenario.OpGet && e.svc.held(time.Duration(e.now), op.item):
+	case op.write && e.svc.held(time.Duration(e.now), op.item):
 		op.result, op.status = errTransactionConflict, 400
 	default:
 		old := e.svc.items.get(op.item)
