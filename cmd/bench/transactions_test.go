@@ -16,9 +16,9 @@ import (
 // embedded fake (bench run, scaled to about two seconds), and requires the
 // cancellations by reason in run.json and the reports. The simulation is
 // deterministic: every strategy sees both ThrottlingError (the hot key's
-// 50 WCU) and TransactionConflict (the hot item held). The real run is
-// shaped by this machine's load too, so it must only show cancellations,
-// each by one of those reasons.
+// 50 WCU) and TransactionConflict (the hot item held). The real run (one
+// strategy) is shaped by this machine's load too, so it must only show
+// cancellations, each by one of those reasons.
 func TestTransactionsHotItem(t *testing.T) {
 	const path = "../../scenarios/transactions-hot-item.yaml"
 	sc, err := scenario.Load(path)
@@ -31,7 +31,8 @@ func TestTransactionsHotItem(t *testing.T) {
 			out := t.TempDir()
 			args := []string{"sim", "--out", out, path}
 			if mode == "run" {
-				args = []string{"run", "--quiet", "--out", out, "--time-scale", fmt.Sprint(2 / sc.Workload.TotalDuration().Seconds()), "--op-timeout", "2s", path}
+				// One strategy: TestReadyScenariosRun runs them all.
+				args = []string{"run", "--quiet", "--out", out, "--strategies", "none", "--time-scale", fmt.Sprint(2 / sc.Workload.TotalDuration().Seconds()), "--op-timeout", "2s", path}
 			}
 			code, stdout, stderr := runBench(t, args...)
 			if code != exitOK && code != exitSLOMissed {
@@ -59,6 +60,11 @@ func TestTransactionsHotItem(t *testing.T) {
 				}
 			}
 			if total == 0 {
+				if mode == "run" && f.Generator != nil && f.Generator.Saturated() {
+					// The machine, not the fake, shaped the run (its operations
+					// timed out before reaching the hot item).
+					t.Skipf("no cancellation, and the load generator was saturated: %s", f.Generator.Summary())
+				}
 				t.Fatalf("no transaction was cancelled:\n%s", stdout)
 			}
 			md, err := os.ReadFile(filepath.Join(filepath.Dir(runs[0]), "summary.md"))
