@@ -198,8 +198,23 @@
 // TransactWriteItems idempotent for TokenLifetime (10 minutes): the same
 // request again is answered as the first was and changes nothing; another
 // request with that token gets IdempotentParameterMismatchException
-// (message chosen by the fake). Transactions are serialized by the table
-// locks, so TransactionConflict never occurs in the fake.
+// (message chosen by the fake).
+//
+// Conflicts are per item, in time (throttle.Holds): an admitted
+// TransactWriteItems holds each of its items, ConditionCheck included, for
+// Model.TransactionHold from the instant it is admitted (default 10 ms:
+// AWS does not publish how long a transaction is in flight; the model's
+// choice; negative: no conflicts). While an item is held, a
+// TransactWriteItems or TransactGetItems naming it is cancelled with the
+// reason TransactionConflict ("Transaction is ongoing for the item") for
+// that item, the other items' own reasons ("None", or
+// "ConditionalCheckFailed") beside it, and consumes nothing; a PutItem,
+// UpdateItem or DeleteItem on it fails with TransactionConflictException
+// (same message), consuming nothing. GetItem, Query, Scan and BatchGetItem
+// read committed data and never conflict; BatchWriteItem is not held back
+// (DynamoDB does not document its item-level behaviour); a TransactGetItems
+// holds nothing, and neither does a cancelled or throttled transaction.
+// The table locks still make each request atomic in the process.
 //
 // # Throttling
 //

@@ -75,12 +75,17 @@ type builder func(old storedItem, existed bool) (item map[string]wire.Value, siz
 // item, or for a delete the deleted item (1 unit if none); a write whose
 // condition fails still costs the size of the existing item (1 unit if
 // none) and then fails with ConditionalCheckFailedException. A throttled
-// write changes nothing and costs nothing.
+// write, or one on an item a transaction in flight holds
+// (TransactionConflictException), changes nothing and costs nothing.
 func (s *DB) write(t *Table, key Key, c *expr.Condition, returnOldOnFailure bool, build builder) (writeResult, error) {
 	t.Mu.Lock()
 	defer t.Mu.Unlock()
 	if t.Deleted {
 		return writeResult{}, wire.ResourceNotFoundError("Requested resource not found")
+	}
+	now := s.now()
+	if t.holds.Held(now, key) {
+		return writeResult{}, wire.TransactionConflict()
 	}
 	old, existed := t.get(key)
 	ok := c == nil || c.Eval(old.attrs)
@@ -103,7 +108,7 @@ func (s *DB) write(t *Table, key Key, c *expr.Condition, returnOldOnFailure bool
 	if !ok {
 		newItem, size = old.attrs, old.size
 	}
-	r.charge = t.chargeWrite(s.now(), key, r.cost, oldItem, old.size, newItem, size)
+	r.charge = t.chargeWrite(now, key, r.cost, oldItem, old.size, newItem, size)
 	if !r.charge.d.Admitted {
 		return writeResult{}, wire.ThrottleError(r.charge.d, r.charge.arn)
 	}

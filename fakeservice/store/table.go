@@ -58,6 +58,8 @@ type Table struct {
 	collections map[string]map[string]struct{} // partition key -> sort keys, for Query on a table with a sort key
 	bytes       int64                          // sum of stored item sizes
 	Capacity    *throttle.TableCapacity
+	// holds are the items transactions in flight hold (TransactionConflict).
+	holds throttle.Holds[Key]
 
 	stats  tableCounters
 	shared *interner // the DB's copies of repeated large values

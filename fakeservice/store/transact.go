@@ -276,6 +276,7 @@ func (s *DB) runTransactWrite(ops []txWrite, mode *string) (any, error) {
 		return nil, err
 	}
 	defer unlock()
+	now := s.now()
 	type planned struct {
 		old     storedItem
 		existed bool
@@ -290,6 +291,11 @@ func (s *DB) runTransactWrite(ops []txWrite, mode *string) (any, error) {
 		p := &plan[i]
 		p.old, p.existed = w.t.items[w.key]
 		reasons[i].Code = "None"
+		if w.t.holds.Held(now, w.key) {
+			reasons[i] = wire.ConflictReason()
+			failed = true
+			continue
+		}
 		if w.cond != nil && !w.cond.Eval(p.old.attrs) {
 			reasons[i] = wire.CancellationReason{Code: "ConditionalCheckFailed", Message: wire.ConditionalCheckText}
 			if w.allOld && p.existed {
@@ -350,7 +356,7 @@ func (s *DB) runTransactWrite(ops []txWrite, mode *string) (any, error) {
 			opOf = append(opOf, i)
 		}
 	}
-	d, at := throttle.ChargeAll(s.now(), charges)
+	d, at := throttle.ChargeAll(now, charges)
 	for j, c := range charges {
 		if owners[j] == nil {
 			ops[opOf[j]].t.record(throttle.Write, d, c.N)
@@ -364,6 +370,7 @@ func (s *DB) runTransactWrite(ops []txWrite, mode *string) (any, error) {
 		reasons[opOf[at]] = wire.CancellationReason{Code: "ThrottlingError", Message: wire.ThrottleError(d, arn).Msg}
 		return nil, wire.TransactionCanceled(reasons)
 	}
+	holdTxItems(now, s.model.HoldFor(), len(ops), func(i int) (*Table, Key) { return ops[i].t, ops[i].key })
 	for i, w := range ops {
 		p := &plan[i]
 		switch {
@@ -413,6 +420,23 @@ func txConsumed(mode *string, charges []throttle.Charge, owners []*Index, tableO
 		}
 	}
 	return out
+}
+
+// holdTxItems marks the n items of an admitted TransactWriteItems (item i
+// is on table t under key k) as held from now for d, table by table, under
+// the tables' locks.
+func holdTxItems(now time.Time, d time.Duration, n int, item func(int) (*Table, Key)) {
+	if d <= 0 {
+		return
+	}
+	byTable := make(map[*Table][]Key, 1)
+	for i := range n {
+		t, k := item(i)
+		byTable[t] = append(byTable[t], k)
+	}
+	for t, keys := range byTable {
+		t.holds.Hold(now, d, keys)
+	}
 }
 
 // TransactGetItems
@@ -482,6 +506,18 @@ func (s *DB) transactGetItems(body []byte) (any, error) {
 		return nil, err
 	}
 	defer unlock()
+	now := s.now()
+	reasons := make([]wire.CancellationReason, len(gets))
+	conflict := false
+	for i, g := range gets {
+		reasons[i].Code = "None"
+		if g.t.holds.Held(now, g.key) {
+			reasons[i], conflict = wire.ConflictReason(), true
+		}
+	}
+	if conflict {
+		return nil, wire.TransactionCanceled(reasons)
+	}
 	charges := make([]throttle.Charge, len(gets))
 	items := make([]storedItem, len(gets))
 	for i, g := range gets {
@@ -489,15 +525,11 @@ func (s *DB) transactGetItems(body []byte) (any, error) {
 		// Twice a strongly consistent read's units.
 		charges[i] = throttle.Charge{Capacity: g.t.Capacity, Kind: throttle.Read, Key: g.key.Hash, N: 2 * throttle.ReadCost(items[i].size, true)}
 	}
-	d, at := throttle.ChargeAll(s.now(), charges)
+	d, at := throttle.ChargeAll(now, charges)
 	for i, c := range charges {
 		gets[i].t.record(throttle.Read, d, c.N)
 	}
 	if !d.Admitted {
-		reasons := make([]wire.CancellationReason, len(gets))
-		for i := range reasons {
-			reasons[i].Code = "None"
-		}
 		reasons[at] = wire.CancellationReason{Code: "ThrottlingError", Message: wire.ThrottleError(d, gets[at].t.ARN).Msg}
 		return nil, wire.TransactionCanceled(reasons)
 	}

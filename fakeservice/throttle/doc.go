@@ -2,7 +2,8 @@
 // throttle rule lives. Token buckets (Bucket), a table's read and write
 // capacity with its partitions, per-key limits, burst credit, adaptive
 // capacity and on-demand peaks (TableCapacity), the account limit
-// (Account), and what a request costs (ReadCost, WriteCost). Model holds
+// (Account), what a request costs (ReadCost, WriteCost), and the items
+// transactions in flight hold (Holds, for TransactionConflict). Model holds
 // every setting; its zero value is the default model.
 //
 // The model is pure: every method takes the time as an argument, never

@@ -164,6 +164,10 @@ type Model struct {
 	// AccountThrottle is the exception for the account limit (sources
 	// disagree). Empty or unknown means ExceptionRequestLimitExceeded.
 	AccountThrottle Exception
+	// TransactionHold is how long an admitted TransactWriteItems holds its
+	// items, so that requests on them conflict (see Holds). Zero means
+	// DefaultTransactionHold (10 ms); negative means no conflicts.
+	TransactionHold time.Duration
 }
 
 func orDefault(v, def int64) int64 {

@@ -274,6 +274,23 @@ func TransactionCanceled(reasons []CancellationReason) *Error {
 		Cancellation: reasons}
 }
 
+// TransactionConflictText is DynamoDB's message for an item a transaction
+// in flight holds: TransactionConflictException's, and the Message of a
+// TransactionConflict cancellation reason.
+const TransactionConflictText = "Transaction is ongoing for the item"
+
+// TransactionConflict is the error of a PutItem, UpdateItem or DeleteItem
+// on an item that a transaction in flight holds.
+func TransactionConflict() *Error {
+	return &Error{Status: http.StatusBadRequest, Type: NSDynamoDB + "TransactionConflictException", Msg: TransactionConflictText}
+}
+
+// ConflictReason is the cancellation reason of a transaction's item that
+// another transaction in flight holds.
+func ConflictReason() CancellationReason {
+	return CancellationReason{Code: "TransactionConflict", Message: TransactionConflictText}
+}
+
 // IdempotentParameterMismatch is the error for a ClientRequestToken reused
 // with another request within its 10 minutes.
 func IdempotentParameterMismatch() *Error {

@@ -53,7 +53,8 @@ type Aggregator struct {
 	statuses   [maxStatus]int64
 	oddStatus  map[int]int64 // statuses outside [0, maxStatus)
 	reasons    counts[string]
-	byTries    []int64 // started operations by attempts sent
+	cancels    counts[string] // cancelled attempts by cancellation code
+	byTries    []int64        // started operations by attempts sent
 }
 
 // maxStatus bounds the HTTP statuses counted in an array: 0 (no response)
@@ -86,6 +87,14 @@ func (c *counts[K]) m() map[K]int64 {
 		m[k] = c.n[i]
 	}
 	return m
+}
+
+// mOrNil is m, or nil when nothing was counted.
+func (c *counts[K]) mOrNil() map[K]int64 {
+	if len(c.keys) == 0 {
+		return nil
+	}
+	return c.m()
 }
 
 // OpCounts are per-operation-type counts.
@@ -159,6 +168,9 @@ func (a *Aggregator) Add(r Record) {
 		if at.Reason != "" {
 			a.reasons.add(at.Reason, 1)
 		}
+		for _, c := range at.Cancelled {
+			a.cancels.add(c, 1)
+		}
 	}
 }
 
@@ -229,6 +241,9 @@ func (a *Aggregator) Merge(b *Aggregator) {
 	for i, k := range b.reasons.keys {
 		a.reasons.add(k, b.reasons.n[i])
 	}
+	for i, k := range b.cancels.keys {
+		a.cancels.add(k, b.cancels.n[i])
+	}
 	for s, n := range b.statuses {
 		if n != 0 {
 			a.statuses[s] += n
@@ -291,6 +306,11 @@ type Summary struct {
 	// Statuses counts attempts by HTTP status (0: no response).
 	ThrottleReasons map[string]int64 `json:"throttle_reasons"`
 	Statuses        map[int]int64    `json:"statuses"`
+	// Cancellations counts the attempts a TransactionCanceledException
+	// answered, by cancellation reason code other than "None" (an attempt
+	// whose items failed for two reasons counts under each). Absent when
+	// no transaction was cancelled.
+	Cancellations map[string]int64 `json:"cancellations,omitempty"`
 	// AttemptsHist counts started operations by the number of attempts
 	// they sent (1: no retry), the distribution behind AttemptsPerOp.
 	// Bounded by the strategies' max attempts. Absent from files written
@@ -351,6 +371,7 @@ func (a *Aggregator) Summary() Summary {
 		StartLagMs:        percentiles(a.lag),
 		ByOperation:       map[string]OpCounts{},
 		ThrottleReasons:   a.reasons.m(),
+		Cancellations:     a.cancels.mOrNil(),
 		Statuses:          a.statusCounts(),
 		Fairness:          Jain(a.byClient),
 		AttemptsHist:      map[int]int64{},

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -178,6 +180,58 @@ func TestJain(t *testing.T) {
 		}
 		if got := Jain(cs); math.Abs(got-tt.want) > 1e-12 {
 			t.Errorf("Jain(%v) = %g, want %g", tt.x, got, tt.want)
+		}
+	}
+}
+
+// TestCancellations checks that cancelled transaction attempts are counted
+// by reason code, an attempt under each of its codes, and that a run
+// without cancellations reports none.
+func TestCancellations(t *testing.T) {
+	a := NewAggregator()
+	add := func(codes ...[]string) {
+		r := Record{Op: "TransactWriteItems", Attempts: len(codes), Outcome: Error}
+		for _, c := range codes {
+			r.AttemptLog = append(r.AttemptLog, Attempt{Status: 400, Cancelled: c})
+		}
+		a.Add(r)
+	}
+	if got := a.Summary().Cancellations; got != nil {
+		t.Errorf("empty run: got cancellations %v, want none", got)
+	}
+	add([]string{"TransactionConflict"})
+	add([]string{"ThrottlingError"}, []string{"TransactionConflict", "ConditionalCheckFailed"})
+	add(nil)
+	want := map[string]int64{"TransactionConflict": 2, "ThrottlingError": 1, "ConditionalCheckFailed": 1}
+	if got := a.Summary().Cancellations; !maps.Equal(got, want) {
+		t.Errorf("got cancellations %v, want %v", got, want)
+	}
+}
+
+// TestCancellationCodes checks the codes read from an attempt's error: a
+// TransactionCanceledException's reasons other than "None", each once,
+// through the SDK's wrapping; nothing for any other error.
+func TestCancellationCodes(t *testing.T) {
+	tce := func(codes ...string) error {
+		e := &types.TransactionCanceledException{}
+		for _, c := range codes {
+			e.CancellationReasons = append(e.CancellationReasons, types.CancellationReason{Code: aws.String(c)})
+		}
+		return fmt.Errorf("operation error DynamoDB: TransactWriteItems: %w", e)
+	}
+	for _, tt := range []struct {
+		name string
+		err  error
+		want []string
+	}{
+		{"nil", nil, nil},
+		{"a throttle", &types.ProvisionedThroughputExceededException{}, nil},
+		{"a plain conflict", &types.TransactionConflictException{}, nil},
+		{"one conflict", tce("None", "TransactionConflict"), []string{"TransactionConflict"}},
+		{"mixed, repeated", tce("ThrottlingError", "None", "ConditionalCheckFailed", "ThrottlingError"), []string{"ThrottlingError", "ConditionalCheckFailed"}},
+	} {
+		if got := CancellationCodes(tt.err); !slices.Equal(got, tt.want) {
+			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
 		}
 	}
 }

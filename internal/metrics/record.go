@@ -3,11 +3,13 @@ package metrics
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/throttlebench/throttlebench/internal/strategy"
 )
@@ -81,6 +83,11 @@ type Attempt struct {
 	// ThrottlingReasons entry's reason, when the service gave one.
 	Throttled bool
 	Reason    string
+	// Cancelled lists the codes of a TransactionCanceledException's
+	// CancellationReasons other than "None" ("ThrottlingError",
+	// "ConditionalCheckFailed", "TransactionConflict", ...), each once, in
+	// the order of the transaction's items; nil for any other answer.
+	Cancelled []string
 }
 
 // FromFirstSend is the operation's latency from its first send, the figure
@@ -94,6 +101,23 @@ func (r Record) Backoff() time.Duration { return max(r.Ended-r.Started-r.Sending
 // Latency is the operation's latency from its intended start: the figure
 // free of coordinated omission.
 func (r Record) Latency() time.Duration { return r.Ended - r.Intended }
+
+// CancellationCodes returns the codes of err's CancellationReasons other
+// than "None", each once, in item order, when err is a
+// TransactionCanceledException; nil otherwise. It is Attempt.Cancelled.
+func CancellationCodes(err error) []string {
+	var tce *types.TransactionCanceledException
+	if err == nil || !errors.As(err, &tce) {
+		return nil
+	}
+	var out []string
+	for _, r := range tce.CancellationReasons {
+		if c := aws.ToString(r.Code); c != "" && c != "None" && !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
 
 var throttles = retry.IsErrorThrottles(retry.DefaultThrottles)
 

@@ -81,6 +81,9 @@ func FromSummary(s Summary, offset time.Duration) (a *Aggregator, missing []stri
 	for _, k := range sortedKeys(s.ThrottleReasons) {
 		a.reasons.add(k, s.ThrottleReasons[k])
 	}
+	for _, k := range sortedKeys(s.Cancellations) {
+		a.cancels.add(k, s.Cancellations[k])
+	}
 	for status, n := range s.Statuses {
 		a.countStatus(status, n)
 	}

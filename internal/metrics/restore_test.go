@@ -11,7 +11,7 @@ import (
 )
 
 // records makes n varied records starting at off: outcomes, clients,
-// operations, attempts, statuses and throttle reasons.
+// operations, attempts, statuses, throttle and cancellation reasons.
 func records(rng *rand.Rand, n int, off time.Duration) []Record {
 	var out []Record
 	for i := range n {
@@ -27,6 +27,10 @@ func records(rng *rand.Rand, n int, off time.Duration) []Record {
 			}
 			r.AttemptLog = append(r.AttemptLog, at)
 			r.Sending += at.Duration
+		}
+		if i%5 == 0 { // a cancelled transaction: its last attempt's reasons
+			r.AttemptLog[r.Attempts-1].Cancelled = [][]string{{"TransactionConflict"}, {"ThrottlingError"},
+				{"TransactionConflict", "ConditionalCheckFailed"}}[i/5%3]
 		}
 		r.Ended = r.Started + r.Sending + time.Duration(rng.IntN(20))*time.Millisecond
 		r.Outcome = []Outcome{OK, OK, OK, Throttled, Timeout, Dropped}[rng.IntN(6)]
@@ -78,7 +82,7 @@ func TestFromSummaryMergesExactly(t *testing.T) {
 	if !bytes.Equal(gj, wj) {
 		t.Errorf("merged summary differs from one aggregator's:\n got %s\nwant %s", gj, wj)
 	}
-	if want.Ops != 5000 || want.LatencyMs.P99 == 0 || len(want.ThrottleReasons) == 0 || len(want.Failed) == 0 {
+	if want.Ops != 5000 || want.LatencyMs.P99 == 0 || len(want.ThrottleReasons) == 0 || len(want.Cancellations) != 3 || len(want.Failed) == 0 {
 		t.Fatalf("test data too thin: %+v", want)
 	}
 }

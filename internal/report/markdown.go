@@ -21,7 +21,7 @@ func Markdown(w io.Writer, f *results.File) error {
 	align := make([]string, len(header))
 	for i, h := range header {
 		align[i] = "---:"
-		if h == "strategy" || h == "failures" {
+		if h == "strategy" || h == "failures" || h == "cancellations" {
 			align[i] = "---"
 		}
 	}
@@ -49,6 +49,10 @@ func summaryRows(f *results.File) (header []string, rows [][]string) {
 	if server {
 		header = append(header, "units/success")
 	}
+	cancels := hasCancellations(f)
+	if cancels {
+		header = append(header, "cancellations")
+	}
 	for _, s := range f.Strategies {
 		m := s.Summary
 		cells := []string{
@@ -73,6 +77,9 @@ func summaryRows(f *results.File) (header []string, rows [][]string) {
 				cell = fmt.Sprintf("%.2f", s.Server.UnitsPerSuccess)
 			}
 			cells = append(cells, cell)
+		}
+		if cancels {
+			cells = append(cells, failures(m.Cancellations))
 		}
 		rows = append(rows, cells)
 	}

@@ -16,15 +16,22 @@ import (
 )
 
 // Table writes one row per strategy: operations offered, success, goodput,
-// attempts per operation, throttled attempts and operation latency
-// percentiles (from the intended start, across every attempt and backoff).
+// attempts per operation, throttled attempts, operation latency
+// percentiles (from the intended start, across every attempt and backoff),
+// failures by outcome and, when a transaction was cancelled, cancelled
+// attempts by cancellation reason.
 func Table(w io.Writer, f *results.File) error {
 	header := []string{"strategy", "offered", "succeeded", "goodput/s", "attempts/op", "throttled attempts", "p50 ms", "p99 ms", "max ms", "failures"}
+	cancels := hasCancellations(f)
+	if cancels {
+		header = append(header, "cancellations")
+	}
 	align := make(tw.Alignment, len(header))
 	for i := range align {
 		align[i] = tw.AlignRight
 	}
 	align[0] = tw.AlignLeft
+	align[9] = tw.AlignLeft
 	align[len(align)-1] = tw.AlignLeft
 	t := tablewriter.NewTable(w,
 		tablewriter.WithHeaderAutoFormat(tw.Off),
@@ -33,7 +40,7 @@ func Table(w io.Writer, f *results.File) error {
 	t.Header(header)
 	for _, s := range f.Strategies {
 		m := s.Summary
-		if err := t.Append([]string{
+		cells := []string{
 			s.Name,
 			strconv.FormatInt(s.Offered, 10),
 			fmt.Sprintf("%.1f%%", m.SuccessPct),
@@ -44,7 +51,11 @@ func Table(w io.Writer, f *results.File) error {
 			ms(m.LatencyMs.P99),
 			ms(m.LatencyMs.Max),
 			failures(m.Failed),
-		}); err != nil {
+		}
+		if cancels {
+			cells = append(cells, failures(m.Cancellations))
+		}
+		if err := t.Append(cells); err != nil {
 			return err
 		}
 	}
@@ -75,7 +86,19 @@ func ms(v float64) string {
 	return strconv.FormatFloat(v, 'f', 2, 64)
 }
 
-// failures lists failure counts by outcome, largest first.
+// hasCancellations reports whether a strategy of f saw a transaction
+// cancelled: the reports then show cancellations by reason.
+func hasCancellations(f *results.File) bool {
+	for _, s := range f.Strategies {
+		if len(s.Summary.Cancellations) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// failures lists failure counts by outcome (or cancellations by reason),
+// largest first.
 func failures(f map[string]int64) string {
 	type kv struct {
 		k string

@@ -149,6 +149,7 @@ func (attemptCounter) HandleFinalize(ctx context.Context, in middleware.Finalize
 		a.Throttled = true
 		a.Reason = throttleReason(err)
 	}
+	a.Cancelled = metrics.CancellationCodes(err)
 	st.log = append(st.log, a)
 	return out, md, err
 }

@@ -17,11 +17,10 @@ import (
 
 // Streams of load.Uniform64 per operation, so each decision about an
 // operation is independent of the others.
+// The key streams are load.StreamKeys and load.StreamSort.
 const (
 	streamOp   = 10
 	streamSize = 11
-	streamSort = 12
-	streamKeys = 13 // + i for the i-th key of a batch
 )
 
 // workload turns an operation index into a request: which operation, which
@@ -91,13 +90,8 @@ func (wl *workload) itemKey(k int64, sk int) map[string]types.AttributeValue {
 
 // key returns the primary key of operation n's i-th item.
 func (wl *workload) key(n int64, i int) (int64, int) {
-	stream := uint64(streamKeys + i)
-	k := wl.keys.Key(wl.seed^int64(stream)<<32, n)
-	sk := 0
-	if wl.sortKeys > 0 {
-		sk = int(load.Uniform64(wl.seed, n, streamSort+uint64(i)<<8) % uint64(wl.sortKeys))
-	}
-	return k, sk
+	it := load.ItemOf(wl.keys, wl.seed, n, i, wl.sortKeys)
+	return it.K, it.SK
 }
 
 // item returns a whole item for key (k, sk) of the workload's size for n.
@@ -201,8 +195,8 @@ func (wl *workload) run(ctx context.Context, c call, tableName, op string, n int
 		return err
 	case scenario.OpBatchWrite:
 		reqs := make([]types.WriteRequest, 0, wl.w.BatchSize)
-		for _, ks := range wl.batchKeys(n) {
-			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: wl.item(n, ks.k, ks.sk)}})
+		for _, ks := range wl.distinctKeys(n, wl.w.BatchSize) {
+			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: wl.item(n, ks.K, ks.SK)}})
 		}
 		pending := map[string][]types.WriteRequest{tableName: reqs}
 		return resubmit(ctx, c, func() (int, error) {
@@ -215,8 +209,8 @@ func (wl *workload) run(ctx context.Context, c call, tableName, op string, n int
 		})
 	case scenario.OpBatchGet:
 		keys := make([]map[string]types.AttributeValue, 0, wl.w.BatchSize)
-		for _, ks := range wl.batchKeys(n) {
-			keys = append(keys, wl.itemKey(ks.k, ks.sk))
+		for _, ks := range wl.distinctKeys(n, wl.w.BatchSize) {
+			keys = append(keys, wl.itemKey(ks.K, ks.SK))
 		}
 		pending := map[string]types.KeysAndAttributes{tableName: {Keys: keys, ConsistentRead: consistent}}
 		return resubmit(ctx, c, func() (int, error) {
@@ -227,38 +221,31 @@ func (wl *workload) run(ctx context.Context, c call, tableName, op string, n int
 			pending = out.UnprocessedKeys
 			return len(pending[tableName].Keys), nil
 		})
+	case scenario.OpTransactWrite:
+		items := wl.distinctKeys(n, wl.w.TransactItems)
+		tx := make([]types.TransactWriteItem, len(items))
+		for i, ks := range items {
+			tx[i].Put = &types.Put{TableName: table, Item: wl.item(n, ks.K, ks.SK)}
+		}
+		_, err := c.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx}, c.optFns...)
+		return err
+	case scenario.OpTransactGet:
+		items := wl.distinctKeys(n, wl.w.TransactItems)
+		tx := make([]types.TransactGetItem, len(items))
+		for i, ks := range items {
+			tx[i].Get = &types.Get{TableName: table, Key: wl.itemKey(ks.K, ks.SK)}
+		}
+		_, err := c.client.TransactGetItems(ctx, &dynamodb.TransactGetItemsInput{TransactItems: tx}, c.optFns...)
+		return err
 	}
 	return fmt.Errorf("unknown operation %q", op)
 }
 
-type keyPair struct {
-	k  int64
-	sk int
-}
-
-// batchKeys returns BatchSize distinct keys for operation n (DynamoDB
-// refuses a batch that names a key twice), or all keys when the key space
-// is smaller.
-func (wl *workload) batchKeys(n int64) []keyPair {
-	size := wl.w.BatchSize
-	space := wl.w.Keys * int64(max(wl.sortKeys, 1))
-	if int64(size) > space {
-		size = int(space)
-	}
-	seen := make(map[keyPair]bool, size)
-	out := make([]keyPair, 0, size)
-	for i := 0; len(out) < size; i++ {
-		k, sk := wl.key(n, i)
-		p := keyPair{k, sk}
-		if i >= 64*size { // a very skewed distribution: fill deterministically
-			p = keyPair{int64(i) % wl.w.Keys, 0}
-		}
-		if !seen[p] {
-			seen[p] = true
-			out = append(out, p)
-		}
-	}
-	return out
+// distinctKeys returns size distinct items for operation n (DynamoDB
+// refuses a batch or a transaction that names an item twice), or all items
+// when the key space is smaller.
+func (wl *workload) distinctKeys(n int64, size int) []load.Item {
+	return load.DistinctItems(wl.keys, wl.seed, n, size, wl.sortKeys, wl.w.Keys)
 }
 
 // resubmit calls send until nothing is left unprocessed, sleeping the

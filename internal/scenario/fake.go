@@ -38,6 +38,10 @@ type Fake struct {
 	// across the account's provisioned tables; default 80000.
 	AccountReadUnits  int64 `yaml:"account_read_units" json:"account_read_units,omitempty"`
 	AccountWriteUnits int64 `yaml:"account_write_units" json:"account_write_units,omitempty"`
+	// TransactionHold is how long an admitted TransactWriteItems holds its
+	// items, so that other requests on them conflict; default 10ms; 0s
+	// holds nothing (no conflicts).
+	TransactionHold *Duration `yaml:"transaction_hold" json:"transaction_hold,omitempty"`
 	// Store is what the fake keeps of each written item: sizes (the
 	// default) keeps its key and billed size, so a long run on a large key
 	// space stays within tens of MiB, and reads return the key attributes
@@ -90,6 +94,12 @@ func (f *Fake) Model() throttle.Model {
 	m.OnDemandReadUnits, m.OnDemandWriteUnits = f.OnDemandReadUnits, f.OnDemandWriteUnits
 	m.OnDemandPeakWindow = time.Duration(f.OnDemandPeakWindow)
 	m.AccountReadUnits, m.AccountWriteUnits = f.AccountReadUnits, f.AccountWriteUnits
+	if f.TransactionHold != nil {
+		m.TransactionHold = time.Duration(*f.TransactionHold)
+		if m.TransactionHold == 0 {
+			m.TransactionHold = -1 // none
+		}
+	}
 	return m
 }
 
@@ -110,6 +120,8 @@ func (f *Fake) validate(bad func(field, format string, args ...any) error) error
 		return bad("fake.on_demand_peak_window", "must be >= 0, got %s", time.Duration(f.OnDemandPeakWindow))
 	case f.AccountReadUnits < 0 || f.AccountWriteUnits < 0:
 		return bad("fake", "account units must be >= 0")
+	case f.TransactionHold != nil && *f.TransactionHold < 0:
+		return bad("fake.transaction_hold", "must be >= 0, got %s", time.Duration(*f.TransactionHold))
 	case f.StoreLimit < 0:
 		return bad("fake.store_limit", "must be >= 0, got %d", int64(f.StoreLimit))
 	}

@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -88,6 +89,9 @@ func TestParseErrorsNameFileLineAndField(t *testing.T) {
 		{"bad zipf", repl("duration: 2s", "duration: 2s\n  key_distribution: zipf\n  zipf_theta: 1.5"), "t.yaml:9: workload.zipf_theta: must be in (0, 1), got 1.5"},
 		{"spike outside", repl("duration: 2s", "duration: 2s\n  spike: {at: 1900ms, width: 1s, rate: 9/s}"), "t.yaml:8: workload.spike.at: the spike must fit"},
 		{"bad batch", repl("duration: 2s", "duration: 2s\n  operation: BatchWriteItem\n  batch_size: 30"), "t.yaml:9: workload.batch_size: must be 1 to 25 with BatchWriteItem"},
+		{"too many transaction items", repl("duration: 2s", "duration: 2s\n  operation: transact_write\n  transact_items: 101"), "t.yaml:9: workload.transact_items: must be 1 to 100, got 101"},
+		{"transaction items beyond the keys", repl("duration: 2s", "duration: 2s\n  mix: {TransactGetItems: 1}\n  operation: ''\n  keys: 3\n  transact_items: 4"),
+			"t.yaml:11: workload.transact_items: a transaction names distinct items: at most the 3 items of the key space (keys x sort_keys), got 4"},
 		{"bad process", repl("duration: 2s", "duration: 2s\n  process: bursty"), "t.yaml:8: workload.process: must be \"uniform\" or \"poisson\", got \"bursty\""},
 		{"syntax error", func(string) string { return "workload: [" }, "t.yaml:1:"},
 	}
@@ -193,5 +197,33 @@ func TestParseWorkloadForms(t *testing.T) {
 	}
 	if sc.Workload.Workers != 8 || sc.Workload.Weights()[OpPut] != 1 {
 		t.Errorf("got %+v", sc.Workload)
+	}
+}
+
+// TestTransactOperations checks the transaction operations: their aliases
+// and the default items per transaction.
+func TestTransactOperations(t *testing.T) {
+	for _, tt := range []struct {
+		name, body string
+		weights    map[string]int
+		items      int
+	}{
+		{"alias, default items", "  operation: transact_write\n", map[string]int{OpTransactWrite: 1}, 2},
+		{"mix of aliases", "  operation: ''\n  mix: {transact_get: 3, transact_write: 1, GetItem: 2}\n  transact_items: 4\n",
+			map[string]int{OpTransactGet: 3, OpTransactWrite: 1, OpGet: 2}, 4},
+		{"by DynamoDB name", "  operation: TransactGetItems\n", map[string]int{OpTransactGet: 1}, 2},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			sc, err := Parse("t.yaml", []byte(repl("duration: 2s\n", "duration: 2s\n"+tt.body)(valid)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := sc.Workload.Weights(); !maps.Equal(got, tt.weights) {
+				t.Errorf("got weights %v, want %v", got, tt.weights)
+			}
+			if got := sc.Workload.TransactItems; got != tt.items {
+				t.Errorf("got %d items per transaction, want %d", got, tt.items)
+			}
+		})
 	}
 }

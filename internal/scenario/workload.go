@@ -19,6 +19,9 @@ const (
 	DefaultZipfTheta   = 0.99
 	DefaultBatchSize   = 25
 	DefaultQueryLimit  = 100
+	// DefaultTransactItems is the items per TransactWriteItems and
+	// TransactGetItems.
+	DefaultTransactItems = 2
 )
 
 // Operations the workload can issue.
@@ -30,10 +33,17 @@ const (
 	OpQuery      = "Query"
 	OpBatchWrite = "BatchWriteItem"
 	OpBatchGet   = "BatchGetItem"
+	// OpTransactWrite puts TransactItems whole items in one transaction;
+	// OpTransactGet gets TransactItems items in one.
+	OpTransactWrite = "TransactWriteItems"
+	OpTransactGet   = "TransactGetItems"
 )
 
 // Operations lists every operation a workload may name.
-var Operations = []string{OpGet, OpPut, OpUpdate, OpDelete, OpQuery, OpBatchWrite, OpBatchGet}
+var Operations = []string{OpGet, OpPut, OpUpdate, OpDelete, OpQuery, OpBatchWrite, OpBatchGet, OpTransactWrite, OpTransactGet}
+
+// opAliases are other names a workload may give an operation.
+var opAliases = map[string]string{"transact_write": OpTransactWrite, "transact_get": OpTransactGet}
 
 // Arrival processes.
 const (
@@ -82,6 +92,8 @@ type Workload struct {
 
 	// Operation is a one-operation workload (default "PutItem"); Mix, when
 	// set, replaces it with operation weights, e.g. {GetItem: 80, PutItem: 20}.
+	// transact_write and transact_get name TransactWriteItems and
+	// TransactGetItems.
 	Operation string         `yaml:"operation" json:"operation,omitempty"`
 	Mix       map[string]int `yaml:"mix" json:"mix,omitempty"`
 
@@ -107,6 +119,10 @@ type Workload struct {
 	// BatchSize is the items per BatchWriteItem (<= 25) and keys per
 	// BatchGetItem (<= 100); default 25.
 	BatchSize int `yaml:"batch_size" json:"batch_size,omitempty"`
+	// TransactItems is the items per TransactWriteItems (each a Put of a
+	// whole item) and TransactGetItems, distinct keys drawn from the key
+	// distribution; 1 to 100, default 2.
+	TransactItems int `yaml:"transact_items" json:"transact_items,omitempty"`
 	// QueryLimit is Query's Limit; default 100.
 	QueryLimit int `yaml:"query_limit" json:"query_limit,omitempty"`
 	// Preload writes every key once before the measured run (at a raised
@@ -200,6 +216,15 @@ func (w *Workload) Describe() string {
 }
 
 func (w *Workload) applyDefaults() {
+	if op, ok := opAliases[w.Operation]; ok {
+		w.Operation = op
+	}
+	for alias, op := range opAliases {
+		if weight, ok := w.Mix[alias]; ok {
+			delete(w.Mix, alias)
+			w.Mix[op] += weight
+		}
+	}
 	if w.Process == "" {
 		w.Process = ProcessUniform
 	}
@@ -226,6 +251,9 @@ func (w *Workload) applyDefaults() {
 	}
 	if w.QueryLimit == 0 {
 		w.QueryLimit = DefaultQueryLimit
+	}
+	if w.TransactItems == 0 {
+		w.TransactItems = DefaultTransactItems
 	}
 	if w.MaxInFlight == 0 {
 		w.MaxInFlight = DefaultMaxInFlight
@@ -341,6 +369,12 @@ func (w *Workload) validate(bad func(field, format string, args ...any) error) e
 	}
 	if w.QueryLimit < 1 {
 		return bad("workload.query_limit", "must be >= 1, got %d", w.QueryLimit)
+	}
+	if w.TransactItems < 1 || w.TransactItems > 100 {
+		return bad("workload.transact_items", "must be 1 to 100, got %d", w.TransactItems)
+	}
+	if space := w.Keys * int64(max(w.SortKeys, 1)); (w.Weights()[OpTransactWrite] > 0 || w.Weights()[OpTransactGet] > 0) && int64(w.TransactItems) > space {
+		return bad("workload.transact_items", "a transaction names distinct items: at most the %d items of the key space (keys x sort_keys), got %d", space, w.TransactItems)
 	}
 	if w.MaxInFlight < 1 {
 		return bad("workload.max_in_flight", "must be >= 1, got %d", w.MaxInFlight)

@@ -62,6 +62,7 @@ func TestAgreement(t *testing.T) {
 		{"steady-overload", 0.05, []string{"none", "full-jitter"}},
 		{"brownout", 0.06, []string{"none", "full-jitter"}},
 		{"gsi-backpressure", 0.1, []string{"none", "exponential"}},
+		{"transactions-hot-item", 0.1, []string{"none", "sdk-default"}},
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {

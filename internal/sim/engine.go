@@ -141,9 +141,9 @@ func checkWorkload(sc *scenario.Scenario) error {
 			continue
 		}
 		switch op {
-		case scenario.OpPut, scenario.OpGet, scenario.OpUpdate, scenario.OpDelete:
+		case scenario.OpPut, scenario.OpGet, scenario.OpUpdate, scenario.OpDelete, scenario.OpTransactWrite, scenario.OpTransactGet:
 		default:
-			return fmt.Errorf("sim: %s: operation %s is not simulated (PutItem, GetItem, UpdateItem and DeleteItem are); use bench run", sc.Name, op)
+			return fmt.Errorf("sim: %s: operation %s is not simulated (PutItem, GetItem, UpdateItem, DeleteItem, TransactWriteItems and TransactGetItems are); use bench run", sc.Name, op)
 		}
 	}
 	return nil
@@ -208,9 +208,10 @@ type opState struct {
 	name     string
 	kind     throttle.Kind
 	write    bool
-	item     int64  // index in the item store
-	key      string // canonical partition key
-	size     int32  // billed size of the item a Put or Update writes
+	item     int64    // index in the item store
+	key      string   // canonical partition key
+	size     int32    // billed size of the item a Put or Update writes
+	tx       []txItem // a transaction's items; reused with the slot
 	intended int64
 	started  int64
 	deadline int64
@@ -258,6 +259,8 @@ type engine struct {
 	memo smallMap[memoKey, bool]
 	// retryAfters says whether an error carries x-amz-retry-after.
 	retryAfters smallMap[error, bool]
+	// cancelCodes are metrics.CancellationCodes of each error value.
+	cancelCodes map[error][]string
 	outcomes    smallMap[outcomeKey, metrics.Outcome]
 	maxErrs     smallMap[maxKey, *retry.MaxAttemptsError]
 
@@ -345,8 +348,7 @@ func newEngine(o Options, st strategy.Strategy) (*engine, error) {
 const (
 	streamOp   = 10
 	streamSize = 11
-	streamSort = 12
-	streamKeys = 13
+	// Keys: load.ItemOf and load.DistinctItems, the runner's choice.
 )
 
 // opName is operation n's, as the runner picks it.
@@ -503,21 +505,30 @@ func (e *engine) arrive(n int64, worker int32) {
 	}
 	i := e.alloc()
 	op := &e.ops[i]
-	log := op.log[:0]
+	log, tx := op.log[:0], op.tx[:0]
 	*op = opState{n: n, client: ci, worker: worker, name: name, intended: e.now, started: e.now,
 		deadline: e.now + e.timeout, retryer: c.retryer, relRetry: nopRelease, log: log}
 	if c.scoped != nil {
 		op.retryer = c.scoped.ForOperation()
 	}
-	stream := uint64(streamKeys)
-	k := e.keys.Key(e.sc.Seed^int64(stream)<<32, n)
-	sk := 0
-	if e.w.SortKeys > 0 {
-		sk = int(load.Uniform64(e.sc.Seed, n, streamSort) % uint64(e.w.SortKeys))
-	}
+	first := load.ItemOf(e.keys, e.sc.Seed, n, 0, e.w.SortKeys)
+	k, sk := first.K, first.SK
 	op.item = k*int64(max(e.w.SortKeys, 1)) + int64(sk)
 	op.key = e.keyString(k)
 	switch name {
+	case scenario.OpTransactWrite, scenario.OpTransactGet:
+		op.kind, op.write = throttle.Read, name == scenario.OpTransactWrite
+		if op.write {
+			op.kind = throttle.Write
+		}
+		for _, it := range load.DistinctItems(e.keys, e.sc.Seed, n, e.w.TransactItems, e.w.SortKeys, e.w.Keys) {
+			t := txItem{item: it.K*int64(max(e.w.SortKeys, 1)) + int64(it.SK), key: e.keyString(it.K)}
+			if op.write {
+				t.size = int32(e.billedSize(n, it.SK))
+			}
+			tx = append(tx, t)
+		}
+		op.tx = tx
 	case scenario.OpGet:
 		op.kind = throttle.Read
 	case scenario.OpPut, scenario.OpUpdate:
@@ -531,6 +542,20 @@ func (e *engine) arrive(n int64, worker int32) {
 		return
 	}
 	e.beginAttempt(i)
+}
+
+// cancellation is metrics.CancellationCodes(err), the runner's reading of
+// an attempt's error, once per error value.
+func (e *engine) cancellation(err error) []string {
+	c, ok := e.cancelCodes[err]
+	if !ok {
+		c = metrics.CancellationCodes(err)
+		if e.cancelCodes == nil {
+			e.cancelCodes = map[error][]string{}
+		}
+		e.cancelCodes[err] = c
+	}
+	return c
 }
 
 func (e *engine) alloc() int32 {
@@ -620,7 +645,15 @@ func statusOf(err error) int {
 func (e *engine) serve(i int32) {
 	op := &e.ops[i]
 	op.atService = false
-	if op.result == nil {
+	switch {
+	case op.result != nil:
+	case op.tx != nil:
+		if err := e.svc.transact(time.Duration(e.now), op.write, op.tx); err != nil {
+			op.result, op.status = err, 400
+		}
+	case op.write && e.svc.held(time.Duration(e.now), op.item):
+		op.result, op.status = errTransactionConflict, 400
+	default:
 		old := e.svc.items.get(op.item)
 		var cost throttle.MilliUnits
 		next := old
@@ -727,6 +760,9 @@ func (e *engine) logAttempt(op *opState, end int64) {
 	if op.reason != "" {
 		a.Throttled, a.Reason = true, string(op.reason)
 		op.throttled++
+	}
+	if op.tx != nil && op.result != nil && op.status == 400 {
+		a.Cancelled = e.cancellation(op.result)
 	}
 	op.log = append(op.log, a)
 }

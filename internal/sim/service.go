@@ -31,6 +31,15 @@ type service struct {
 
 	items itemStore
 
+	// Transactions: the items in flight (the fake's rule), how long an
+	// admitted write holds them, the cancellation errors built so far,
+	// and scratch slices reused by transact.
+	holds   throttle.Holds[int64]
+	hold    time.Duration
+	cancels map[string]error
+	txIdx   []int64
+	txOwner []int
+
 	// What the fake's /stats would say.
 	consumed  [2]throttle.MilliUnits
 	throttled int64
@@ -114,6 +123,7 @@ func newService(sc *scenario.Scenario, model throttle.Model, epoch time.Time, ta
 	}
 	w := sc.Workload
 	s.items = newItemStore(w.Keys * int64(max(w.SortKeys, 1)))
+	s.hold = model.HoldFor()
 	return s
 }
 
@@ -122,14 +132,7 @@ func newService(sc *scenario.Scenario, model throttle.Model, epoch time.Time, ta
 // its global indexes' writes as the fake counts them (store.Index.writes),
 // all or nothing, and returns nil or the throttle error the client sees.
 func (s *service) charge(off time.Duration, kind throttle.Kind, key string, n throttle.MilliUnits, op string, old, next item) (throttle.Reason, error) {
-	if len(s.scaled) > 0 {
-		s.advanceScaling(s.epoch.Add(off))
-	}
-	if s.drain != nil {
-		if now := s.epoch.Add(off); s.drain.Due(now) {
-			s.drain.Apply(s.capacity, s.units[0], s.units[1], now)
-		}
-	}
+	s.advance(off)
 	var d throttle.Decision
 	at := -1
 	if kind == throttle.Read || len(s.indexes) == 0 {
@@ -175,6 +178,19 @@ func (s *service) charge(off time.Duration, kind throttle.Kind, key string, n th
 	return d.Reason, err
 }
 
+// advance applies, before a request at off, the auto scaling changes and
+// the brownout drain due by then.
+func (s *service) advance(off time.Duration) {
+	if len(s.scaled) > 0 {
+		s.advanceScaling(s.epoch.Add(off))
+	}
+	if s.drain != nil {
+		if now := s.epoch.Add(off); s.drain.Due(now) {
+			s.drain.Apply(s.capacity, s.units[0], s.units[1], now)
+		}
+	}
+}
+
 // writeUnits is what a write op from old to next costs on the index, as the
 // fake counts it (see fakeservice's doc, "Secondary indexes"): every item
 // the workload writes carries the index key, always the same for a key, so
@@ -209,8 +225,13 @@ func (x *simIndex) writeUnits(op string, old, next item) throttle.MilliUnits {
 // owns reports whether err is one of the service's error values.
 func (s *service) owns(err error) bool {
 	switch err {
-	case errInternal, errUnavailable, errDropped, errConflict:
+	case errInternal, errUnavailable, errDropped, errConflict, errTransactionConflict:
 		return true
+	}
+	for _, c := range s.cancels {
+		if c == err {
+			return true
+		}
 	}
 	for _, t := range s.throttles.vals {
 		if t == err {

@@ -291,7 +291,7 @@ func kinds(sc *scenario.Scenario) (writes, reads bool) {
 			continue
 		}
 		switch op {
-		case scenario.OpGet, scenario.OpQuery, scenario.OpBatchGet:
+		case scenario.OpGet, scenario.OpQuery, scenario.OpBatchGet, scenario.OpTransactGet:
 			reads = true
 		default:
 			writes = true
