@@ -261,3 +261,79 @@ func (s *Scaler) countDecrease(t time.Time) {
 	s.decreases++
 	s.lastDecr = t
 }
+
+// scaling is the target tracking attached to a TableCapacity (Scale).
+type scaling struct {
+	scalers [2]*Scaler // by Kind; nil: not scaled
+	units   [2]int64   // provisioned in effect
+}
+
+// Scale attaches target tracking to c's read and write capacity (nil: that
+// dimension is not scaled; both nil detach it). From then on every admitted
+// charge (ChargeKey, ChargeAll and their After forms) and every Debit feeds
+// the scaler of its kind at its instant, a charge ChargeAll gives back is
+// taken out again, and every charge first applies the changes that took
+// effect by its instant (Rescale), so the fake and the simulator scale one
+// way. The scalers' provisioned units become c's at now. It applies to a
+// provisioned table: on demand, nothing is applied.
+func (c *TableCapacity) Scale(read, write *Scaler, now time.Time) {
+	if read == nil && write == nil {
+		c.scaling = nil
+		return
+	}
+	x := &scaling{scalers: [2]*Scaler{read, write}, units: [2]int64{c.read.units, c.write.units}}
+	for k, sc := range x.scalers {
+		if sc != nil {
+			x.units[k] = sc.Provisioned()
+		}
+	}
+	c.scaling = x
+	if !c.onDemand && (x.units[Read] != c.read.units || x.units[Write] != c.write.units) {
+		c.SetProvisioned(x.units[Read], x.units[Write], now)
+	}
+}
+
+// Scalers returns the target tracking attached by Scale, nil for a
+// dimension not scaled.
+func (c *TableCapacity) Scalers() (read, write *Scaler) {
+	if c.scaling == nil {
+		return nil, nil
+	}
+	return c.scaling.scalers[Read], c.scaling.scalers[Write]
+}
+
+// Rescale applies the auto scaling changes that took effect by now (see
+// Scale) with SetProvisioned at now, and returns the provisioned units in
+// effect and whether they changed in this call. Without scaling, or on
+// demand, it changes nothing. The caller holds the table's lock.
+func (c *TableCapacity) Rescale(now time.Time) (readUnits, writeUnits int64, changed bool) {
+	x := c.scaling
+	if x == nil || c.onDemand {
+		return c.read.units, c.write.units, false
+	}
+	for k, sc := range x.scalers {
+		if sc == nil {
+			continue
+		}
+		if u, ch := sc.Advance(now); ch {
+			x.units[k], changed = u, true
+		}
+	}
+	if changed {
+		c.SetProvisioned(x.units[Read], x.units[Write], now)
+	}
+	return c.read.units, c.write.units, changed
+}
+
+// rescaleAt is Rescale at t on the table's clock.
+func (c *TableCapacity) rescaleAt(t nanos) {
+	c.Rescale(c.origin.Add(time.Duration(t)))
+}
+
+// consumed feeds n milli-units of kind consumed at t (the table's clock;
+// negative n gives back) to its scaler, if any.
+func (c *TableCapacity) consumed(t nanos, kind Kind, n MilliUnits) {
+	if sc := c.scaling.scalers[kind]; sc != nil {
+		sc.Consume(c.origin.Add(time.Duration(t)), n)
+	}
+}
