@@ -337,3 +337,15 @@ func (c *TableCapacity) consumed(t nanos, kind Kind, n MilliUnits) {
 		sc.Consume(c.origin.Add(time.Duration(t)), n)
 	}
 }
+
+// follow makes the scalers start from a capacity set by other means (an
+// UpdateTable): a pending change is dropped and both alarms count afresh,
+// as they do after a change of their own.
+func (x *scaling) follow(readUnits, writeUnits int64) {
+	for k, u := range [2]int64{readUnits, writeUnits} {
+		if sc := x.scalers[k]; sc != nil && sc.provisioned != u {
+			sc.provisioned, sc.pending, sc.above, sc.below = u, nil, 0, 0
+		}
+		x.units[k] = u
+	}
+}

@@ -449,6 +449,9 @@ func (c *TableCapacity) buildParts(k Kind, now nanos, tokens MilliUnits) {
 // enough for the new capacity. An on-demand table switched to provisioned
 // starts as a new provisioned table.
 func (c *TableCapacity) SetProvisioned(readUnits, writeUnits int64, now time.Time) {
+	if c.scaling != nil {
+		c.scaling.follow(readUnits, writeUnits)
+	}
 	need := max(c.m.Partitions(readUnits, writeUnits), c.m.Partitions(c.warm[Read], c.warm[Write]))
 	t := since(c.origin, now)
 	if c.onDemand {
