@@ -69,7 +69,8 @@ func embeddedTarget(sc *scenario.Scenario) (*target, error) {
 	cfg := aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}}
 	start := func() (runner.Target, func(), error) {
 		keep, limit := sc.Fake.Keep()
-		fake := fakeservice.New(fakeservice.Options{Model: sc.Fake.Model(), Faults: sc.Faults, Keep: keep, StoreLimit: limit})
+		fake := fakeservice.New(fakeservice.Options{Model: sc.Fake.Model(), Faults: sc.Faults, Keep: keep, StoreLimit: limit,
+			AutoScaling: fakeAutoScaling(sc)})
 		var url string
 		var err error
 		// Labeled, so a CPU profile (bench calibrate) tells the fake's
@@ -148,7 +149,52 @@ func tableStats(rep fakeservice.TableReport) runner.TableStats {
 			ThrottledRequests:     s.ThrottledReads + s.ThrottledWrites,
 		})
 	}
+	for _, a := range rep.ScalingActions {
+		var origin time.Time
+		if len(rep.Series) > 0 {
+			origin = time.Unix(rep.Series[0].Time, 0)
+		}
+		ts.ScalingActions = append(ts.ScalingActions, runner.ScalingAction{
+			DecidedS: a.Decided.Sub(origin).Seconds(), EffectiveS: a.Effective.Sub(origin).Seconds(),
+			Resource: a.Resource, Dimension: a.Dimension, Old: a.Old, New: a.New, Why: a.Why,
+		})
+	}
 	return ts
+}
+
+// fakeAutoScaling returns the scenario's auto scaling (table.autoscaling
+// and its global indexes') as the fake applies it to every table it
+// creates; nil when it has none. The policies were validated with the
+// scenario.
+func fakeAutoScaling(sc *scenario.Scenario) *fakeservice.AutoScaling {
+	if sc.AutoScalingField() == "" {
+		return nil
+	}
+	scaling := func(a *scenario.AutoScaling) fakeservice.Scaling {
+		var s fakeservice.Scaling
+		if a == nil {
+			return s
+		}
+		if a.Read != nil {
+			p := a.Read.Policy()
+			s.Read = &p
+		}
+		if a.Write != nil {
+			p := a.Write.Policy()
+			s.Write = &p
+		}
+		return s
+	}
+	out := &fakeservice.AutoScaling{Table: scaling(sc.Table.AutoScaling)}
+	for _, g := range sc.Table.GlobalIndexes {
+		if g.AutoScaling != nil {
+			if out.Indexes == nil {
+				out.Indexes = make(map[string]fakeservice.Scaling)
+			}
+			out.Indexes[g.Name] = scaling(g.AutoScaling)
+		}
+	}
+	return out
 }
 
 // remoteTarget resolves an endpoint or real AWS with the SDK's default

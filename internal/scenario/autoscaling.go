@@ -32,12 +32,16 @@ type ScalingPolicy struct {
 	// Delay is how long a decision takes to become the capacity; default
 	// 1m (AWS does not publish it).
 	Delay Duration `yaml:"delay" json:"delay,omitempty"`
+	// Period is the length of one datapoint; default 1m (CloudWatch's).
+	// Shorter periods make a wall-clock run of the fake quick; -time-scale
+	// scales it with the delay.
+	Period Duration `yaml:"period" json:"period,omitempty"`
 }
 
 // Policy returns the throttle model's policy.
 func (p ScalingPolicy) Policy() throttle.ScalingPolicy {
 	return throttle.ScalingPolicy{Min: p.Min, Max: p.Max, Target: p.Target,
-		ScaleOutPeriods: p.ScaleOutPeriods, ScaleInPeriods: p.ScaleInPeriods, Delay: time.Duration(p.Delay)}
+		ScaleOutPeriods: p.ScaleOutPeriods, ScaleInPeriods: p.ScaleInPeriods, Delay: time.Duration(p.Delay), Period: time.Duration(p.Period)}
 }
 
 // Scalers returns target tracking for read and write capacity of a table
@@ -101,4 +105,44 @@ func (sc *Scenario) AutoScalingField() string {
 		}
 	}
 	return ""
+}
+
+// scaleAutoScalingTime multiplies the policies' period and delay by f
+// (their defaults first, so that a scaled run keeps the ratio of period
+// to load), on copies: the scenario's other users keep theirs.
+func (sc *Scenario) scaleAutoScalingTime(f float64) {
+	scale := func(a *AutoScaling) *AutoScaling {
+		if a == nil {
+			return nil
+		}
+		out := *a
+		for _, p := range []**ScalingPolicy{&out.Read, &out.Write} {
+			if *p == nil {
+				continue
+			}
+			q := **p
+			period, delay := time.Duration(q.Period), time.Duration(q.Delay)
+			if period <= 0 {
+				period = throttle.DefaultScalingPeriod
+			}
+			if delay == 0 {
+				delay = throttle.DefaultScalingDelay
+			}
+			q.Period = Duration(float64(period) * f)
+			q.Delay = Duration(float64(delay) * f)
+			if q.Delay == 0 { // zero is the default, not "at once"
+				q.Delay = -1
+			}
+			*p = &q
+		}
+		return &out
+	}
+	sc.Table.AutoScaling = scale(sc.Table.AutoScaling)
+	if len(sc.Table.GlobalIndexes) > 0 {
+		gs := append([]GlobalIndex(nil), sc.Table.GlobalIndexes...)
+		for i := range gs {
+			gs[i].AutoScaling = scale(gs[i].AutoScaling)
+		}
+		sc.Table.GlobalIndexes = gs
+	}
 }
