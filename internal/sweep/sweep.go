@@ -115,7 +115,7 @@ type Answer struct {
 	// ("read" or "write") of the table, at the scenario's load.
 	AutoScaling ScaleSearch `json:"autoscaling,omitempty"`
 	Dimension   string      `json:"dimension,omitempty"`
-	Status     Status  `json:"status"`
+	Status      Status      `json:"status"`
 	// Value is the best candidate that met the SLOs (Found, AllMeet,
 	// NotConverged with a met candidate); 0 when none did.
 	Value float64 `json:"value"`
@@ -135,7 +135,7 @@ func Search(ctx context.Context, o Options) (Answer, error) {
 		return Answer{}, errors.New("sweep: Scenario, Strategy and Eval are required")
 	}
 	capacity := o.TargetRate > 0 || o.AutoScaling == ScaleMin // more is safer
-	integer := capacity || o.AutoScaling == ScaleTarget        // whole units or percent
+	integer := capacity || o.AutoScaling == ScaleTarget       // whole units or percent
 	if err := checkScenario(sc, o.TargetRate > 0, o.AutoScaling); err != nil {
 		return Answer{}, err
 	}
