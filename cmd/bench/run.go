@@ -288,6 +288,7 @@ func run(ctx context.Context, o runOptions, stdout, stderr io.Writer) (err error
 			return err
 		}
 	}
+	printScaling(notes, file)
 	missed := printMissedSLOs(notes, file.SLOs)
 	if missed > 0 && sh.Sharded() {
 		// A shard's part is not the run: its exit status must not fail

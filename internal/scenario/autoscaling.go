@@ -146,3 +146,37 @@ func (sc *Scenario) scaleAutoScalingTime(f float64) {
 		sc.Table.GlobalIndexes = gs
 	}
 }
+
+// SetScalingTarget sets the target utilization of every auto scaling
+// policy of the scenario (the table's and its global indexes', read and
+// write) to pct percent, on copies. It returns an error when pct is out of
+// auto scaling's range or the scenario has no auto scaling.
+func (sc *Scenario) SetScalingTarget(pct float64) error {
+	if err := (throttle.ScalingPolicy{Min: 1, Max: 1, Target: pct}).Validate(); err != nil {
+		return err
+	}
+	if sc.AutoScalingField() == "" {
+		return errors.New("no table.autoscaling (nor on a global index) to set the target of")
+	}
+	set := func(a *AutoScaling) *AutoScaling {
+		if a == nil {
+			return nil
+		}
+		out := *a
+		for _, p := range []**ScalingPolicy{&out.Read, &out.Write} {
+			if *p != nil {
+				q := **p
+				q.Target = pct
+				*p = &q
+			}
+		}
+		return &out
+	}
+	sc.Table.AutoScaling = set(sc.Table.AutoScaling)
+	gs := append([]GlobalIndex(nil), sc.Table.GlobalIndexes...)
+	for i := range gs {
+		gs[i].AutoScaling = set(gs[i].AutoScaling)
+	}
+	sc.Table.GlobalIndexes = gs
+	return nil
+}
