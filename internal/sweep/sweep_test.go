@@ -109,6 +109,9 @@ func TestUnreachableAndBudget(t *testing.T) {
 // that keeps the SLOs; a run of the scenario with that target meets them
 // and one clearly above it (+5 points) misses them.
 func TestAutoScalingTargetRamp(t *testing.T) {
+	if raceEnabled {
+		t.Skip("a search over a 35-minute ramp takes minutes under -race; .ci/run runs it without")
+	}
 	sc, err := scenario.Load("../../scenarios/autoscaling-ramp.yaml")
 	if err != nil {
 		t.Fatal(err)
