@@ -123,3 +123,45 @@ func TestAutoScalingThroughSDK(t *testing.T) {
 		t.Errorf("got /stats provisioned_write_units %d, want 5", got)
 	}
 }
+
+// TestAutoScalingIndexWrites: a global index's writes, charged with the
+// base table's, feed the index's scaler: 7 units a second on an index of
+// 10 WCU at a 50 % target scale it to 14 three minutes after its creation,
+// leaving the table and the other index as they were.
+func TestAutoScalingIndexWrites(t *testing.T) {
+	clock := newFakeClock()
+	scaling := &AutoScaling{Indexes: map[string]Scaling{"gsi": {Write: &ScalingPolicy{Min: 5, Max: 100, Target: 50}}}}
+	srv, url := startServer(t, Options{Now: clock.Now, Model: Model{Burst: -1}, AutoScaling: scaling})
+	c := newClient(t, url, true, nil)
+	createIndexed(t, c, 100, 10, 0)
+	for i := 0; clock.Now().Before(t0.Add(3 * time.Minute)); i++ {
+		if clock.Now().Before(t0.Add(2 * time.Minute)) {
+			// About 6.5 KB: 7 write units on the table and on "gsi"; no k,
+			// so nothing on "keys".
+			item := map[string]types.AttributeValue{"id": s(fmt.Sprint("k", i)), "g": s(fmt.Sprint("v", i)), "p": pad(6500)}
+			if _, err := put(item)(c); err != nil {
+				t.Fatalf("PutItem at %v: %v", clock.Now().Sub(t0), err)
+			}
+		}
+		clock.Advance(time.Second)
+	}
+	d, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("tbl")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][2]int64{"table": {100, 100}, "gsi": {10, 14}, "keys": {10, 10}}
+	got := map[string][2]int64{"table": {aws.ToInt64(d.Table.ProvisionedThroughput.ReadCapacityUnits), aws.ToInt64(d.Table.ProvisionedThroughput.WriteCapacityUnits)}}
+	for _, g := range d.Table.GlobalSecondaryIndexes {
+		got[aws.ToString(g.IndexName)] = [2]int64{aws.ToInt64(g.ProvisionedThroughput.ReadCapacityUnits), aws.ToInt64(g.ProvisionedThroughput.WriteCapacityUnits)}
+	}
+	for name, w := range want {
+		if got[name] != w {
+			t.Errorf("%s: got RCU/WCU %v, want %v", name, got[name], w)
+		}
+	}
+	acts := srv.Report(0).Tables["tbl"].ScalingActions
+	if len(acts) != 1 || acts[0].Resource != "table/tbl/index/gsi" || acts[0].Dimension != "write" || acts[0].Old != 10 || acts[0].New != 14 ||
+		!acts[0].Effective.Equal(t0.Add(3*time.Minute)) {
+		t.Errorf("got /stats scaling actions %+v, want one: table/tbl/index/gsi write 10 -> 14 at +3m", acts)
+	}
+}
