@@ -90,3 +90,27 @@ func TestServeAutoScalingBadInput(t *testing.T) {
 		}
 	}
 }
+
+// The auto scaling flags of bench sim and bench sweep refuse what they
+// cannot do, naming the flag and the file.
+func TestAutoScalingFlagsBadInput(t *testing.T) {
+	ramp := "../../scenarios/autoscaling-ramp.yaml"
+	none := writeScenario(t, tiny)
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"sim", "-autoscaling-target", "95", ramp}, "-autoscaling-target: " + ramp + ": target: must be from 20 to 90 (percent), got 95"},
+		{[]string{"sim", "-autoscaling-target", "50", none}, "-autoscaling-target: " + none + ": no table.autoscaling"},
+		{[]string{"sweep", "-min-capacity", ramp}, "-min-capacity goes with -autoscaling"},
+		{[]string{"sweep", "-autoscaling", "-target-rate", "100", ramp}, "-autoscaling searches at the scenario's own load: not with -target-rate"},
+		{[]string{"sweep", "-autoscaling", "-real", ramp}, "-real confirms rate and capacity answers only"},
+		{[]string{"sweep", "-autoscaling", none}, "-autoscaling: " + none + " has no table.autoscaling"},
+	}
+	for _, tt := range tests {
+		code, _, stderr := runBench(t, append(tt.args, "-out", t.TempDir())...)
+		if code != exitBadInput || !strings.Contains(stderr, tt.want) {
+			t.Errorf("%v: got exit %d, stderr %q; want exit %d and %q", tt.args, code, stderr, exitBadInput, tt.want)
+		}
+	}
+}
