@@ -101,7 +101,7 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
 		if sc.AutoScalingField() == "" {
 			return badInput{fmt.Errorf("-autoscaling: %s has no table.autoscaling (nor on a global index)", o.autoscaling)}
 		}
-		opts.AutoScaling = fakeAutoScaling(sc)
+		opts.AutoScaling = sc.FakeAutoScaling()
 	}
 	if o.faults != "" {
 		f, err := fakeservice.LoadFaults(o.faults)

@@ -70,7 +70,7 @@ func embeddedTarget(sc *scenario.Scenario) (*target, error) {
 	start := func() (runner.Target, func(), error) {
 		keep, limit := sc.Fake.Keep()
 		fake := fakeservice.New(fakeservice.Options{Model: sc.Fake.Model(), Faults: sc.Faults, Keep: keep, StoreLimit: limit,
-			AutoScaling: fakeAutoScaling(sc)})
+			AutoScaling: sc.FakeAutoScaling()})
 		var url string
 		var err error
 		// Labeled, so a CPU profile (bench calibrate) tells the fake's
@@ -160,41 +160,6 @@ func tableStats(rep fakeservice.TableReport) runner.TableStats {
 		})
 	}
 	return ts
-}
-
-// fakeAutoScaling returns the scenario's auto scaling (table.autoscaling
-// and its global indexes') as the fake applies it to every table it
-// creates; nil when it has none. The policies were validated with the
-// scenario.
-func fakeAutoScaling(sc *scenario.Scenario) *fakeservice.AutoScaling {
-	if sc.AutoScalingField() == "" {
-		return nil
-	}
-	scaling := func(a *scenario.AutoScaling) fakeservice.Scaling {
-		var s fakeservice.Scaling
-		if a == nil {
-			return s
-		}
-		if a.Read != nil {
-			p := a.Read.Policy()
-			s.Read = &p
-		}
-		if a.Write != nil {
-			p := a.Write.Policy()
-			s.Write = &p
-		}
-		return s
-	}
-	out := &fakeservice.AutoScaling{Table: scaling(sc.Table.AutoScaling)}
-	for _, g := range sc.Table.GlobalIndexes {
-		if g.AutoScaling != nil {
-			if out.Indexes == nil {
-				out.Indexes = make(map[string]fakeservice.Scaling)
-			}
-			out.Indexes[g.Name] = scaling(g.AutoScaling)
-		}
-	}
-	return out
 }
 
 // remoteTarget resolves an endpoint or real AWS with the SDK's default

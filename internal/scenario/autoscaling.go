@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/throttlebench/throttlebench/fakeservice/store"
 	"github.com/throttlebench/throttlebench/fakeservice/throttle"
 )
 
@@ -179,4 +180,39 @@ func (sc *Scenario) SetScalingTarget(pct float64) error {
 	}
 	sc.Table.GlobalIndexes = gs
 	return nil
+}
+
+// FakeAutoScaling returns the scenario's auto scaling (table.autoscaling
+// and its global indexes', by name) as the fake applies it to every
+// provisioned table it creates (store.Options.AutoScaling); nil when it
+// has none. The policies were validated when the scenario was loaded.
+func (sc *Scenario) FakeAutoScaling() *store.AutoScaling {
+	if sc.AutoScalingField() == "" {
+		return nil
+	}
+	scaling := func(a *AutoScaling) store.Scaling {
+		var s store.Scaling
+		if a == nil {
+			return s
+		}
+		if a.Read != nil {
+			p := a.Read.Policy()
+			s.Read = &p
+		}
+		if a.Write != nil {
+			p := a.Write.Policy()
+			s.Write = &p
+		}
+		return s
+	}
+	out := &store.AutoScaling{Table: scaling(sc.Table.AutoScaling)}
+	for _, g := range sc.Table.GlobalIndexes {
+		if g.AutoScaling != nil {
+			if out.Indexes == nil {
+				out.Indexes = make(map[string]store.Scaling)
+			}
+			out.Indexes[g.Name] = scaling(g.AutoScaling)
+		}
+	}
+	return out
 }

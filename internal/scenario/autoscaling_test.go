@@ -36,6 +36,11 @@ func TestAutoScaling(t *testing.T) {
 	if p := r.Policy(); p.ScaleOutPeriods != 3 || p.ScaleInPeriods != 5 || p.Target != 50 {
 		t.Errorf("got index read policy %+v, want periods 3 and 5, target 50", p)
 	}
+	fa := sc.FakeAutoScaling()
+	if fa == nil || fa.Table.Read != nil || fa.Table.Write == nil || fa.Table.Write.Target != 70 ||
+		fa.Indexes["by-group"].Read == nil || fa.Indexes["by-group"].Read.Max != 10 || fa.Indexes["by-group"].Write != nil {
+		t.Errorf("got the fake's auto scaling %+v, want table write at 70 and by-group read up to 10", fa)
+	}
 	if r, w := (*AutoScaling)(nil).Scalers(1, 1, now); r != nil || w != nil {
 		t.Errorf("got scalers %v %v from no autoscaling, want none", r, w)
 	}
