@@ -67,5 +67,6 @@ func (b *brownouts) applyTable(t *store.Table, now time.Time) {
 	if t.Deleted || t.Capacity.OnDemand() {
 		return
 	}
+	t.Rescale(now) // a brownout takes its share of the capacity auto scaling set
 	d.Apply(t.Capacity, t.ReadUnits, t.WriteUnits, now)
 }

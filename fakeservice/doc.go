@@ -160,11 +160,24 @@
 //
 // throttle.Scaler is Application Auto Scaling target tracking for one
 // dimension (a provisioned table's or global index's read or write
-// capacity), pure and time-injected; package sim applies it to a scenario's
-// table.autoscaling (bench run refuses such a scenario for now: the fake
-// does not scale). Consumed units are summed per minute from the
-// table's creation, as CloudWatch sums ConsumedCapacityUnits; only admitted
-// requests consume. The high alarm fires after ScaleOutPeriods (default 2,
+// capacity), pure and time-injected. TableCapacity.Scale attaches it to a
+// capacity: every admitted charge (and Debit) feeds it at its instant, a
+// charge ChargeAll gives back is taken out again, and every charge first
+// applies the changes due by then (SetProvisioned, as UpdateTable). The
+// fake attaches it to every provisioned table it creates, and to the
+// global indexes named, from Options.AutoScaling (bench run: the
+// scenario's table.autoscaling; bench serve -autoscaling FILE); package
+// sim attaches the same. DescribeTable then shows the ProvisionedThroughput
+// in effect, with LastIncreaseDateTime and LastDecreaseDateTime at the
+// latest change's effect; /stats lists every change under the table's
+// scaling_actions and its series the capacity per second. A manual
+// UpdateTable of a scaled table's throughput becomes the scaler's capacity
+// (a pending change is dropped, the alarms count afresh); through the
+// throttling proxy DescribeTable is the upstream's and does not show it.
+// Consumed units are summed per minute (ScalingPolicy.Period, default
+// CloudWatch's minute; shorter only for quick wall-clock tests) from the
+// table's creation, as CloudWatch sums ConsumedCapacityUnits; only
+// admitted requests consume. The high alarm fires after ScaleOutPeriods (default 2,
 // AWS's) consecutive minutes above Target % of the capacity in effect, the
 // low alarm after ScaleInPeriods (default 15, AWS's) below Target - 20 %.
 // The new capacity is ceil(last minute's consumed per second / Target %),
@@ -175,8 +188,8 @@
 // takes effect. Decreases follow DynamoDB's daily limit: 4 at any time in
 // a UTC day, then one more whenever none was made in the preceding hour
 // (27 a day at most); the model counts them per dimension (DynamoDB counts
-// per table, read and write together in one UpdateTable). The
-// DescribeTable fields of a scaled table are not modelled.
+// per table, read and write together in one UpdateTable).
+// NumberOfDecreasesToday stays 0 in DescribeTable.
 //
 // # Transactions
 //

@@ -22,6 +22,10 @@ type (
 
 	Keep       = store.Keep
 	StoreUsage = store.StoreUsage
+
+	AutoScaling   = store.AutoScaling
+	Scaling       = store.Scaling
+	ScalingPolicy = throttle.ScalingPolicy
 )
 
 // What the item store keeps of an item (Options.Keep; see store.Keep).

@@ -429,6 +429,7 @@ type tableCapacityInfo struct {
 func (f *front) capacityInfo(t *store.Table, now time.Time) tableCapacityInfo {
 	t.Mu.Lock()
 	defer t.Mu.Unlock()
+	t.Rescale(now)
 	c := tableCapacityInfo{billing: t.Billing, readUnits: t.ReadUnits, writeUnits: t.WriteUnits, readScale: 1, writeScale: 1}
 	if t.Deleted || t.Capacity == nil {
 		return c
@@ -513,6 +514,38 @@ type TableReport struct {
 	// window's start and the table's creation up to the current second,
 	// which is partial.
 	Series []SecondStats `json:"series"`
+	// ScalingActions are the auto scaling changes (Options.AutoScaling)
+	// that took effect on the table and its global indexes, oldest first.
+	ScalingActions []ScalingActionReport `json:"scaling_actions,omitempty"`
+}
+
+// ScalingActionReport is one auto scaling change of provisioned capacity.
+type ScalingActionReport struct {
+	// Decided is the end of the minute whose datapoint set the alarm off;
+	// Effective is when the new capacity took effect (Options.Now's clock).
+	Decided   time.Time `json:"decided"`
+	Effective time.Time `json:"effective"`
+	// Resource is "table/T" or "table/T/index/I"; Dimension "read" or
+	// "write".
+	Resource  string `json:"resource"`
+	Dimension string `json:"dimension"`
+	// Old and New are the provisioned units before and after.
+	Old int64 `json:"old"`
+	New int64 `json:"new"`
+	// Why names the alarm and what it saw.
+	Why string `json:"why"`
+}
+
+// scalingReport returns t's auto scaling changes, under its lock.
+func scalingReport(t *store.Table) []ScalingActionReport {
+	t.Mu.Lock()
+	defer t.Mu.Unlock()
+	var out []ScalingActionReport
+	for _, a := range t.ScalingActions() {
+		out = append(out, ScalingActionReport{Decided: a.Decided, Effective: a.Effective, Resource: a.Resource,
+			Dimension: a.Dimension, Old: a.Old, New: a.New, Why: a.Why})
+	}
+	return out
 }
 
 // SecondStats are a table's counts over one second (or, in Totals, its
@@ -595,6 +628,7 @@ func (s *Server) Report(seconds int) StatsReport {
 		e := partial.stats()
 		e.Partial = true
 		tr.Series = append(tr.Series, e)
+		tr.ScalingActions = scalingReport(t)
 		rep.Tables[t.Name] = tr
 		return true
 	})

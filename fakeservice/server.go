@@ -35,6 +35,11 @@ type Options struct {
 	// ItemCollectionSizeLimitExceededException. Zero means DynamoDB's
 	// 10 GB (store.DefaultItemCollectionLimit).
 	ItemCollectionLimit int64
+	// AutoScaling, when non-nil, is Application Auto Scaling target
+	// tracking attached to every provisioned table created (and to its
+	// global indexes named in it): see the package documentation, Auto
+	// scaling. New does not validate it: call AutoScaling.Validate first.
+	AutoScaling *AutoScaling
 	// Faults is a schedule of injected faults (see Faults); nil means
 	// none. New does not validate it: call Faults.Validate first.
 	Faults *Faults
@@ -119,7 +124,8 @@ func New(opts Options) *Server {
 		s.accountID = DefaultAccountID
 	}
 	s.db = store.New(store.Options{Now: s.now, Region: s.region, AccountID: s.accountID, Model: opts.Model,
-		Keep: opts.Keep, Limit: opts.StoreLimit, ItemCollectionLimit: opts.ItemCollectionLimit})
+		Keep: opts.Keep, Limit: opts.StoreLimit, ItemCollectionLimit: opts.ItemCollectionLimit,
+		AutoScaling: opts.AutoScaling})
 	s.fr = newFront(s, opts)
 	if opts.Upstream != "" {
 		s.proxy = newProxy(opts.Upstream)

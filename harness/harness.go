@@ -100,7 +100,7 @@ func Run(ctx context.Context, scenarioPath string, o Options) ([]Result, error) 
 		return nil, err
 	}
 	start := func() (runner.Target, func(), error) {
-		fake := fakeservice.New(fakeservice.Options{Model: sc.Fake.Model(), Faults: sc.Faults})
+		fake := fakeservice.New(fakeservice.Options{Model: sc.Fake.Model(), Faults: sc.Faults, AutoScaling: sc.FakeAutoScaling()})
 		url, err := fake.Start("127.0.0.1:0")
 		if err != nil {
 			return runner.Target{}, nil, fmt.Errorf("harness: start the fake: %w", err)

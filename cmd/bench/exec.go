@@ -195,7 +195,7 @@ func execOnce(ctx context.Context, sc *scenario.Scenario, c scenario.ClientSpec,
 	}
 	defer imds.Close()
 	fake := fakeservice.New(fakeservice.Options{
-		Model: sc.Fake.Model(), Faults: sc.Faults, Credentials: store,
+		Model: sc.Fake.Model(), Faults: sc.Faults, Credentials: store, AutoScaling: sc.FakeAutoScaling(),
 		OnRequest: func(ri fakeservice.RequestInfo) {
 			if ri.AccessKeyID != own.AccessKeyID {
 				observe(ri)

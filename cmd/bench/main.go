@@ -35,6 +35,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/throttlebench/throttlebench/internal/results"
 	"github.com/throttlebench/throttlebench/internal/slo"
 )
 
@@ -168,6 +169,35 @@ func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) ([]string, er
 		}
 		positional = append(positional, args[0])
 		args = args[1:]
+	}
+}
+
+// printScaling prints, for every strategy whose table was auto scaled, its
+// scaling actions, the capacity they reached and the minutes in which the
+// endpoint throttled (from run.json's server view).
+func printScaling(w io.Writer, f *results.File) {
+	for _, s := range f.Strategies {
+		srv := s.Server
+		if srv == nil || len(srv.ScalingActions) == 0 {
+			continue
+		}
+		peak := map[string]int64{}
+		var order []string
+		for _, a := range srv.ScalingActions {
+			k := a.Resource + " " + a.Dimension
+			if _, ok := peak[k]; !ok {
+				order = append(order, k)
+				peak[k] = a.Old
+			}
+			peak[k] = max(peak[k], a.New)
+		}
+		var caps []string
+		for _, k := range order {
+			caps = append(caps, fmt.Sprintf("%s peak %d", k, peak[k]))
+		}
+		throttled, minutes := srv.ThrottledMinutes()
+		fmt.Fprintf(w, "auto scaling: %s: %d actions (%s); throttled in %d of %d minutes\n",
+			s.Name, len(srv.ScalingActions), strings.Join(caps, ", "), throttled, minutes)
 	}
 }
 

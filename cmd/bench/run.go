@@ -116,9 +116,6 @@ func run(ctx context.Context, o runOptions, stdout, stderr io.Writer) (err error
 	if err != nil {
 		return badInput{err}
 	}
-	if f := sc.AutoScalingField(); f != "" {
-		return badInput{sc.Errorf(f, "auto scaling is applied by bench sim only (the embedded fake does not scale capacity yet): bench sim %s", o.scenarioPath)}
-	}
 	if o.trials < 1 {
 		return badInput{fmt.Errorf("-trials must be >= 1, got %d", o.trials)}
 	}
@@ -291,6 +288,7 @@ func run(ctx context.Context, o runOptions, stdout, stderr io.Writer) (err error
 			return err
 		}
 	}
+	printScaling(notes, file)
 	missed := printMissedSLOs(notes, file.SLOs)
 	if missed > 0 && sh.Sharded() {
 		// A shard's part is not the run: its exit status must not fail

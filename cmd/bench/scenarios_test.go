@@ -28,12 +28,8 @@ func TestReadyScenariosRun(t *testing.T) {
 			}
 			scale := 2 / sc.Workload.TotalDuration().Seconds()
 			out := t.TempDir()
+			// Time scaling scales auto scaling's periods and delay too.
 			args := []string{"run", "--quiet", "--out", out, "--time-scale", fmt.Sprint(scale), "--op-timeout", "2s", path}
-			if sc.AutoScalingField() != "" {
-				// bench run refuses auto scaling; bench sim runs its minutes
-				// as they are, in virtual time.
-				args = []string{"sim", "--out", out, path}
-			}
 			code, stdout, stderr := runBench(t, args...)
 			if code != exitOK && code != exitSLOMissed {
 				t.Fatalf("exit %d: %s", code, stderr)

@@ -34,6 +34,7 @@ type serveOptions struct {
 	policy          string // IAM policy file to enforce
 	results         string // directory for the served traffic's results
 	ui              string // serve the live dashboard on this loopback address
+	autoscaling     string // scenario file whose auto scaling applies to every table
 }
 
 func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -52,6 +53,7 @@ func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.StringVar(&o.upstream, "upstream", "", "throttling proxy: forward the requests the model admits to this DynamoDB-compatible `URL` (e.g. dynalite's), which stores and answers")
 	fs.StringVar(&o.ui, "ui", "", "serve a live dashboard of the tables (requests admitted and throttled, capacity consumed and provisioned, fault windows) at http://ADDR/ (loopback only, e.g. 127.0.0.1:8081)")
 	fs.StringVar(&o.policy, "policy", "", "enforce this IAM policy `file` (JSON, as bench policy prints): other actions get AccessDeniedException")
+	fs.StringVar(&o.autoscaling, "autoscaling", "", "apply the auto scaling of this scenario `file` (table.autoscaling and its global indexes') to every provisioned table clients create; /stats lists the scaling actions")
 	fs.StringVar(&o.results, "results", "", "measure every client from the server's side and write run.json, summary.csv/md, report.html and forensics.md under `DIR`/served/ on SIGINT/SIGTERM and on GET /results")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: bench serve [flags]")
@@ -90,6 +92,16 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
 			return badInput{fmt.Errorf("-policy: %s: %w", o.policy, err)}
 		}
 		opts.Policy = doc
+	}
+	if o.autoscaling != "" {
+		sc, err := scenario.Load(o.autoscaling)
+		if err != nil {
+			return badInput{fmt.Errorf("-autoscaling: %w", err)}
+		}
+		if sc.AutoScalingField() == "" {
+			return badInput{fmt.Errorf("-autoscaling: %s has no table.autoscaling (nor on a global index)", o.autoscaling)}
+		}
+		opts.AutoScaling = sc.FakeAutoScaling()
 	}
 	if o.faults != "" {
 		f, err := fakeservice.LoadFaults(o.faults)
@@ -195,6 +207,9 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
 	}
 	if opts.Faults != nil {
 		fmt.Fprintf(stdout, "bench serve: fault schedule from %s\n", o.faults)
+	}
+	if opts.AutoScaling != nil {
+		fmt.Fprintf(stdout, "bench serve: auto scaling every provisioned table as %s does\n", o.autoscaling)
 	}
 	if opts.Upstream != "" {
 		fmt.Fprintf(stdout, "bench serve: throttling proxy: admitted requests go to %s\n", opts.Upstream)

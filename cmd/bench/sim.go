@@ -38,6 +38,8 @@ type simOptions struct {
 	clients    string
 	ui         string // serve the live dashboard on this loopback address
 	uiLinger   time.Duration
+	// scaleTarget, when > 0, overrides every auto scaling policy's target.
+	scaleTarget float64
 }
 
 func simMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -49,6 +51,7 @@ func simMain(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.StringVar(&o.latency, "latency", sim.DefaultLatency.String(), "network round trip of one attempt: normal:MEAN,STDDEV (absolute value), lognormal:MEAN,STDDEV or fixed:MEAN")
 	fs.BoolVar(&o.cryptoJitter, "crypto-jitter", false, "keep the SDK's crypto/rand backoff draws for sdk-default and sdk-standard-noquota (results then vary from run to run)")
 	fs.StringVar(&o.experiment, "experiment", "", `run a built-in experiment instead of a scenario: "backoff" (AWS Architecture Blog, "Exponential Backoff And Jitter")`)
+	fs.Float64Var(&o.scaleTarget, "autoscaling-target", 0, "override the target utilization (percent, 20-90) of every auto scaling policy of the scenario (table.autoscaling and its global indexes')")
 	fs.IntVar(&o.runs, "runs", 100, "backoff experiment: runs averaged per point")
 	fs.StringVar(&o.ui, "ui", "", "serve a live dashboard of the simulated seconds at http://ADDR/ while it simulates (loopback only, e.g. 127.0.0.1:8080), with a link to report.html at the end")
 	fs.DurationVar(&o.uiLinger, "ui-linger", time.Minute, "with -ui: how long the dashboard stays up after the simulation (Ctrl-C ends it sooner)")
@@ -88,6 +91,11 @@ func simulate(ctx context.Context, o simOptions, stdout, stderr io.Writer) (err 
 	}
 	if err := overrideDuration(sc, o.duration, o.scenarioPath, stderr); err != nil {
 		return err
+	}
+	if o.scaleTarget != 0 {
+		if err := sc.SetScalingTarget(o.scaleTarget); err != nil {
+			return badInput{fmt.Errorf("-autoscaling-target: %s: %w", o.scenarioPath, err)}
+		}
 	}
 	strategies, err := resolveStrategies(sc, o.strategies)
 	if err != nil {
@@ -147,6 +155,7 @@ func simulate(ctx context.Context, o simOptions, stdout, stderr io.Writer) (err 
 		ops += s.Summary.Ops
 	}
 	fmt.Fprintf(stderr, "bench sim: %d operations simulated in %v\n", ops, time.Since(start).Round(time.Millisecond))
+	printScaling(stdout, file)
 	missed := printMissedSLOs(stdout, file.SLOs)
 	fmt.Fprintf(stdout, "results: %s\n", path)
 	if res.Interrupted {

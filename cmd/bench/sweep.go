@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -30,6 +31,8 @@ type sweepOptions struct {
 	tolerance    float64
 	budget       int
 	real         bool
+	autoscaling  bool // search the auto scaling policy's target utilization
+	minCapacity  bool // with autoscaling: its minimum capacity instead
 }
 
 func sweepMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -44,6 +47,8 @@ func sweepMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.Float64Var(&o.hi, "hi", 0, "upper end of the range searched; default 64 times the scenario's rate, or 40000 units")
 	fs.Float64Var(&o.tolerance, "tolerance", sweep.DefaultTolerance, "stop when the bracket is this narrow, relative to the answer")
 	fs.IntVar(&o.budget, "budget", sweep.DefaultBudget, "most runs per strategy")
+	fs.BoolVar(&o.autoscaling, "autoscaling", false, "search the highest target utilization of the scenario's table.autoscaling policy (20-90 %) meeting the SLOs at the scenario's own load, stages and all")
+	fs.BoolVar(&o.minCapacity, "min-capacity", false, "with -autoscaling: search the least minimum capacity of the policy meeting the SLOs at its target instead")
 	fs.BoolVar(&o.real, "real", false, "confirm each answer with a real run against the embedded fake (takes the scenario's duration per strategy)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: bench sweep [flags] SCENARIO.yaml")
@@ -84,6 +89,24 @@ func sweepRun(ctx context.Context, o sweepOptions, stdout, stderr io.Writer) err
 	if o.targetRate < 0 || o.lo < 0 || o.hi < 0 || o.budget < 1 {
 		return badInput{fmt.Errorf("-target-rate, -lo and -hi must be >= 0 and -budget >= 1")}
 	}
+	var scaling sweep.ScaleSearch
+	switch {
+	case o.minCapacity && !o.autoscaling:
+		return badInput{fmt.Errorf("-min-capacity goes with -autoscaling")}
+	case o.autoscaling && o.targetRate > 0:
+		return badInput{fmt.Errorf("-autoscaling searches at the scenario's own load: not with -target-rate")}
+	case o.autoscaling && o.real:
+		return badInput{fmt.Errorf("-real confirms rate and capacity answers only: a ramp under auto scaling runs for the scenario's whole length (bench run %s at the answer does it)", o.scenarioPath)}
+	case o.minCapacity:
+		scaling = sweep.ScaleMin
+	case o.autoscaling:
+		scaling = sweep.ScaleTarget
+	}
+	if scaling != "" {
+		if f := sc.AutoScalingField(); f == "" {
+			return badInput{fmt.Errorf("-autoscaling: %s has no table.autoscaling", o.scenarioPath)}
+		}
+	}
 	eval := func(ctx context.Context, sc *scenario.Scenario, st strategy.Strategy) (metrics.Summary, error) {
 		sr, err := sim.RunStrategy(ctx, sim.Options{Scenario: sc, Latency: lat}, st)
 		return sr.Summary, err
@@ -95,7 +118,7 @@ func sweepRun(ctx context.Context, o sweepOptions, stdout, stderr io.Writer) err
 			continue
 		}
 		ans, err := sweep.Search(ctx, sweep.Options{Scenario: sc, Strategy: st, Eval: eval, TargetRate: o.targetRate,
-			Lo: o.lo, Hi: o.hi, Tolerance: o.tolerance, Budget: o.budget})
+			AutoScaling: scaling, Lo: o.lo, Hi: o.hi, Tolerance: o.tolerance, Budget: o.budget})
 		if err != nil {
 			if ctx.Err() != nil {
 				return fmt.Errorf("%w: %v", errInterrupted, err)
@@ -113,7 +136,12 @@ func sweepRun(ctx context.Context, o sweepOptions, stdout, stderr io.Writer) err
 	}
 	var svg strings.Builder
 	title := fmt.Sprintf("%s: goodput and p99 against offered rate (simulated); dashed: the highest rate meeting the SLOs", sc.Name)
-	if o.targetRate > 0 {
+	switch {
+	case scaling == sweep.ScaleTarget:
+		title = fmt.Sprintf("%s under auto scaling: goodput and p99 against the target utilization (simulated); dashed: the highest target meeting the SLOs", sc.Name)
+	case scaling == sweep.ScaleMin:
+		title = fmt.Sprintf("%s under auto scaling: goodput and p99 against the minimum capacity (simulated); dashed: the least minimum meeting the SLOs", sc.Name)
+	case o.targetRate > 0:
 		title = fmt.Sprintf("%s at %g ops/s: goodput and p99 against capacity (simulated); dashed: the least capacity meeting the SLOs", sc.Name, o.targetRate)
 	}
 	if err := sweep.Chart(title, answers).WriteSVG(&svg); err != nil {
@@ -124,6 +152,15 @@ func sweepRun(ctx context.Context, o sweepOptions, stdout, stderr io.Writer) err
 		return err
 	}
 	fmt.Fprintf(stdout, "chart: %s\n", path)
+	js, err := json.MarshalIndent(answers, "", "  ")
+	if err != nil {
+		return err
+	}
+	path = filepath.Join(dir, "sweep.json")
+	if err := os.WriteFile(path, append(js, '\n'), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "answers: %s\n", path)
 	if o.real {
 		return confirmReal(ctx, sc, strategies, answers, o.targetRate, stdout)
 	}

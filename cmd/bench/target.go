@@ -69,7 +69,8 @@ func embeddedTarget(sc *scenario.Scenario) (*target, error) {
 	cfg := aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}}
 	start := func() (runner.Target, func(), error) {
 		keep, limit := sc.Fake.Keep()
-		fake := fakeservice.New(fakeservice.Options{Model: sc.Fake.Model(), Faults: sc.Faults, Keep: keep, StoreLimit: limit})
+		fake := fakeservice.New(fakeservice.Options{Model: sc.Fake.Model(), Faults: sc.Faults, Keep: keep, StoreLimit: limit,
+			AutoScaling: sc.FakeAutoScaling()})
 		var url string
 		var err error
 		// Labeled, so a CPU profile (bench calibrate) tells the fake's
@@ -146,6 +147,16 @@ func tableStats(rep fakeservice.TableReport) runner.TableStats {
 			ProvisionedReadUnits:  s.ProvisionedReadUnits,
 			ProvisionedWriteUnits: s.ProvisionedWriteUnits,
 			ThrottledRequests:     s.ThrottledReads + s.ThrottledWrites,
+		})
+	}
+	for _, a := range rep.ScalingActions {
+		var origin time.Time
+		if len(rep.Series) > 0 {
+			origin = time.Unix(rep.Series[0].Time, 0)
+		}
+		ts.ScalingActions = append(ts.ScalingActions, runner.ScalingAction{
+			DecidedS: a.Decided.Sub(origin).Seconds(), EffectiveS: a.Effective.Sub(origin).Seconds(),
+			Resource: a.Resource, Dimension: a.Dimension, Old: a.Old, New: a.New, Why: a.Why,
 		})
 	}
 	return ts

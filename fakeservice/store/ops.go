@@ -374,6 +374,7 @@ func (s *DB) CreateTable(body []byte) (any, error) {
 			in.GlobalSecondaryIndexes[i].WarmThroughput.apply(x.Capacity, t.Created)
 		}
 	}
+	s.scaleTable(t, t.Created)
 	if _, loaded := s.tables.LoadOrStore(name, t); loaded {
 		return nil, wire.ResourceInUseError("Table already exists: " + name)
 	}
@@ -436,6 +437,7 @@ func (s *DB) describeTable(body []byte) (any, error) {
 	if t.Deleted {
 		return nil, wire.ResourceNotFoundError(tableNotFoundMessage(t.Name))
 	}
+	t.Rescale(s.now())
 	return struct{ Table *tableDescription }{t.description("ACTIVE")}, nil
 }
 

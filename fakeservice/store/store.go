@@ -23,6 +23,8 @@ type DB struct {
 	shared interner // repeated large values, stored once for every table
 	keep   keeper   // what the tables keep of their items
 	tokens tokens   // TransactWriteItems' ClientRequestTokens
+	// scaling is attached to every provisioned table created; nil: none.
+	scaling *AutoScaling
 }
 
 // Options configure a DB.
@@ -45,6 +47,10 @@ type Options struct {
 	// with a local secondary index holds; zero means
 	// DefaultItemCollectionLimit.
 	ItemCollectionLimit int64
+	// AutoScaling is target tracking attached to every provisioned table
+	// (and named global index) created; nil means none. New does not
+	// validate it: call AutoScaling.Validate first.
+	AutoScaling *AutoScaling
 }
 
 // DefaultItemCollectionLimit is DynamoDB's item collection limit: 10 GB.
@@ -57,7 +63,8 @@ func New(opts Options) *DB {
 		limit = DefaultItemCollectionLimit
 	}
 	return &DB{now: opts.Now, region: opts.Region, accountID: opts.AccountID, model: opts.Model,
-		acct: opts.Model.NewAccount(opts.Now()), keep: keeper{mode: opts.Keep, limit: opts.Limit}, collLimit: limit}
+		acct: opts.Model.NewAccount(opts.Now()), keep: keeper{mode: opts.Keep, limit: opts.Limit}, collLimit: limit,
+		scaling: opts.AutoScaling}
 }
 
 // Model returns the throttling model the DB's tables follow.

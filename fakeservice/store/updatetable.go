@@ -263,6 +263,7 @@ func (s *DB) updateIndexes(t *Table, in *updateTableInput, billing string, now t
 			}
 			x.ARN = IndexARN(t.ARN, x.Name)
 			x.provision(s.model, billing, s.acct, now)
+			s.scaleIndex(x, now)
 			u.Create.WarmThroughput.apply(x.Capacity, now)
 			t.indexes = append(t.indexes, x)
 			updated[x.Name] = true

@@ -57,7 +57,16 @@ type ScalingPolicy struct {
 	// Delay is how long after the decision the new capacity takes effect.
 	// Zero means DefaultScalingDelay (1 minute); negative means at once.
 	Delay time.Duration
+	// Period is the length of one datapoint, over which consumption is
+	// summed. Zero means DefaultScalingPeriod (1 minute, CloudWatch's
+	// for DynamoDB); shorter periods make a wall-clock test of the fake
+	// quick, and scenario time scaling (bench run -time-scale) scales it.
+	Period time.Duration
 }
+
+// DefaultScalingPeriod is ScalingPolicy.Period's default: CloudWatch's
+// one-minute datapoints.
+const DefaultScalingPeriod = time.Minute
 
 // PolicyError is what is wrong with a ScalingPolicy: the field (as a
 // scenario file spells it) and why.
@@ -84,6 +93,8 @@ func (p ScalingPolicy) Validate() error {
 		return bad("scale_out_periods", "must be >= 0, got %d", p.ScaleOutPeriods)
 	case p.ScaleInPeriods < 0:
 		return bad("scale_in_periods", "must be >= 0, got %d", p.ScaleInPeriods)
+	case p.Period < 0:
+		return bad("period", "must be >= 0, got %v", p.Period)
 	}
 	return nil
 }
@@ -100,6 +111,21 @@ func (p ScalingPolicy) scaleInPeriods() int {
 		return DefaultScaleInPeriods
 	}
 	return p.ScaleInPeriods
+}
+
+func (p ScalingPolicy) period() time.Duration {
+	if p.Period <= 0 {
+		return DefaultScalingPeriod
+	}
+	return p.Period
+}
+
+// periods says n periods in words: "2 minutes" at the default period.
+func (p ScalingPolicy) periods(n int) string {
+	if p.period() == time.Minute {
+		return fmt.Sprintf("%d minutes", n)
+	}
+	return fmt.Sprintf("%d periods of %v", n, p.period())
 }
 
 func (p ScalingPolicy) delay() time.Duration {
@@ -185,9 +211,10 @@ func (s *Scaler) Consume(now time.Time, n MilliUnits) {
 // a pending change whose time has come, and returns the capacity in effect
 // at now and whether it changed in this call.
 func (s *Scaler) Advance(now time.Time) (units int64, changed bool) {
-	cur := int64(now.Sub(s.origin) / time.Minute)
+	period := s.p.period()
+	cur := int64(now.Sub(s.origin) / period)
 	for s.minute < cur {
-		end := s.origin.Add(time.Duration(s.minute+1) * time.Minute)
+		end := s.origin.Add(time.Duration(s.minute+1) * period)
 		s.close(end)
 		changed = s.apply(end) || changed
 		s.minute++
@@ -215,7 +242,7 @@ func (s *Scaler) close(end time.Time) {
 	if s.pending != nil {
 		return
 	}
-	perSec := s.sum.Units() / 60
+	perSec := s.sum.Units() / s.p.period().Seconds()
 	prov := float64(s.provisioned)
 	target := s.p.Target / 100
 	if perSec > target*prov {
@@ -231,10 +258,10 @@ func (s *Scaler) close(end time.Time) {
 	want := min(max(int64(math.Ceil(perSec/target-1e-9)), s.p.Min), s.p.Max)
 	switch {
 	case s.above >= s.p.scaleOutPeriods() && want > s.provisioned:
-		s.decide(end, want, fmt.Sprintf("scale out: consumed %.1f/s > %g%% of %d for %d minutes", perSec, s.p.Target, s.provisioned, s.above))
+		s.decide(end, want, fmt.Sprintf("scale out: consumed %.1f/s > %g%% of %d for %s", perSec, s.p.Target, s.provisioned, s.p.periods(s.above)))
 	case s.below >= s.p.scaleInPeriods() && want < s.provisioned && s.mayDecrease(end):
 		s.countDecrease(end)
-		s.decide(end, want, fmt.Sprintf("scale in: consumed %.1f/s < %g%% of %d for %d minutes", perSec, s.p.Target-ScaleInMargin, s.provisioned, s.below))
+		s.decide(end, want, fmt.Sprintf("scale in: consumed %.1f/s < %g%% of %d for %s", perSec, s.p.Target-ScaleInMargin, s.provisioned, s.p.periods(s.below)))
 	}
 }
 
@@ -260,4 +287,92 @@ func (s *Scaler) countDecrease(t time.Time) {
 	}
 	s.decreases++
 	s.lastDecr = t
+}
+
+// scaling is the target tracking attached to a TableCapacity (Scale).
+type scaling struct {
+	scalers [2]*Scaler // by Kind; nil: not scaled
+	units   [2]int64   // provisioned in effect
+}
+
+// Scale attaches target tracking to c's read and write capacity (nil: that
+// dimension is not scaled; both nil detach it). From then on every admitted
+// charge (ChargeKey, ChargeAll and their After forms) and every Debit feeds
+// the scaler of its kind at its instant, a charge ChargeAll gives back is
+// taken out again, and every charge first applies the changes that took
+// effect by its instant (Rescale), so the fake and the simulator scale one
+// way. The scalers' provisioned units become c's at now. It applies to a
+// provisioned table: on demand, nothing is applied.
+func (c *TableCapacity) Scale(read, write *Scaler, now time.Time) {
+	if read == nil && write == nil {
+		c.scaling = nil
+		return
+	}
+	x := &scaling{scalers: [2]*Scaler{read, write}, units: [2]int64{c.read.units, c.write.units}}
+	for k, sc := range x.scalers {
+		if sc != nil {
+			x.units[k] = sc.Provisioned()
+		}
+	}
+	c.scaling = x
+	if !c.onDemand && (x.units[Read] != c.read.units || x.units[Write] != c.write.units) {
+		c.SetProvisioned(x.units[Read], x.units[Write], now)
+	}
+}
+
+// Scalers returns the target tracking attached by Scale, nil for a
+// dimension not scaled.
+func (c *TableCapacity) Scalers() (read, write *Scaler) {
+	if c.scaling == nil {
+		return nil, nil
+	}
+	return c.scaling.scalers[Read], c.scaling.scalers[Write]
+}
+
+// Rescale applies the auto scaling changes that took effect by now (see
+// Scale) with SetProvisioned at now, and returns the provisioned units in
+// effect and whether they changed in this call. Without scaling, or on
+// demand, it changes nothing. The caller holds the table's lock.
+func (c *TableCapacity) Rescale(now time.Time) (readUnits, writeUnits int64, changed bool) {
+	x := c.scaling
+	if x == nil || c.onDemand {
+		return c.read.units, c.write.units, false
+	}
+	for k, sc := range x.scalers {
+		if sc == nil {
+			continue
+		}
+		if u, ch := sc.Advance(now); ch {
+			x.units[k], changed = u, true
+		}
+	}
+	if changed {
+		c.SetProvisioned(x.units[Read], x.units[Write], now)
+	}
+	return c.read.units, c.write.units, changed
+}
+
+// rescaleAt is Rescale at t on the table's clock.
+func (c *TableCapacity) rescaleAt(t nanos) {
+	c.Rescale(c.origin.Add(time.Duration(t)))
+}
+
+// consumed feeds n milli-units of kind consumed at t (the table's clock;
+// negative n gives back) to its scaler, if any.
+func (c *TableCapacity) consumed(t nanos, kind Kind, n MilliUnits) {
+	if sc := c.scaling.scalers[kind]; sc != nil {
+		sc.Consume(c.origin.Add(time.Duration(t)), n)
+	}
+}
+
+// follow makes the scalers start from a capacity set by other means (an
+// UpdateTable): a pending change is dropped and both alarms count afresh,
+// as they do after a change of their own.
+func (x *scaling) follow(readUnits, writeUnits int64) {
+	for k, u := range [2]int64{readUnits, writeUnits} {
+		if sc := x.scalers[k]; sc != nil && sc.provisioned != u {
+			sc.provisioned, sc.pending, sc.above, sc.below = u, nil, 0, 0
+		}
+		x.units[k] = u
+	}
 }

@@ -151,3 +151,56 @@ func TestScalingPolicyValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestCapacityScale: a Scaler attached to a TableCapacity (Scale) counts
+// what the capacity admits, whatever the path, and nothing ChargeAll gives
+// back: two minutes of 12 read units a second above 50 % of 20 make it 24
+// (ceil(12 / 50 %)), where counting the 4 units a refused ChargeAll gave
+// back would make it 32. A manual SetProvisioned becomes its capacity.
+func TestCapacityScale(t *testing.T) {
+	m := Model{Burst: -1}
+	policy := ScalingPolicy{Min: 5, Max: 100, Target: 50, Delay: -1}
+	twelve := 12 * Unit
+	tests := []struct {
+		name   string
+		second func(c, other *TableCapacity, now time.Time) // one second's requests
+		want   int64
+	}{
+		{"ChargeKey", func(c, _ *TableCapacity, now time.Time) { c.ChargeKey(now, Read, "k", twelve) }, 24},
+		{"ChargeKeyAfter", func(c, _ *TableCapacity, now time.Time) { c.ChargeKeyAfter(now.Sub(t0), Read, "k", twelve) }, 24},
+		{"Debit", func(c, _ *TableCapacity, now time.Time) { c.Debit(now, Read, "k", twelve) }, 24},
+		{"ChargeAll admitted, then refused by the other and given back", func(c, other *TableCapacity, now time.Time) {
+			both := func(n MilliUnits) []Charge {
+				return []Charge{{Capacity: c, Kind: Read, Key: "k", N: n}, {Capacity: other, Kind: Read, Key: "o", N: Unit, Index: true}}
+			}
+			if d, _ := ChargeAll(now, both(twelve)); !d.Admitted {
+				t.Fatalf("first ChargeAll at %v: refused", now.Sub(t0))
+			}
+			if d, at := ChargeAll(now, both(4*Unit)); d.Admitted || at != 1 {
+				t.Fatalf("second ChargeAll at %v: got admitted %v at %d, want refused by the other", now.Sub(t0), d.Admitted, at)
+			}
+		}, 24},
+	}
+	for _, tt := range tests {
+		c, other := m.NewProvisioned(20, 10, t0), m.NewProvisioned(1, 1, t0)
+		sc, err := NewScaler(policy, 20, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Scale(sc, nil, t0)
+		for s := range 120 {
+			tt.second(c, other, t0.Add(time.Duration(s)*time.Second))
+		}
+		r, w, changed := c.Rescale(t0.Add(2 * time.Minute))
+		if r != tt.want || w != 10 || !changed {
+			t.Errorf("%s: got read %d, write %d, changed %v at +2m; want read %d, write 10, changed", tt.name, r, w, changed, tt.want)
+		}
+		if got := c.Limit(t0.Add(2*time.Minute), Read); got != MilliUnits(tt.want)*Unit {
+			t.Errorf("%s: got a read rate of %v, want %d units/s", tt.name, got, tt.want)
+		}
+		c.SetProvisioned(40, 10, t0.Add(2*time.Minute))
+		if got := sc.Provisioned(); got != 40 {
+			t.Errorf("%s: after SetProvisioned(40): got scaler capacity %d, want 40", tt.name, got)
+		}
+	}
+}

@@ -7,8 +7,12 @@ import "time"
 // once it was served. Buckets may go negative, throttling what follows
 // until they refill. The caller holds the table's lock.
 func (c *TableCapacity) Debit(now time.Time, kind Kind, key string, n MilliUnits) {
-	kc := c.kind(kind)
 	t := since(c.origin, now)
+	if c.scaling != nil && !c.onDemand {
+		c.rescaleAt(t)
+		c.consumed(t, kind, n)
+	}
+	kc := c.kind(kind)
 	kc.table.advance(t)
 	kc.table.take(n)
 	if key != "" {

@@ -126,6 +126,9 @@ func (c *TableCapacity) refund(t, acct nanos, kind Kind, key string, n MilliUnit
 		kc.peak.used -= n
 		return
 	}
+	if c.scaling != nil {
+		c.consumed(t, kind, -n)
+	}
 	if key != "" {
 		kc.parts[PartitionOf(key, c.partitions)].give(t, n)
 	}

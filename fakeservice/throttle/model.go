@@ -349,6 +349,8 @@ type TableCapacity struct {
 	// warm is the warm throughput set on the table (SetWarm), read and
 	// write units per second; zero for none.
 	warm [2]int64
+	// scaling is its auto scaling (Scale); nil for none.
+	scaling *scaling
 }
 
 // kindCapacity is a table's state for reads or for writes.
@@ -451,6 +453,9 @@ func (c *TableCapacity) buildParts(k Kind, now nanos, tokens MilliUnits) {
 // enough for the new capacity. An on-demand table switched to provisioned
 // starts as a new provisioned table.
 func (c *TableCapacity) SetProvisioned(readUnits, writeUnits int64, now time.Time) {
+	if c.scaling != nil {
+		c.scaling.follow(readUnits, writeUnits)
+	}
 	need := max(c.m.Partitions(readUnits, writeUnits), c.m.Partitions(c.warm[Read], c.warm[Write]))
 	t := since(c.origin, now)
 	if c.onDemand {
@@ -619,6 +624,9 @@ func (c *TableCapacity) ChargeKeyAfter(elapsed time.Duration, kind Kind, key str
 // chargeKey is ChargeKey at now, which is t on the table's clock and acct
 // on its account's; on demand, it reads now too.
 func (c *TableCapacity) chargeKey(now time.Time, t, acct nanos, kind Kind, key string, n MilliUnits) Decision {
+	if c.scaling != nil {
+		c.rescaleAt(t)
+	}
 	kc := c.kind(kind)
 	if c.onDemand {
 		return c.chargeOnDemand(now, t, kind, kc, key, n)
@@ -649,6 +657,9 @@ func (c *TableCapacity) chargeKey(now time.Time, t, acct nanos, kind Kind, key s
 	if part != nil {
 		part.take(n)
 		kb.take(n)
+	}
+	if c.scaling != nil {
+		c.consumed(t, kind, n)
 	}
 	return Decision{Admitted: true}
 }

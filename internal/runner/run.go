@@ -230,7 +230,8 @@ type TableStats struct {
 // provisioned capacity.
 type ScalingAction struct {
 	// DecidedS is when the alarm fired and EffectiveS when the capacity
-	// changed, seconds from the start of the strategy's load.
+	// changed, seconds from the start of the strategy's load (bench sim)
+	// or from the endpoint's first second of the table (Series' T 0).
 	DecidedS   float64 `json:"decided_s"`
 	EffectiveS float64 `json:"effective_s"`
 	// Resource is "table/T" or "table/T/index/I"; Dimension "read" or
@@ -445,7 +446,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 					consumed.StoreLimited += ts.StoreLimited
 					consumed.ThrottledRequests += ts.ThrottledRequests
 					if trial == 0 {
-						consumed.Series = ts.Series
+						consumed.Series, consumed.ScalingActions = ts.Series, ts.ScalingActions
 					}
 					sr.Server = &consumed
 				}

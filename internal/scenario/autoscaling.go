@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/throttlebench/throttlebench/fakeservice/store"
 	"github.com/throttlebench/throttlebench/fakeservice/throttle"
 )
 
@@ -32,12 +33,16 @@ type ScalingPolicy struct {
 	// Delay is how long a decision takes to become the capacity; default
 	// 1m (AWS does not publish it).
 	Delay Duration `yaml:"delay" json:"delay,omitempty"`
+	// Period is the length of one datapoint; default 1m (CloudWatch's).
+	// Shorter periods make a wall-clock run of the fake quick; -time-scale
+	// scales it with the delay.
+	Period Duration `yaml:"period" json:"period,omitempty"`
 }
 
 // Policy returns the throttle model's policy.
 func (p ScalingPolicy) Policy() throttle.ScalingPolicy {
 	return throttle.ScalingPolicy{Min: p.Min, Max: p.Max, Target: p.Target,
-		ScaleOutPeriods: p.ScaleOutPeriods, ScaleInPeriods: p.ScaleInPeriods, Delay: time.Duration(p.Delay)}
+		ScaleOutPeriods: p.ScaleOutPeriods, ScaleInPeriods: p.ScaleInPeriods, Delay: time.Duration(p.Delay), Period: time.Duration(p.Period)}
 }
 
 // Scalers returns target tracking for read and write capacity of a table
@@ -101,4 +106,113 @@ func (sc *Scenario) AutoScalingField() string {
 		}
 	}
 	return ""
+}
+
+// scaleAutoScalingTime multiplies the policies' period and delay by f
+// (their defaults first, so that a scaled run keeps the ratio of period
+// to load), on copies: the scenario's other users keep theirs.
+func (sc *Scenario) scaleAutoScalingTime(f float64) {
+	scale := func(a *AutoScaling) *AutoScaling {
+		if a == nil {
+			return nil
+		}
+		out := *a
+		for _, p := range []**ScalingPolicy{&out.Read, &out.Write} {
+			if *p == nil {
+				continue
+			}
+			q := **p
+			period, delay := time.Duration(q.Period), time.Duration(q.Delay)
+			if period <= 0 {
+				period = throttle.DefaultScalingPeriod
+			}
+			if delay == 0 {
+				delay = throttle.DefaultScalingDelay
+			}
+			q.Period = Duration(float64(period) * f)
+			q.Delay = Duration(float64(delay) * f)
+			if q.Delay == 0 { // zero is the default, not "at once"
+				q.Delay = -1
+			}
+			*p = &q
+		}
+		return &out
+	}
+	sc.Table.AutoScaling = scale(sc.Table.AutoScaling)
+	if len(sc.Table.GlobalIndexes) > 0 {
+		gs := append([]GlobalIndex(nil), sc.Table.GlobalIndexes...)
+		for i := range gs {
+			gs[i].AutoScaling = scale(gs[i].AutoScaling)
+		}
+		sc.Table.GlobalIndexes = gs
+	}
+}
+
+// SetScalingTarget sets the target utilization of every auto scaling
+// policy of the scenario (the table's and its global indexes', read and
+// write) to pct percent, on copies. It returns an error when pct is out of
+// auto scaling's range or the scenario has no auto scaling.
+func (sc *Scenario) SetScalingTarget(pct float64) error {
+	if err := (throttle.ScalingPolicy{Min: 1, Max: 1, Target: pct}).Validate(); err != nil {
+		return err
+	}
+	if sc.AutoScalingField() == "" {
+		return errors.New("no table.autoscaling (nor on a global index) to set the target of")
+	}
+	set := func(a *AutoScaling) *AutoScaling {
+		if a == nil {
+			return nil
+		}
+		out := *a
+		for _, p := range []**ScalingPolicy{&out.Read, &out.Write} {
+			if *p != nil {
+				q := **p
+				q.Target = pct
+				*p = &q
+			}
+		}
+		return &out
+	}
+	sc.Table.AutoScaling = set(sc.Table.AutoScaling)
+	gs := append([]GlobalIndex(nil), sc.Table.GlobalIndexes...)
+	for i := range gs {
+		gs[i].AutoScaling = set(gs[i].AutoScaling)
+	}
+	sc.Table.GlobalIndexes = gs
+	return nil
+}
+
+// FakeAutoScaling returns the scenario's auto scaling (table.autoscaling
+// and its global indexes', by name) as the fake applies it to every
+// provisioned table it creates (store.Options.AutoScaling); nil when it
+// has none. The policies were validated when the scenario was loaded.
+func (sc *Scenario) FakeAutoScaling() *store.AutoScaling {
+	if sc.AutoScalingField() == "" {
+		return nil
+	}
+	scaling := func(a *AutoScaling) store.Scaling {
+		var s store.Scaling
+		if a == nil {
+			return s
+		}
+		if a.Read != nil {
+			p := a.Read.Policy()
+			s.Read = &p
+		}
+		if a.Write != nil {
+			p := a.Write.Policy()
+			s.Write = &p
+		}
+		return s
+	}
+	out := &store.AutoScaling{Table: scaling(sc.Table.AutoScaling)}
+	for _, g := range sc.Table.GlobalIndexes {
+		if g.AutoScaling != nil {
+			if out.Indexes == nil {
+				out.Indexes = make(map[string]store.Scaling)
+			}
+			out.Indexes[g.Name] = scaling(g.AutoScaling)
+		}
+	}
+	return out
 }

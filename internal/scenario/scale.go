@@ -26,6 +26,7 @@ func (sc *Scenario) ScaleTime(f float64) {
 		d(&sp.Width)
 		w.Spike = &sp
 	}
+	sc.scaleAutoScalingTime(f)
 	if sc.Faults == nil {
 		return
 	}

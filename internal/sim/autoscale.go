@@ -9,63 +9,40 @@ import (
 )
 
 // scaled is a capacity under auto scaling: the scenario's target tracking
-// (throttle.Scaler) on its read and write units, applied with
-// SetProvisioned when a change takes effect.
+// (throttle.Scaler) attached to it (TableCapacity.Scale), which feeds it
+// every admitted charge and applies its changes, as in the fake.
 type scaled struct {
 	capacity *throttle.TableCapacity
-	resource string              // "table/T" or "table/T/index/I"
-	scalers  [2]*throttle.Scaler // by throttle.Kind; nil: not scaled
-	units    [2]int64            // provisioned in effect
+	resource string   // "table/T" or "table/T/index/I"
+	units    [2]int64 // provisioned in effect
 }
 
-// newScaled returns the scalers of a capacity provisioned at read and
-// write units, nil when a has none. The start capacity is clamped to the
-// policies' min and max at once, as registering a scalable target does.
+// newScaled attaches the scalers of a capacity provisioned at read and
+// write units, and returns nil when a has none. The start capacity is
+// clamped to the policies' min and max at once, as registering a scalable
+// target does.
 func newScaled(a *scenario.AutoScaling, c *throttle.TableCapacity, resource string, read, write int64, epoch time.Time) *scaled {
 	r, w := a.Scalers(read, write, epoch)
 	if r == nil && w == nil {
 		return nil
 	}
-	x := &scaled{capacity: c, resource: resource, scalers: [2]*throttle.Scaler{r, w}, units: [2]int64{read, write}}
-	for k, sc := range x.scalers {
-		if sc != nil {
-			x.units[k] = sc.Provisioned()
-		}
-	}
-	if x.units != [2]int64{read, write} {
-		c.SetProvisioned(x.units[0], x.units[1], epoch)
-	}
+	c.Scale(r, w, epoch)
+	x := &scaled{capacity: c, resource: resource}
+	x.units[0], x.units[1], _ = c.Rescale(epoch)
 	return x
 }
 
 // advance applies the changes that took effect by now.
 func (x *scaled) advance(now time.Time) {
-	changed := false
-	for k, sc := range x.scalers {
-		if sc == nil {
-			continue
-		}
-		if u, ch := sc.Advance(now); ch {
-			x.units[k], changed = u, true
-		}
-	}
-	if changed {
-		x.capacity.SetProvisioned(x.units[0], x.units[1], now)
-	}
-}
-
-// consume counts n admitted milli-units of kind at now.
-func (x *scaled) consume(now time.Time, kind throttle.Kind, n throttle.MilliUnits) {
-	if sc := x.scalers[kind]; sc != nil {
-		sc.Consume(now, n)
-	}
+	x.units[0], x.units[1], _ = x.capacity.Rescale(now)
 }
 
 // actions returns the changes that took effect, as run.json records them,
 // with times in seconds from epoch.
 func (x *scaled) actions(epoch time.Time) []runner.ScalingAction {
 	var out []runner.ScalingAction
-	for k, sc := range x.scalers {
+	r, w := x.capacity.Scalers()
+	for k, sc := range []*throttle.Scaler{r, w} {
 		if sc == nil {
 			continue
 		}

@@ -323,27 +323,14 @@ func (s *service) advanceScaling(now time.Time) {
 }
 
 // consumeScaled counts an admitted request of n milli-units of kind on the
-// table, and the index writes charged with it (s.charges, when a write
-// reached ChargeAll), in the scalers and the per-second series.
+// table in the per-second series (the scalers count it themselves: see
+// throttle.TableCapacity.Scale).
 func (s *service) consumeScaled(off time.Duration, kind throttle.Kind, n throttle.MilliUnits) {
-	now := s.epoch.Add(off)
-	if s.tableScaled != nil {
-		s.tableScaled.consume(now, kind, n)
-	}
 	sec := s.second(off)
 	if kind == throttle.Read {
 		sec.ConsumedReadUnits += n.Units()
 	} else {
 		sec.ConsumedWriteUnits += n.Units()
-		if len(s.indexes) > 0 {
-			for _, c := range s.charges[1:] {
-				for i := range s.indexes {
-					if x := &s.indexes[i]; x.capacity == c.Capacity && x.scaled != nil {
-						x.scaled.consume(now, throttle.Write, c.N)
-					}
-				}
-			}
-		}
 	}
 }
 

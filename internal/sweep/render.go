@@ -15,8 +15,13 @@ func WriteTable(w io.Writer, answers []Answer) error {
 		return nil
 	}
 	head := "max sustainable rate (ops/s)"
-	if answers[0].Capacity {
-		head = fmt.Sprintf("capacity needed at %g ops/s (units)", answers[0].TargetRate)
+	switch a := answers[0]; {
+	case a.AutoScaling == ScaleTarget:
+		head = fmt.Sprintf("highest %s target utilization (%%)", a.Dimension)
+	case a.AutoScaling == ScaleMin:
+		head = fmt.Sprintf("least %s minimum capacity (units)", a.Dimension)
+	case a.Capacity:
+		head = fmt.Sprintf("capacity needed at %g ops/s (units)", a.TargetRate)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%-22s %-36s %-24s %5s  %s\n", "strategy", head, "bracket (met / missed)", "runs", "status")
@@ -26,7 +31,7 @@ func WriteTable(w io.Writer, answers []Answer) error {
 			value = num(a.Value)
 			if a.Status == AllMeet {
 				value = ">= " + value // beyond the range's top
-				if a.Capacity {
+				if a.Capacity || a.AutoScaling == ScaleMin {
 					value = "<= " + num(a.Value) // below the range's bottom
 				}
 			}
@@ -51,8 +56,15 @@ func num(v float64) string { return fmt.Sprintf("%.4g", v) }
 // strategy, marking each answer (the knee, where the strategy falls over).
 func Chart(title string, answers []Answer) sim.Chart {
 	xl := "offered rate (ops/s)"
-	if len(answers) > 0 && answers[0].Capacity {
-		xl = "provisioned capacity (units)"
+	if len(answers) > 0 {
+		switch a := answers[0]; {
+		case a.AutoScaling == ScaleTarget:
+			xl = "auto scaling target utilization (%)"
+		case a.AutoScaling == ScaleMin:
+			xl = "auto scaling minimum capacity (units)"
+		case a.Capacity:
+			xl = "provisioned capacity (units)"
+		}
 	}
 	good := sim.Panel{Title: "Goodput", XLabel: xl, YLabel: "successful ops/s"}
 	p99 := sim.Panel{Title: "p99 latency (from intended start)", XLabel: xl, YLabel: "ms"}

@@ -49,9 +49,17 @@ type Options struct {
 	// TargetRate, when > 0, searches the least capacity that meets the
 	// SLOs at this offered rate (ops/s) instead of the highest rate.
 	TargetRate float64
+	// AutoScaling, when set, searches the scenario's auto scaling policy
+	// (table.autoscaling, on the capacity the workload uses: write if it
+	// writes, else read) at the scenario's own load, stages and all:
+	// ScaleTarget the highest target utilization (percent) that meets the
+	// SLOs, ScaleMin the least minimum capacity (units) that does at the
+	// policy's target. Not with TargetRate.
+	AutoScaling ScaleSearch
 	// Lo and Hi bound the search: ops/s, or capacity units. Zero means 1
 	// and 64 times the scenario's rate (rate), or 1 and 40,000 (capacity,
-	// DynamoDB's table quota).
+	// DynamoDB's table quota), 20 and 90 (ScaleTarget, the range auto
+	// scaling accepts), 1 and the policy's max (ScaleMin).
 	Lo, Hi float64
 	// Tolerance is the relative bracket width at which the search stops;
 	// zero means DefaultTolerance. Capacity also stops at one unit.
@@ -75,6 +83,15 @@ const (
 	NotConverged Status = "not converged within the run budget"
 )
 
+// ScaleSearch says what an auto scaling search looks for.
+type ScaleSearch string
+
+// Auto scaling searches.
+const (
+	ScaleTarget ScaleSearch = "target" // the target utilization, percent
+	ScaleMin    ScaleSearch = "min"    // the minimum capacity, units
+)
+
 // Point is one evaluated candidate.
 type Point struct {
 	X       float64         `json:"x"`
@@ -93,7 +110,12 @@ type Answer struct {
 	// (at TargetRate).
 	Capacity   bool    `json:"capacity"`
 	TargetRate float64 `json:"target_rate,omitempty"`
-	Status     Status  `json:"status"`
+	// AutoScaling, when set, says X is the auto scaling policy's target
+	// utilization (percent) or minimum capacity (units) on Dimension
+	// ("read" or "write") of the table, at the scenario's load.
+	AutoScaling ScaleSearch `json:"autoscaling,omitempty"`
+	Dimension   string      `json:"dimension,omitempty"`
+	Status      Status      `json:"status"`
 	// Value is the best candidate that met the SLOs (Found, AllMeet,
 	// NotConverged with a met candidate); 0 when none did.
 	Value float64 `json:"value"`
@@ -112,8 +134,9 @@ func Search(ctx context.Context, o Options) (Answer, error) {
 	if sc == nil || o.Strategy == nil || o.Eval == nil {
 		return Answer{}, errors.New("sweep: Scenario, Strategy and Eval are required")
 	}
-	capacity := o.TargetRate > 0
-	if err := checkScenario(sc, capacity); err != nil {
+	capacity := o.TargetRate > 0 || o.AutoScaling == ScaleMin // more is safer
+	integer := capacity || o.AutoScaling == ScaleTarget       // whole units or percent
+	if err := checkScenario(sc, o.TargetRate > 0, o.AutoScaling); err != nil {
 		return Answer{}, err
 	}
 	slos := o.SLOs
@@ -131,9 +154,18 @@ func Search(ctx context.Context, o Options) (Answer, error) {
 	if lo <= 0 {
 		lo = 1
 	}
+	policy, dim := scalingPolicy(sc)
+	if o.AutoScaling == ScaleTarget && o.Lo <= 0 {
+		lo = 20
+	}
 	if hi <= 0 {
 		hi = 64 * max(float64(sc.Workload.Rate), 1)
-		if capacity {
+		switch {
+		case o.AutoScaling == ScaleTarget:
+			hi = 90
+		case o.AutoScaling == ScaleMin:
+			hi = float64(policy.Max)
+		case capacity:
 			hi = 40000
 		}
 	}
@@ -148,8 +180,11 @@ func Search(ctx context.Context, o Options) (Answer, error) {
 	if budget <= 0 {
 		budget = DefaultBudget
 	}
-	ans := Answer{Strategy: o.Strategy.Name(), Capacity: capacity, TargetRate: o.TargetRate}
-	if capacity {
+	ans := Answer{Strategy: o.Strategy.Name(), Capacity: o.TargetRate > 0, TargetRate: o.TargetRate}
+	if o.AutoScaling != "" {
+		ans.AutoScaling, ans.Dimension = o.AutoScaling, dim
+	}
+	if integer {
 		lo, hi = math.Ceil(lo), math.Floor(hi)
 	}
 
@@ -158,7 +193,11 @@ func Search(ctx context.Context, o Options) (Answer, error) {
 			return false, errBudget
 		}
 		ans.Runs++
-		m, err := o.Eval(ctx, apply(sc, x, o.TargetRate), o.Strategy)
+		c := apply(sc, x, o.TargetRate)
+		if o.AutoScaling != "" {
+			c = applyScaling(sc, o.AutoScaling, x)
+		}
+		m, err := o.Eval(ctx, c, o.Strategy)
 		if err != nil {
 			return false, err
 		}
@@ -189,7 +228,13 @@ func Search(ctx context.Context, o Options) (Answer, error) {
 	if capacity {
 		farEnd, nearEnd = lo, hi
 	}
-	x := start(sc, capacity, lo, hi)
+	x := start(sc, o.TargetRate > 0, lo, hi)
+	switch o.AutoScaling {
+	case ScaleTarget:
+		x = min(max(math.Round(policy.Target), lo), hi)
+	case ScaleMin:
+		x = min(max(float64(policy.Min), lo), hi)
+	}
 	var good, bad float64 // 0: none yet
 	err := func() error {
 		met, err := eval(x)
@@ -217,9 +262,9 @@ func Search(ctx context.Context, o Options) (Answer, error) {
 				return err
 			}
 		}
-		for !narrow(good, bad, tol, capacity) {
+		for !narrow(good, bad, tol, integer) {
 			mid := (good + bad) / 2
-			if capacity {
+			if integer {
 				mid = math.Round(mid)
 			}
 			met, err := eval(mid)
@@ -300,8 +345,20 @@ func kinds(sc *scenario.Scenario) (writes, reads bool) {
 	return writes, reads
 }
 
-func checkScenario(sc *scenario.Scenario, capacity bool) error {
+func checkScenario(sc *scenario.Scenario, capacity bool, scaling ScaleSearch) error {
 	w := sc.Workload
+	if scaling != "" {
+		p, dim := scalingPolicy(sc)
+		switch {
+		case capacity:
+			return fmt.Errorf("sweep: %s: an auto scaling search runs at the scenario's own load: not with a target rate", sc.Name)
+		case scaling != ScaleTarget && scaling != ScaleMin:
+			return fmt.Errorf("sweep: %s: auto scaling search %q: want %q or %q", sc.Name, scaling, ScaleTarget, ScaleMin)
+		case p == nil:
+			return fmt.Errorf("sweep: %s: an auto scaling search needs table.autoscaling.%s (the workload's capacity)", sc.Name, dim)
+		}
+		return nil
+	}
 	switch {
 	case w.Workers > 0:
 		return fmt.Errorf("sweep: %s: a closed-loop workload (workers) has no offered rate to search", sc.Name)
@@ -338,5 +395,46 @@ func apply(sc *scenario.Scenario, x, targetRate float64) *scenario.Scenario {
 		t.ReadCapacity = units
 	}
 	c.Table = t
+	return &c
+}
+
+// scalingPolicy returns the table's auto scaling policy on the capacity the
+// workload uses, write if it writes, else read, and that dimension's name;
+// nil when it has none.
+func scalingPolicy(sc *scenario.Scenario) (*scenario.ScalingPolicy, string) {
+	a := sc.Table.AutoScaling
+	if writes, _ := kinds(sc); writes {
+		if a == nil {
+			return nil, "write"
+		}
+		return a.Write, "write"
+	}
+	if a == nil {
+		return nil, "read"
+	}
+	return a.Read, "read"
+}
+
+// applyScaling returns a copy of sc whose policy (scalingPolicy) has target
+// utilization x (ScaleTarget) or minimum capacity x (ScaleMin, raising the
+// maximum to it if below).
+func applyScaling(sc *scenario.Scenario, what ScaleSearch, x float64) *scenario.Scenario {
+	c := *sc
+	a := *sc.Table.AutoScaling
+	c.Table.AutoScaling = &a
+	p, dim := scalingPolicy(&c)
+	q := *p
+	switch what {
+	case ScaleTarget:
+		q.Target = x
+	case ScaleMin:
+		q.Min = int64(math.Round(x))
+		q.Max = max(q.Max, q.Min)
+	}
+	if dim == "write" {
+		a.Write = &q
+	} else {
+		a.Read = &q
+	}
 	return &c
 }

@@ -103,3 +103,51 @@ func TestUnreachableAndBudget(t *testing.T) {
 		t.Errorf("table: %v\n%s", err, b.String())
 	}
 }
+
+// For scenarios/autoscaling-ramp.yaml (a 30-minute ramp to twice the
+// starting capacity), the search answers the highest target utilization
+// that keeps the SLOs; a run of the scenario with that target meets them
+// and one clearly above it (+5 points) misses them.
+func TestAutoScalingTargetRamp(t *testing.T) {
+	if raceEnabled {
+		t.Skip("a search over a 35-minute ramp takes minutes under -race; .ci/run runs it without")
+	}
+	sc, err := scenario.Load("../../scenarios/autoscaling-ramp.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ans, err := Search(context.Background(), Options{Scenario: sc, Strategy: none(t), Eval: simEval, AutoScaling: ScaleTarget})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ans.Status != Found || ans.Value < 20 || ans.Value > 90 || ans.Dimension != "write" {
+		t.Fatalf("got %s %g on %q (bracket %g / %g), want a write target found in [20, 90]", ans.Status, ans.Value, ans.Dimension, ans.Met, ans.Missed)
+	}
+	slos := sc.ParsedSLOs()
+	for _, tt := range []struct {
+		target   float64
+		wantMet  bool
+		withName string
+	}{
+		{ans.Value, true, "the answer"},
+		{min(ans.Value+5, 90), false, "5 points above"},
+	} {
+		c := *sc
+		a := *sc.Table.AutoScaling
+		w := *a.Write
+		w.Target = tt.target
+		a.Write = &w
+		c.Table.AutoScaling = &a
+		m, err := simEval(context.Background(), &c, none(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		met := true
+		for _, s := range slos {
+			met = met && s.Met(s.Measure(m))
+		}
+		if met != tt.wantMet {
+			t.Errorf("target %g (%s): got SLOs met %v (success %.3f%%, p99 %.1f ms), want %v", tt.target, tt.withName, met, m.SuccessPct, m.LatencyMs.P99, tt.wantMet)
+		}
+	}
+}
