@@ -176,6 +176,14 @@ func run(ctx context.Context, o runOptions, stdout, stderr io.Writer) (err error
 	if err != nil {
 		return badInput{fmt.Errorf("-saturation: %w", err)}
 	}
+	if o.memProfile != "" {
+		// A path that cannot be written fails now, not after the load.
+		f, err := os.Create(o.memProfile)
+		if err != nil {
+			return badInput{fmt.Errorf("-memprofile: %w", err)}
+		}
+		f.Close()
+	}
 	var watch observers
 	if o.metrics != "" {
 		ln, err := listenLoopback("-metrics", o.metrics)

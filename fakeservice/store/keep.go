@@ -24,8 +24,9 @@ const (
 	// KeepFull keeps every attribute (the zero value): reads return what
 	// was written and conditions, updates, Query and Scan filters see it.
 	KeepFull Keep = iota
-	// KeepSizes keeps each item's key and billed size (about 100 bytes an
-	// item, against about 750 for a 1 KB item in full: BenchmarkKeep). Reads return the key attributes
+	// KeepSizes keeps each item's key and billed size (about 50 bytes an
+	// item with a 13-byte key, against about 750 for a 1 KB item in full:
+	// BenchmarkKeep; see itemMap). Reads return the key attributes
 	// only (a number as its canonical form: 1.0 comes back as 1) and are
 	// charged the stored size; Query and Scan find, order and page the
 	// stored keys and charge their sizes; conditions, filters and
