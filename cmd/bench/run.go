@@ -228,7 +228,9 @@ func run(ctx context.Context, o runOptions, stdout, stderr io.Writer) (err error
 		var profile func()
 		if o.memProfile != "" {
 			// Finer than the runtime's 512 KiB, so that per-key
-			// structures of a few MB show with their sizes.
+			// structures of a few MB show with their sizes; process-wide,
+			// so put back when the run returns.
+			defer func(rate int) { runtime.MemProfileRate = rate }(runtime.MemProfileRate)
 			runtime.MemProfileRate = memProfileRate
 			// Each trial's fake closes when its load ends: profile it
 			// then, its items and per-key state still in memory.
