@@ -6,10 +6,12 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/pprof/profile"
 	"github.com/throttlebench/throttlebench/internal/results"
 )
 
@@ -215,6 +217,51 @@ strategies: [none]
 			}
 			if warned := strings.Contains(stderr, "reached fake.store_limit"); warned != tt.limited {
 				t.Errorf("stderr warns of the store limit %v, want %v:\n%s", warned, tt.limited, stderr)
+			}
+		})
+	}
+}
+
+// -memprofile writes a heap profile pprof reads, with in-use and allocation
+// samples; a file that cannot be created is refused before the run.
+func TestRunMemProfile(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		path   func(dir string) string
+		code   int
+		stderr string // in stderr when the run is refused
+	}{
+		{"written", func(dir string) string { return filepath.Join(dir, "heap.pprof") }, exitOK, ""},
+		{"no such directory", func(dir string) string { return filepath.Join(dir, "missing", "heap.pprof") }, exitBadInput, "-memprofile: open "},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := tt.path(dir)
+			code, _, stderr := runBench(t, "run", "--out", dir, "--strategies", "none", "--memprofile", path, writeScenario(t, tiny))
+			if code != tt.code {
+				t.Fatalf("exit: got %d, want %d; stderr %q", code, tt.code, stderr)
+			}
+			if tt.code != exitOK {
+				if !strings.Contains(stderr, tt.stderr) {
+					t.Errorf("stderr: got %q, want it to contain %q", stderr, tt.stderr)
+				}
+				return
+			}
+			f, err := os.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			p, err := profile.Parse(f)
+			if err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+			var types []string
+			for _, st := range p.SampleType {
+				types = append(types, st.Type)
+			}
+			if !slices.Contains(types, "inuse_space") || !slices.Contains(types, "alloc_space") || len(p.Sample) == 0 {
+				t.Errorf("%s: got sample types %v and %d samples, want inuse_space, alloc_space and samples", path, types, len(p.Sample))
 			}
 		})
 	}

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -52,6 +54,7 @@ type runOptions struct {
 	ui           string // serve the live dashboard on this loopback address
 	uiLinger     time.Duration
 	saturation   string // thresholds of the generator's verdict (runner.ParseThresholds)
+	memProfile   string // write a heap profile here at the end of the load
 }
 
 func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -79,6 +82,7 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.StringVar(&o.ui, "ui", "", "serve a live dashboard at http://ADDR/ while it runs (loopback only, e.g. 127.0.0.1:8080), with a link to report.html at the end")
 	fs.DurationVar(&o.uiLinger, "ui-linger", time.Minute, "with -ui: how long the dashboard stays up after the run (Ctrl-C ends it sooner)")
 	fs.StringVar(&o.saturation, "saturation", runner.Thresholds{}.WithDefaults().String(), "when the generator counts as saturated (run.json generator.verdict): any strategy's start lag p99, share of arrivals dropped, process CPU share of its cores, and the CPU busy share above which start lag is saturation rather than lagging")
+	fs.StringVar(&o.memProfile, "memprofile", "", "write a heap profile (go tool pprof; in use after a collection, and allocations) to this `file` when the load ends, before the embedded fake closes (its tables are kept until then; with several strategies or trials, the last to end wins)")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress line (there is none when stderr is not a terminal)")
 	fs.StringVar(&o.shard, "shard", "", "run shard I of N (I/N): every Nth arrival of the schedule; default from "+shard.IndexEnv+" and "+shard.CountEnv+" when set")
 	fs.StringVar(&o.startAt, "start-at", "", "start the load at this instant (RFC 3339, e.g. 2026-12-06T05:00:00Z); sharded runs against one endpoint then share a table per strategy")
@@ -169,6 +173,14 @@ func run(ctx context.Context, o runOptions, stdout, stderr io.Writer) (err error
 	if err != nil {
 		return badInput{fmt.Errorf("-saturation: %w", err)}
 	}
+	if o.memProfile != "" {
+		// A path that cannot be written fails now, not after the load.
+		f, err := os.Create(o.memProfile)
+		if err != nil {
+			return badInput{fmt.Errorf("-memprofile: %w", err)}
+		}
+		f.Close()
+	}
 	var watch observers
 	if o.metrics != "" {
 		ln, err := listenLoopback("-metrics", o.metrics)
@@ -210,7 +222,22 @@ func run(ctx context.Context, o runOptions, stdout, stderr io.Writer) (err error
 	if o.target.aws || o.target.endpoint != "" {
 		tg, err = remoteTarget(ctx, o.target, stderr)
 	} else {
-		tg, err = embeddedTarget(sc)
+		var profile func()
+		if o.memProfile != "" {
+			// Finer than the runtime's 512 KiB, so that per-key
+			// structures of a few MB show with their sizes; process-wide,
+			// so put back when the run returns.
+			defer func(rate int) { runtime.MemProfileRate = rate }(runtime.MemProfileRate)
+			runtime.MemProfileRate = memProfileRate
+			// Each trial's fake closes when its load ends: profile it
+			// then, its items and per-key state still in memory.
+			profile = func() {
+				if perr := writeHeapProfile(o.memProfile); perr != nil {
+					fmt.Fprintf(stderr, "bench run: %v\n", perr)
+				}
+			}
+		}
+		tg, err = embeddedTargetWith(sc, profile)
 	}
 	if err != nil {
 		return err
@@ -245,13 +272,24 @@ func run(ctx context.Context, o runOptions, stdout, stderr io.Writer) (err error
 	runCtx, stopRun := tg.access.watch(ctx) // an access error stops the run
 	defer stopRun()
 	defer runner.TuneGC()()
+	keepTables := o.keepTables
+	if o.memProfile != "" && tg.Isolate != nil {
+		// The embedded fake's tables (its items, its per-key state) are
+		// what a heap profile is for; they go when the fake closes.
+		keepTables = true
+	}
 	res, err := runner.Run(runCtx, runner.Options{
 		Scenario: sc, Target: tg.Target, Strategies: strategies,
 		Sequential: o.sequential, Grace: o.grace, Live: live, Trials: o.trials,
 		Observer:   watch.observer(),
-		KeepTables: o.keepTables, ExistingTable: o.table, UseExistingTable: o.useExisting,
+		KeepTables: keepTables, ExistingTable: o.table, UseExistingTable: o.useExisting,
 		Shard: sh, StartAt: startAt, TableWait: o.tableWait, Health: health,
 	})
+	if o.memProfile != "" && tg.Isolate == nil { // the client side only
+		if perr := writeHeapProfile(o.memProfile); perr != nil {
+			return perr
+		}
+	}
 	if aerr := tg.access.Err(); aerr != nil {
 		return aerr // the measurements say nothing about the strategies
 	}
@@ -307,6 +345,28 @@ func run(ctx context.Context, o runOptions, stdout, stderr io.Writer) (err error
 	}
 	if missed > 0 {
 		return fmt.Errorf("%w: %d of %d checks", errSLOMissed, missed, len(file.SLOs))
+	}
+	return nil
+}
+
+// memProfileRate is the bytes allocated between heap profile samples
+// under -memprofile.
+const memProfileRate = 64 << 10
+
+// writeHeapProfile writes the heap profile to path after a collection, so
+// that its in-use figures are the live heap.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("-memprofile: %w", err)
+	}
+	runtime.GC()
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		f.Close()
+		return fmt.Errorf("-memprofile: write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("-memprofile: %w", err)
 	}
 	return nil
 }

@@ -64,10 +64,18 @@ type target struct {
 // per strategy trial, each with the scenario's model and fault schedule, so
 // a schedule counts from that trial's start and trials share nothing.
 func embeddedTarget(sc *scenario.Scenario) (*target, error) {
+	return embeddedTargetWith(sc, nil)
+}
+
+// embeddedTargetWith is embeddedTarget calling beforeClose, if not nil,
+// when a strategy trial's load has ended and before that trial's fake
+// closes (its tables and items still in memory, unless the run deleted
+// them).
+func embeddedTargetWith(sc *scenario.Scenario, beforeClose func()) (*target, error) {
 	// The embedded fake checks no signature: send none, so no
 	// credentials are looked up, let alone handled.
 	cfg := aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}}
-	start := func() (runner.Target, func(), error) {
+	start := func(beforeClose func()) (runner.Target, func(), error) {
 		keep, limit := sc.Fake.Keep()
 		fake := fakeservice.New(fakeservice.Options{Model: sc.Fake.Model(), Faults: sc.Faults, Keep: keep, StoreLimit: limit,
 			AutoScaling: sc.FakeAutoScaling()})
@@ -79,13 +87,17 @@ func embeddedTarget(sc *scenario.Scenario) (*target, error) {
 		if err != nil {
 			return runner.Target{}, nil, fmt.Errorf("start embedded fake: %w", err)
 		}
-		return runner.Target{Endpoint: url, Config: cfg, Stats: fakeStats(fake), Embedded: true}, func() { fake.Close() }, nil
+		stop := func() { fake.Close() }
+		if beforeClose != nil {
+			stop = func() { beforeClose(); fake.Close() }
+		}
+		return runner.Target{Endpoint: url, Config: cfg, Stats: fakeStats(fake), Embedded: true}, stop, nil
 	}
-	first, stop, err := start() // proves the fake starts; serves control-plane checks
+	first, stop, err := start(nil) // proves the fake starts; serves control-plane checks
 	if err != nil {
 		return nil, err
 	}
-	first.Isolate = start
+	first.Isolate = func() (runner.Target, func(), error) { return start(beforeClose) }
 	return &target{
 		Target:      first,
 		Description: "embedded fake",

@@ -192,7 +192,7 @@ func (s *DB) batchWriteDecoded(in *batchWriteInput) (any, error) {
 	for i, t := range tables { // bad index keys and full item collections refuse the whole batch
 		t.Mu.Lock()
 		for _, w := range work[i] {
-			old := t.items[w.key]
+			old, _ := t.items.get(w.key)
 			if err := t.checkWrite(w.key, old.attrs, old.size, w.item, w.size, s.collLimit); err != nil {
 				t.Mu.Unlock()
 				return nil, err
@@ -213,7 +213,7 @@ func (s *DB) batchWriteDecoded(in *batchWriteInput) (any, error) {
 		}
 		now := s.now()
 		for _, w := range work[i] {
-			old, existed := t.items[w.key]                    // the size is all a batch write reads
+			old, existed := t.items.get(w.key)                // the size is all a batch write reads
 			cost := throttle.WriteCost(max(w.size, old.size)) // a delete: the deleted item, 1 if none
 			c := t.chargeWrite(now, w.key, cost, old.attrs, old.size, w.item, w.size)
 			if !c.d.Admitted {

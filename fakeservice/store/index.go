@@ -427,7 +427,7 @@ func (t *Table) describeIndexes(status string) (global, local []indexDescription
 		if x.rng != nil {
 			d.KeySchema = append(d.KeySchema, keySchemaElement{AttributeName: x.rng.Name, KeyType: "RANGE"})
 		}
-		for _, it := range t.items {
+		for _, it := range t.items.all() {
 			if _, _, in := x.indexKey(it.attrs); in {
 				d.ItemCount++
 				d.IndexSizeBytes += int64(x.projectedSize(t, it.attrs, it.size))
@@ -518,7 +518,7 @@ func (r *readMany) indexKeys(isQuery bool) []Key {
 		start = &o
 	}
 	var entries []indexOrder
-	for k, it := range t.items {
+	for k, it := range t.items.all() {
 		h, _, in := r.idx.indexKey(it.attrs)
 		if !in || (isQuery && h != r.hash) {
 			continue
@@ -623,7 +623,7 @@ func (t *Table) checkWrite(key Key, old map[string]wire.Value, oldSize int, item
 	}
 	var total int64
 	for rng := range t.collections[key.Hash] {
-		it := t.items[Key{Hash: key.Hash, rng: rng}]
+		it, _ := t.items.get(Key{Hash: key.Hash, rng: rng})
 		total += t.collectionBytes(it.attrs, it.size)
 	}
 	if total+grow > limit {

@@ -24,8 +24,9 @@ const (
 	// KeepFull keeps every attribute (the zero value): reads return what
 	// was written and conditions, updates, Query and Scan filters see it.
 	KeepFull Keep = iota
-	// KeepSizes keeps each item's key and billed size (about 100 bytes an
-	// item, against about 750 for a 1 KB item in full: BenchmarkKeep). Reads return the key attributes
+	// KeepSizes keeps each item's key and billed size (about 50 bytes an
+	// item with a 13-byte key, against about 750 for a 1 KB item in full:
+	// BenchmarkKeep; see itemMap). Reads return the key attributes
 	// only (a number as its canonical form: 1.0 comes back as 1) and are
 	// charged the stored size; Query and Scan find, order and page the
 	// stored keys and charge their sizes; conditions, filters and
@@ -103,7 +104,7 @@ func (t *Table) put(key Key, item map[string]wire.Value, size int, old storedIte
 	if mode == KeepNone {
 		return
 	}
-	if prev, ok := t.items[key]; ok && prev.attrs != nil {
+	if prev, ok := t.items.get(key); ok && prev.attrs != nil {
 		k.full.Add(-int64(prev.size))
 	}
 	if mode == KeepFull && (k.limit == 0 || k.full.Load()+int64(size) <= k.limit || len(t.indexes) > 0) {
@@ -115,7 +116,7 @@ func (t *Table) put(key Key, item map[string]wire.Value, size int, old storedIte
 		}
 		item = nil // the key and size only
 	}
-	t.items[key] = storedItem{attrs: item, size: size}
+	t.items.set(key, storedItem{attrs: item, size: size})
 	t.bytes += int64(size - old.size)
 	if t.rng != nil && !existed {
 		c := t.collections[key.Hash]
@@ -129,14 +130,14 @@ func (t *Table) put(key Key, item map[string]wire.Value, size int, old storedIte
 
 // remove deletes the item under key, if any. The caller holds t.mu.
 func (t *Table) remove(key Key) {
-	old, ok := t.items[key]
+	old, ok := t.items.get(key)
 	if !ok {
 		return
 	}
 	if old.attrs != nil {
 		t.keep.full.Add(-int64(old.size))
 	}
-	delete(t.items, key)
+	t.items.remove(key)
 	t.bytes -= int64(old.size)
 	if t.rng != nil {
 		c := t.collections[key.Hash]
@@ -151,7 +152,7 @@ func (t *Table) remove(key Key) {
 // them, or for an item kept as its size only, its key attributes. The
 // caller holds t.mu.
 func (t *Table) get(key Key) (storedItem, bool) {
-	it, ok := t.items[key]
+	it, ok := t.items.get(key)
 	if ok && it.attrs == nil {
 		it.attrs = t.keyItem(key)
 	}

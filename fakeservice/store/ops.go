@@ -338,7 +338,7 @@ func (s *DB) CreateTable(body []byte) (any, error) {
 		attrDefs:    attrDefs,
 		indexes:     indexes,
 		Billing:     billing,
-		items:       make(map[Key]storedItem),
+		items:       newItemMap(),
 		shared:      &s.shared,
 		keep:        &s.keep,
 		collections: make(map[string]map[string]struct{}),

@@ -288,7 +288,7 @@ func (r *readMany) queryKeys() []Key {
 	t := r.t
 	if t.rng == nil {
 		k := Key{Hash: r.hash}
-		if _, ok := t.items[k]; !ok || r.start != nil {
+		if _, ok := t.items.get(k); !ok || r.start != nil {
 			return nil
 		}
 		return []Key{k}
@@ -377,8 +377,8 @@ func (r *readMany) scanKeys() []Key {
 		o := r.orderOf(k, r.start)
 		start = &o
 	}
-	entries := make([]entry, 0, len(t.items)/r.segments+1)
-	for k, it := range t.items {
+	entries := make([]entry, 0, t.items.len()/r.segments+1)
+	for k, it := range t.items.all() {
 		if it.attrs == nil {
 			it, _ = t.get(k)
 		}

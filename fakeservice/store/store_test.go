@@ -88,7 +88,7 @@ func TestRepeatedValuesStoredOnce(t *testing.T) {
 		}
 	}
 	tb, _ := db.Lookup("tbl")
-	item := func(k string) map[string]wire.Value { return tb.items[Key{Hash: k}].attrs }
+	item := func(k string) map[string]wire.Value { return tb.items.full[Key{Hash: k}].attrs }
 	if &item("k0")["data"].Bin[0] != &item("k1")["data"].Bin[0] {
 		t.Error("two items with the same 1,000-byte payload hold two copies")
 	}

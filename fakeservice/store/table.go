@@ -54,7 +54,7 @@ type Table struct {
 	lastInc     time.Time // last provisioned increase, zero if none
 	lastDec     time.Time // last provisioned decrease, zero if none
 	Deleted     bool
-	items       map[Key]storedItem
+	items       itemMap
 	collections map[string]map[string]struct{} // partition key -> sort keys, for Query on a table with a sort key
 	bytes       int64                          // sum of stored item sizes
 	Capacity    *throttle.TableCapacity
@@ -306,7 +306,7 @@ func (t *Table) description(status string) *tableDescription {
 		CreationDateTime:          created,
 		KeySchema:                 keySchema,
 		AttributeDefinitions:      t.attrDefs,
-		ItemCount:                 int64(len(t.items)),
+		ItemCount:                 int64(t.items.len()),
 		TableSizeBytes:            t.bytes,
 		DeletionProtectionEnabled: false,
 		ProvisionedThroughput: ProvisionedThroughputDescription{

@@ -289,7 +289,7 @@ func (s *DB) runTransactWrite(ops []txWrite, mode *string) (any, error) {
 	failed := false
 	for i, w := range ops {
 		p := &plan[i]
-		p.old, p.existed = w.t.items[w.key]
+		p.old, p.existed = w.t.items.get(w.key)
 		reasons[i].Code = "None"
 		if w.t.holds.Held(now, w.key) {
 			reasons[i] = wire.ConflictReason()
@@ -521,7 +521,7 @@ func (s *DB) transactGetItems(body []byte) (any, error) {
 	charges := make([]throttle.Charge, len(gets))
 	items := make([]storedItem, len(gets))
 	for i, g := range gets {
-		items[i] = g.t.items[g.key]
+		items[i], _ = g.t.items.get(g.key)
 		// Twice a strongly consistent read's units.
 		charges[i] = throttle.Charge{Capacity: g.t.Capacity, Kind: throttle.Read, Key: g.key.Hash, N: 2 * throttle.ReadCost(items[i].size, true)}
 	}

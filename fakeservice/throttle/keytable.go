@@ -56,8 +56,13 @@ func (b keyBucket) take(n MilliUnits)                { b.l.take(n) }
 func (b keyBucket) Tokens(now nanos) MilliUnits      { b.advance(now); return b.l.tokens }
 func (b keyBucket) full(now nanos) bool              { return b.l.full(now, b.rate, b.rate) }
 
-// minSweep is the number of keys below which idle keys are not swept.
-const minSweep = 1 << 14
+// minSweep is the number of keys below which idle keys are not swept. A
+// key's buckets are full again within a second of its last charge at
+// most, so on a large key space nearly every key is forgotten at a sweep:
+// the table holds about minSweep keys (64 bytes each, plus the index)
+// however many distinct keys a run touches, and a sweep of 4,096 comes
+// every few seconds at 1,000 new keys a second.
+const minSweep = 1 << 12
 
 // newKeyTable returns the key table of a table of model m.
 func newKeyTable(m Model) keyTable {

@@ -44,8 +44,9 @@ func TestTuneGC(t *testing.T) {
 	}
 }
 
-// A live heap is given GCPercent of growth while that is within
-// GCHeadroom, then GCHeadroom, then the runtime's default 100 %.
+// A live heap is given GCHeadroom of growth, whatever its size, until that
+// is less than the runtime's default 100 %: growth of the live heap is not
+// multiplied in the heap's peak.
 func TestGCPercentFor(t *testing.T) {
 	const MiB = 1 << 20
 	for _, tt := range []struct {
@@ -54,11 +55,11 @@ func TestGCPercentFor(t *testing.T) {
 		want int
 	}{
 		{"unknown", 0, 400},
-		{"small", 8 * MiB, 400},
-		{"at the headroom", 16 * MiB, 400},
-		{"past it", 32 * MiB, 200},
-		{"a backlog", 48 * MiB, 133},
-		{"equal to the headroom", 64 * MiB, 100},
+		{"small", 4 * MiB, 800},
+		{"8 MiB", 8 * MiB, 400},
+		{"16 MiB", 16 * MiB, 200},
+		{"past half the headroom", 24 * MiB, 133},
+		{"equal to the headroom", 32 * MiB, 100},
 		{"large", 512 * MiB, 100},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
