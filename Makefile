@@ -15,7 +15,7 @@ run: build
 	./$(BIN) run scenarios/quickstart.yaml
 
 test:
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
 
 # Speed and memory targets, reported as ratios measured in one run:
 # the fake's request rate against a bare handler for unthrottled PutItem
