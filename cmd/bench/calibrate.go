@@ -183,7 +183,7 @@ func calibrate(ctx context.Context, o calibrateOptions, stdout, stderr io.Writer
 	}
 	switch {
 	case ans.Value <= 0:
-		return fmt.Errorf("%w: every rate tried down to %.4g/s saturated the generator (see above)", errNoHonestRate, ans.Missed)
+		return fmt.Errorf("%w: every rate tried down to %.4g/s saturated the generator or started late (see above)", errNoHonestRate, ans.Missed)
 	case ans.Status == sweep.AllMeet:
 		fmt.Fprintf(stdout, "honest up to the top of the range, %.0f ops/s: raise -hi to find the limit\n", ans.Value)
 	case ans.Status == sweep.NotConverged:
