@@ -165,3 +165,36 @@ func TestAutoScalingIndexWrites(t *testing.T) {
 		t.Errorf("got /stats scaling actions %+v, want one: table/tbl/index/gsi write 10 -> 14 at +3m", acts)
 	}
 }
+
+// TestUpdateTableSeesScaledCapacity: UpdateTable compares with the
+// capacity auto scaling put in effect, not with the one the table was
+// last described with: asking for the scaled value changes nothing, and
+// DynamoDB refuses that.
+func TestUpdateTableSeesScaledCapacity(t *testing.T) {
+	clock := newFakeClock()
+	scaling := &AutoScaling{Table: Scaling{Write: &ScalingPolicy{Min: 5, Max: 100, Target: 50}}}
+	_, url := startServer(t, Options{Now: clock.Now, Model: Model{Burst: -1}, AutoScaling: scaling})
+	c := newClient(t, url, true, nil)
+	createTable(t, c, "ramp", 10, 10)
+	// 8 one-KB writes a second for 2 minutes: 16 WCU from minute 3.
+	for i := 0; clock.Now().Before(t0.Add(2 * time.Minute)); i++ {
+		for j := range 8 {
+			item := map[string]types.AttributeValue{"id": &types.AttributeValueMemberS{Value: fmt.Sprint("k", i, "-", j)}}
+			if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("ramp"), Item: item}); err != nil {
+				t.Fatalf("PutItem at %v: %v", clock.Now().Sub(t0), err)
+			}
+		}
+		clock.Advance(time.Second)
+	}
+	clock.Advance(time.Minute + time.Second)
+	_, err := c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String("ramp"),
+		ProvisionedThroughput: &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(10), WriteCapacityUnits: aws.Int64(16)}})
+	if err == nil || !strings.Contains(err.Error(), "will not change") || !strings.Contains(err.Error(), "Current WriteCapacityUnits provisioned for the table: 16.") {
+		t.Errorf("UpdateTable to the scaled 16 WCU: got %v, want a ValidationException saying it will not change from 16", err)
+	}
+	// Back to 10 is a change (from 16), so it is accepted.
+	if _, err := c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String("ramp"),
+		ProvisionedThroughput: &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(10), WriteCapacityUnits: aws.Int64(10)}}); err != nil {
+		t.Errorf("UpdateTable back to 10 WCU: %v", err)
+	}
+}

@@ -85,6 +85,9 @@ func (s *DB) UpdateTable(body []byte) (any, error) {
 		return nil, wire.ResourceNotFoundError(tableNotFoundMessage(t.Name))
 	}
 	now := s.now()
+	// Compare with the capacity in effect: auto scaling may have changed
+	// it since the description was last brought up to date.
+	t.Rescale(now)
 	billing := t.Billing
 	if in.BillingMode != nil {
 		billing = *in.BillingMode

@@ -82,6 +82,12 @@ func TestAutoScalingErrors(t *testing.T) {
 	if want := "t.yaml:5: table.autoscaling: not allowed on an on_demand table"; err == nil || !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("got %v, want prefix %q", err, want)
 	}
+	// A preload's writes would scale the table before the load starts.
+	preload := strings.Replace(strings.Replace(valid, "  write_capacity: 20\n", "  write_capacity: 20\n  autoscaling:\n    write: {min: 5, max: 500, target: 70}\n", 1), "duration: 2s", "duration: 2s\n  preload: true", 1)
+	_, err = Parse("t.yaml", []byte(preload))
+	if want := "workload.preload: not supported with table.autoscaling"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("got %v, want it to contain %q", err, want)
+	}
 }
 
 // SetScalingTarget sets every policy's target on copies; ScaleTime scales

@@ -242,6 +242,9 @@ func (sc *Scenario) validate() error {
 	if len(sc.Table.GlobalIndexes) > 0 && sc.Workload.Preload {
 		return bad("workload.preload", "not supported with table.global_secondary_indexes (preload raises the table's capacity, not the indexes')")
 	}
+	if sc.Table.AutoScaling != nil && sc.Workload.Preload {
+		return bad("workload.preload", "not supported with table.autoscaling (the preload's writes would count as consumption and scale the table before the load starts)")
+	}
 	if !(sc.forExec || len(sc.Clients) > 0) || !sc.Workload.noWorkload() {
 		if err := sc.Workload.validate(sc.Errorf); err != nil {
 			return err
