@@ -270,6 +270,9 @@ func SimulatedGenerator() *Generator {
 // calibrate profiles, and reports the split there.
 const fakeCPUNote = "not attributed per run: an embedded fake answers on this process's goroutines, which have no CPU clock of their own, and the CPU figures include it (bench calibrate profiles the split)"
 
+// coresFromQuota is Generator.CoresFrom when a cgroup CPU quota set Cores.
+const coresFromQuota = "cgroup CPU quota"
+
 // busyCPUPct: a process lagging while it uses less than this share of its
 // cores is being starved by others (or blocked), not busy itself.
 const busyCPUPct = 50
@@ -298,8 +301,13 @@ func (g *Generator) judge() {
 		r := fmt.Sprintf("start lag p99 %s > %s %s (%s; max %s, %d of %d starts late)",
 			fmtMs(s.LagP99Ms), fmtMs(t.LagP99Ms), at, s.Name, fmtMs(s.LagMaxMs), s.Late, s.Offered-s.Dropped)
 		switch {
-		case g.CPUS > 0 && g.busy() < t.LagCPUPct:
+		case g.CPUS > 0 && g.busy() < t.LagCPUPct && g.CoresFrom != coresFromQuota:
+			// Under a CPU quota the kernel stops the process for the rest
+			// of each period once it used its share: the average CPU looks
+			// idle while starts wait, so lag there stays saturation.
 			lagging = r + fmt.Sprintf(": %.0f %% of the CPU idle (busy <= %g %%), so late wake-ups, not a lack of CPU", 100-g.busy(), t.LagCPUPct)
+		case g.CoresFrom == coresFromQuota:
+			g.Reasons = append(g.Reasons, r+": under a cgroup CPU quota, which stops the process within each period once it used its share, however idle the average looks")
 		case g.CPUS > 0 && g.CPUPct < busyCPUPct:
 			g.Reasons = append(g.Reasons, r+": the process itself used little CPU, so other processes are likely taking the cores")
 		default:
@@ -693,7 +701,7 @@ func (m *monitor) stop() *Generator {
 func Cores() (float64, string) {
 	procs := float64(runtime.GOMAXPROCS(0))
 	if q, ok := cgroupQuota(); ok && q < procs {
-		return q, "cgroup CPU quota"
+		return q, coresFromQuota
 	}
 	return procs, "GOMAXPROCS"
 }

@@ -124,6 +124,8 @@ func TestJudge(t *testing.T) {
 			VerdictLagging, []string{"start lag p99 1.6 ms > 1.0 ms at 36 % CPU of 2 cores, machine 40 % busy (b; max 3.0 ms, 2 of 1000 starts late): 60 % of the CPU idle (busy <= 70 %), so late wake-ups, not a lack of CPU"}},
 		{"lag with the machine busy", Generator{Cores: 2, CPUS: 4, CPUPct: 20, MachineCPUPct: 98, Strategies: []StrategyHealth{{Name: "b", Offered: 1000, LagP99Ms: 14, LagMaxMs: 30, Late: 80}}},
 			VerdictSaturated, []string{"start lag p99 14 ms > 1.0 ms at 20 % CPU of 2 cores, machine 98 % busy (b; max 30 ms, 80 of 1000 starts late): the process itself used little CPU, so other processes are likely taking the cores"}},
+		{"lag under a cgroup CPU quota", Generator{Cores: 0.5, CoresFrom: coresFromQuota, CPUS: 2, CPUPct: 40, MachineCPUPct: 10, Strategies: []StrategyHealth{{Name: "b", Offered: 1000, LagP99Ms: 14, LagMaxMs: 30, Late: 80}}},
+			VerdictSaturated, []string{"start lag p99 14 ms > 1.0 ms at 40 % CPU of 0.5 cores, machine 10 % busy (b; max 30 ms, 80 of 1000 starts late): under a cgroup CPU quota"}},
 		{"lag with the CPU idle, and drops", Generator{Cores: 2, CPUS: 7, CPUPct: 36, MachineCPUPct: 40, Strategies: []StrategyHealth{{Name: "b", Offered: 1000, LagP99Ms: 1.6, LagMaxMs: 3, Late: 2, Dropped: 20}}},
 			VerdictSaturated, []string{"so late wake-ups, not a lack of CPU", "20 of 1000 arrivals dropped"}},
 	}
