@@ -20,7 +20,20 @@ package runner
 // those ranges: the timerfd's syscalls cost the most. PaceStagger, worst strategy's p99
 // over 5 rounds: aligned median 1441 ms vs staggered 318 ms in one run,
 // 1124 vs 778 ms in another (staggered ahead in 7 of 10 pairs): suggestive,
-// not conclusive. The idle-machine comparison is still to be made.
+// not conclusive.
+//
+// On the idle machine (2026-12-07, load average 1.3, BenchmarkPaceDebug,
+// four interleaved rounds), p99 start lag per round: at 1,000/s timerfd
+// 0.155, 0.346, 0.412, 44.4 ms, timerfd + 50 µs spin 0.140, 0.195, 0.263,
+// 0.276 ms, clock_nanosleep 0.25-6.96 ms; at 2,000/s timerfd 0.222-0.867
+// ms, timerfd + spin 0.172-0.627 ms, clock_nanosleep 0.564-3.03 ms. CPU
+// per operation within each round's noise of the timerfd's (347-477 µs
+// against 361-563 µs). The spin won every round there, but adopted in the
+// runner it broke 5,000/s (BenchmarkPacing: started / scheduled 0.73,
+// p99 lag 260-307 ms, against 1.000 and 2.8-5.3 ms with the timerfd
+// alone minutes before): 50 µs of every 200 µs spent spinning holds one
+// of two Ps the SDK and the fake need. Not adopted; a spin only while the
+// CPU is idle is the next thing to try.
 
 import (
 	"context"
@@ -56,19 +69,31 @@ func (r wakeRec) wait(until time.Time) bool {
 }
 func (r wakeRec) close() { r.w.close() }
 
+// plainTimerfd is the timerfd waiter without the runner's spin.
+func plainTimerfd(ctx context.Context) waiter {
+	if w, err := newTimerfdWaiter(ctx); err == nil {
+		return w
+	}
+	return newTimerWaiter(ctx)
+}
+
 func BenchmarkPaceDebug(b *testing.B) {
 	if os.Getenv("PACE_DEBUG") == "" {
 		b.Skip("PACE_DEBUG unset")
 	}
 	defer TuneGC()()
 	variants := map[string]func(context.Context) waiter{
-		"timerfd":     newWaiter,
-		"timer":       func(ctx context.Context) waiter { return newTimerWaiter(ctx) },
-		"sleep":       func(ctx context.Context) waiter { return newSleepWaiter(ctx, 0) },
-		"spin100":     func(ctx context.Context) waiter { return &spinWaiter{w: newWaiter(ctx), spin: 100 * time.Microsecond} },
+		"timerfd": plainTimerfd,
+		"timer":   func(ctx context.Context) waiter { return newTimerWaiter(ctx) },
+		"sleep":   func(ctx context.Context) waiter { return newSleepWaiter(ctx, 0) },
+		"spin100": func(ctx context.Context) waiter {
+			return &spinWaiter{w: plainTimerfd(ctx), spin: 100 * time.Microsecond}
+		},
 		"sleepspin50": func(ctx context.Context) waiter { return newSleepWaiter(ctx, 50*time.Microsecond) },
 	}
-	variants["fdspin50"] = func(ctx context.Context) waiter { return &spinWaiter{w: newWaiter(ctx), spin: 50 * time.Microsecond} }
+	variants["fdspin50"] = func(ctx context.Context) waiter {
+		return &spinWaiter{w: plainTimerfd(ctx), spin: 50 * time.Microsecond}
+	}
 	order := []string{"timerfd", "sleep", "sleepspin50", "fdspin50"}
 	type key struct {
 		rate float64
@@ -126,11 +151,13 @@ func BenchmarkPaceMicro(b *testing.B) {
 		b.Skip("PACE_DEBUG unset")
 	}
 	variants := map[string]func(context.Context) waiter{
-		"timerfd":     newWaiter,
+		"timerfd":     plainTimerfd,
 		"timer":       func(ctx context.Context) waiter { return newTimerWaiter(ctx) },
 		"sleep":       func(ctx context.Context) waiter { return newSleepWaiter(ctx, 0) },
 		"sleepspin50": func(ctx context.Context) waiter { return newSleepWaiter(ctx, 50*time.Microsecond) },
-		"fdspin50":    func(ctx context.Context) waiter { return &spinWaiter{w: newWaiter(ctx), spin: 50 * time.Microsecond} },
+		"fdspin50": func(ctx context.Context) waiter {
+			return &spinWaiter{w: plainTimerfd(ctx), spin: 50 * time.Microsecond}
+		},
 	}
 	order := []string{"timerfd", "timer", "sleep", "sleepspin50", "fdspin50"}
 	type key struct {
@@ -276,6 +303,7 @@ func (w *sleepWaiter) close() {
 }
 
 // spinWaiter waits with w until spin before the deadline, then spins.
+
 type spinWaiter struct {
 	w    waiter
 	spin time.Duration
