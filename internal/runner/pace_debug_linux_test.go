@@ -28,12 +28,12 @@ package runner
 // 0.276 ms, clock_nanosleep 0.25-6.96 ms; at 2,000/s timerfd 0.222-0.867
 // ms, timerfd + spin 0.172-0.627 ms, clock_nanosleep 0.564-3.03 ms. CPU
 // per operation within each round's noise of the timerfd's (347-477 µs
-// against 361-563 µs). The spin won every round there, but adopted in the
-// runner it broke 5,000/s (BenchmarkPacing: started / scheduled 0.73,
-// p99 lag 260-307 ms, against 1.000 and 2.8-5.3 ms with the timerfd
-// alone minutes before): 50 µs of every 200 µs spent spinning holds one
-// of two Ps the SDK and the fake need. Not adopted; a spin only while the
-// CPU is idle is the next thing to try.
+// against 361-563 µs). The spin won every round there. Tried in the
+// runner, BenchmarkPacing at 5,000/s kept 0.73 of the schedule, but the
+// timerfd alone kept 0.66-0.83 a minute later: another build had started
+// on the machine, so that comparison says nothing; not adopted until it
+// is made on an idle machine (a spin at 5,000/s holds one of two Ps for a
+// quarter of the time, which the SDK and the fake may need).
 
 import (
 	"context"
