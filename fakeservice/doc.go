@@ -205,7 +205,9 @@
 // order, "None" or "ConditionalCheckFailed" (with the item under ALL_OLD);
 // a cancelled transaction consumes nothing (AWS does not say). A throttle
 // cancels it likewise with "ThrottlingError" on the first item refused,
-// its Message the throttle's message (the GSI one when an index refused).
+// its Message the throttle's message (the GSI one when an index refused),
+// and counts as one throttled read or write (Stats, /stats: the item
+// refused), as the simulator counts it.
 // The message is "Transaction cancelled, please refer cancellation reasons
 // for specific reasons [None, ThrottlingError]". ClientRequestToken makes
 // TransactWriteItems idempotent for TokenLifetime (10 minutes): the same

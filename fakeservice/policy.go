@@ -50,11 +50,20 @@ type policyRequest struct {
 	ResourceArn  *string // TagResource, UntagResource, ListTagsOfResource
 	RequestItems map[string]json.RawMessage
 	Tags         []json.RawMessage // CreateTable
+	// TransactItems (TransactWriteItems, TransactGetItems): each item
+	// keyed by its kind, Put, Update, Delete, ConditionCheck or Get.
+	TransactItems []map[string]struct{ TableName *string }
 }
+
+// check is one action on one resource that a request needs.
+type check struct{ action, resource string }
 
 // authorize returns nil when the policy allows operation op (the name after
 // "DynamoDB_20120810.") on every table the request names, else DynamoDB's
-// AccessDeniedException for the first action and resource denied. Like
+// AccessDeniedException for the first action and resource denied. A
+// transaction needs, for each item in order, its kind's action
+// (store.TransactAction: PutItem for a Put, ConditionCheckItem for a
+// ConditionCheck, ...) on its table, as IAM has no Transact* action. Like
 // IAM, it checks before any validation; a body it cannot read names no
 // table and is left to the API to refuse. It replaces r.Body with an
 // equivalent reader.
@@ -85,19 +94,48 @@ func (a *authorizer) authorize(r *http.Request, op string) *wire.Error {
 	case in.TableName != nil:
 		resources = []string{store.TableARN(a.region, a.account, *in.TableName)}
 	}
-	actions := []string{"dynamodb:" + op}
-	if op == "CreateTable" && len(in.Tags) > 0 {
-		// Tagging on creation needs TagResource as well.
-		actions = append(actions, "dynamodb:TagResource")
-	}
-	for _, action := range actions {
-		for _, res := range resources {
-			if !a.policy.Allows(action, res) {
-				return accessDenied(a.principal, action, res)
+	var checks []check
+	if op == "TransactWriteItems" || op == "TransactGetItems" {
+		checks = transactChecks(in.TransactItems, a.region, a.account)
+	} else {
+		actions := []string{"dynamodb:" + op}
+		if op == "CreateTable" && len(in.Tags) > 0 {
+			// Tagging on creation needs TagResource as well.
+			actions = append(actions, "dynamodb:TagResource")
+		}
+		for _, action := range actions {
+			for _, res := range resources {
+				checks = append(checks, check{action, res})
 			}
 		}
 	}
+	for _, c := range checks {
+		if !a.policy.Allows(c.action, c.resource) {
+			return accessDenied(a.principal, c.action, c.resource)
+		}
+	}
 	return nil
+}
+
+// transactChecks returns what a transaction's items need, item by item: the
+// action of the item's kind on its table. A member of no known kind or
+// without a table name needs nothing here: the API refuses it.
+func transactChecks(items []map[string]struct{ TableName *string }, region, account string) []check {
+	var checks []check
+	for _, item := range items {
+		kinds := make([]string, 0, len(item))
+		for kind := range item {
+			kinds = append(kinds, kind)
+		}
+		slices.Sort(kinds) // an item of two kinds is refused later; check both in a fixed order
+		for _, kind := range kinds {
+			action, table := store.TransactAction(kind), item[kind].TableName
+			if action != "" && table != nil {
+				checks = append(checks, check{action, store.TableARN(region, account, *table)})
+			}
+		}
+	}
+	return checks
 }
 
 // accessDenied is DynamoDB's answer to an action no policy allows.

@@ -72,6 +72,45 @@ func TestPolicyEnforced(t *testing.T) {
 			}})
 			return err
 		}, denied("dynamodb:BatchGetItem", "uuu")},
+		{"TransactWriteItems of Puts on the table allowed", func() error {
+			_, err := c.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+				{Put: &types.Put{TableName: aws.String("tbl"), Item: item}},
+			}})
+			return err
+		}, ""},
+		{"TransactWriteItems needs PutItem on every item's table", func() error {
+			_, err := c.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+				{Put: &types.Put{TableName: aws.String("tbl"), Item: item}},
+				{Put: &types.Put{TableName: aws.String("other"), Item: item}},
+			}})
+			return err
+		}, denied("dynamodb:PutItem", "other")},
+		{"TransactWriteItems Update needs UpdateItem", func() error {
+			_, err := c.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+				{Update: &types.Update{TableName: aws.String("tbl"), Key: key, UpdateExpression: aws.String("SET v = :v"),
+					ExpressionAttributeValues: map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: "1"}}}},
+			}})
+			return err
+		}, denied("dynamodb:UpdateItem", "tbl")},
+		{"TransactWriteItems Delete needs DeleteItem", func() error {
+			_, err := c.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+				{Put: &types.Put{TableName: aws.String("tbl"), Item: map[string]types.AttributeValue{"id": &types.AttributeValueMemberS{Value: "b"}}}},
+				{Delete: &types.Delete{TableName: aws.String("tbl"), Key: key}},
+			}})
+			return err
+		}, denied("dynamodb:DeleteItem", "tbl")},
+		{"TransactWriteItems ConditionCheck needs ConditionCheckItem", func() error {
+			_, err := c.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+				{ConditionCheck: &types.ConditionCheck{TableName: aws.String("tbl"), Key: key, ConditionExpression: aws.String("attribute_exists(id)")}},
+			}})
+			return err
+		}, denied("dynamodb:ConditionCheckItem", "tbl")},
+		{"TransactGetItems needs GetItem", func() error {
+			_, err := c.TransactGetItems(ctx, &dynamodb.TransactGetItemsInput{TransactItems: []types.TransactGetItem{
+				{Get: &types.Get{TableName: aws.String("tbl"), Key: key}},
+			}})
+			return err
+		}, denied("dynamodb:GetItem", "tbl")},
 		{"ListTables on table/*", func() error {
 			_, err := c.ListTables(ctx, &dynamodb.ListTablesInput{})
 			return err

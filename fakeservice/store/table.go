@@ -114,7 +114,12 @@ type ReasonCounts struct {
 
 // TableStats are one table's counters since it was created. Counts are of
 // item-level charges: a GetItem, PutItem, UpdateItem or DeleteItem is one,
-// a Query or Scan page is one, and each item of a batch is one.
+// a Query or Scan page is one, each item of a batch is one, and each item
+// of an admitted transaction is one. A throttled transaction is one
+// throttled charge, the item refused, whatever its size: all or nothing,
+// its other items are neither admitted nor throttled, so that a throttled
+// request of any kind but a batch counts once, as CloudWatch's
+// ThrottledRequests counts it and as the simulator counts it.
 type TableStats struct {
 	// ConsumedReadUnits and ConsumedWriteUnits are the capacity consumed by
 	// admitted requests. Throttled requests consume nothing.

@@ -20,6 +20,22 @@ import (
 // MaxTransactItems is the most items one transaction holds.
 const MaxTransactItems = 100
 
+// TransactAction returns the IAM action that authorizes one item of a
+// transaction, kind being its member in TransactItems ("Put", "Update",
+// "Delete", "ConditionCheck" or "Get"), and "" for another kind. IAM has
+// no action per transaction operation ("Using IAM with DynamoDB
+// transactions"): an item needs its single-item operation's action, and a
+// ConditionCheck dynamodb:ConditionCheckItem.
+func TransactAction(kind string) string {
+	switch kind {
+	case "Put", "Update", "Delete", "Get":
+		return "dynamodb:" + kind + "Item"
+	case "ConditionCheck":
+		return "dynamodb:ConditionCheckItem"
+	}
+	return ""
+}
+
 // TokenLifetime is how long a ClientRequestToken makes a
 // TransactWriteItems idempotent.
 const TokenLifetime = 10 * time.Minute
@@ -328,11 +344,12 @@ func (s *DB) runTransactWrite(ops []txWrite, mode *string) (any, error) {
 				return nil, err
 			}
 		}
-		// Twice a plain write's units: the larger item, a delete the
-		// deleted item, a check the item checked.
-		p.cost = 2 * throttle.WriteCost(max(p.size, p.old.size))
+		// A plain write's units (doubled below with its index writes):
+		// the larger item, a delete the deleted item, a check the item
+		// checked.
+		p.cost = throttle.WriteCost(max(p.size, p.old.size))
 		if w.kind == "Delete" || w.kind == "ConditionCheck" {
-			p.cost = 2 * throttle.WriteCost(p.old.size)
+			p.cost = throttle.WriteCost(p.old.size)
 		}
 	}
 	if failed {
@@ -350,25 +367,30 @@ func (s *DB) runTransactWrite(ops []txWrite, mode *string) (any, error) {
 		}
 		charges, owners = w.t.appendWriteCharges(charges, owners, w.key, p.cost, p.old.attrs, p.old.size, after, p.size)
 		for j := n; j < len(charges); j++ {
-			if j > n {
-				charges[j].N *= 2
-			}
+			charges[j].N = throttle.TransactWriteCost(charges[j].N)
 			opOf = append(opOf, i)
 		}
 	}
 	d, at := throttle.ChargeAll(now, charges)
-	for j, c := range charges {
-		if owners[j] == nil {
-			ops[opOf[j]].t.record(throttle.Write, d, c.N)
-		}
-	}
 	if !d.Admitted {
+		// One throttle event, the item refused (its table's charge, as a
+		// plain write its index refused): see TableStats.
+		first := at
+		for owners[first] != nil {
+			first--
+		}
+		ops[opOf[at]].t.record(throttle.Write, d, charges[first].N)
 		arn := ops[opOf[at]].t.ARN
 		if owners[at] != nil {
 			arn = owners[at].ARN
 		}
 		reasons[opOf[at]] = wire.CancellationReason{Code: "ThrottlingError", Message: wire.ThrottleError(d, arn).Msg}
 		return nil, wire.TransactionCanceled(reasons)
+	}
+	for j, c := range charges {
+		if owners[j] == nil {
+			ops[opOf[j]].t.record(throttle.Write, d, c.N)
+		}
 	}
 	holdTxItems(now, s.model.HoldFor(), len(ops), func(i int) (*Table, Key) { return ops[i].t, ops[i].key })
 	for i, w := range ops {
@@ -522,16 +544,17 @@ func (s *DB) transactGetItems(body []byte) (any, error) {
 	items := make([]storedItem, len(gets))
 	for i, g := range gets {
 		items[i], _ = g.t.items.get(g.key)
-		// Twice a strongly consistent read's units.
-		charges[i] = throttle.Charge{Capacity: g.t.Capacity, Kind: throttle.Read, Key: g.key.Hash, N: 2 * throttle.ReadCost(items[i].size, true)}
+		charges[i] = throttle.Charge{Capacity: g.t.Capacity, Kind: throttle.Read, Key: g.key.Hash, N: throttle.TransactReadCost(items[i].size)}
 	}
 	d, at := throttle.ChargeAll(now, charges)
-	for i, c := range charges {
-		gets[i].t.record(throttle.Read, d, c.N)
-	}
 	if !d.Admitted {
+		// One throttle event, the get refused: see TableStats.
+		gets[at].t.record(throttle.Read, d, charges[at].N)
 		reasons[at] = wire.CancellationReason{Code: "ThrottlingError", Message: wire.ThrottleError(d, gets[at].t.ARN).Msg}
 		return nil, wire.TransactionCanceled(reasons)
+	}
+	for i, c := range charges {
+		gets[i].t.record(throttle.Read, d, c.N)
 	}
 	type response struct {
 		Item map[string]wire.Value `json:",omitempty"`

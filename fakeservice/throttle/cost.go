@@ -28,6 +28,16 @@ func ReadCost(size int, consistent bool) MilliUnits {
 	return u
 }
 
+// TransactWriteCost returns what a write of a TransactWriteItems costs on
+// the table or an index when the same plain write costs n there (WriteCost
+// of its item, an index's write units): twice n. The simulator and the
+// fake both charge a transaction through it.
+func TransactWriteCost(n MilliUnits) MilliUnits { return 2 * n }
+
+// TransactReadCost returns what a Get of a TransactGetItems of an item of
+// size bytes costs: twice a strongly consistent read.
+func TransactReadCost(size int) MilliUnits { return 2 * ReadCost(size, true) }
+
 func ceilDiv(a, b int) int {
 	if a <= 0 {
 		return 0

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/throttlebench/throttlebench/fakeservice/store"
 	"github.com/throttlebench/throttlebench/internal/scenario"
 )
 
@@ -60,7 +61,9 @@ func ForScenario(sc *scenario.Scenario, o Options) Document {
 	}
 	for op, weight := range sc.Workload.Weights() {
 		if weight > 0 {
-			actions["dynamodb:"+op] = true
+			for _, a := range Actions(op) {
+				actions[a] = true
+			}
 		}
 	}
 	list := make([]string, 0, len(actions))
@@ -71,6 +74,30 @@ func ForScenario(sc *scenario.Scenario, o Options) Document {
 	return Document{Version: "2012-10-17", Statement: []Statement{{
 		Sid: "ThrottlebenchScenario" + strings.Map(alnum, sc.Name), Effect: "Allow", Action: list, Resource: []string{table},
 	}}}
+}
+
+// runnerKinds are the kinds of item (members of TransactItems) bench run
+// puts in each transaction operation: whole-item Puts, and Gets.
+var runnerKinds = map[string][]string{
+	scenario.OpTransactWrite: {"Put"},
+	scenario.OpTransactGet:   {"Get"},
+}
+
+// Actions returns the IAM actions an operation of a scenario's mix needs as
+// bench run sends it: the operation's own action, or for a transaction the
+// actions of the items it sends (store.TransactAction, the rule the fake
+// enforces): IAM has no dynamodb:TransactWriteItems or
+// dynamodb:TransactGetItems.
+func Actions(op string) []string {
+	kinds, ok := runnerKinds[op]
+	if !ok {
+		return []string{"dynamodb:" + op}
+	}
+	actions := make([]string, len(kinds))
+	for i, k := range kinds {
+		actions[i] = store.TransactAction(k)
+	}
+	return actions
 }
 
 // Allows reports whether the document allows action (e.g.

@@ -3,6 +3,8 @@ package policy
 import (
 	"encoding/json"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/throttlebench/throttlebench/internal/scenario"
@@ -31,6 +33,9 @@ func TestForScenario(t *testing.T) {
 			"arn:aws:dynamodb:eu-west-1:123456789012:table/throttlebench-q-s-*"},
 		{"mix and preload", head + "workload: {rate: 1/s, duration: 1s, mix: {GetItem: 1, Query: 2}, preload: true}", Options{},
 			[]string{"dynamodb:BatchWriteItem", "dynamodb:CreateTable", "dynamodb:DeleteTable", "dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:TagResource", "dynamodb:UpdateTable"},
+			"arn:aws:dynamodb:*:*:table/throttlebench-q-s-*"},
+		{"transactions: their items' actions", head + "workload: {rate: 1/s, duration: 1s, mix: {transact_write: 3, transact_get: 1}}", Options{},
+			[]string{"dynamodb:CreateTable", "dynamodb:DeleteTable", "dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:TagResource"},
 			"arn:aws:dynamodb:*:*:table/throttlebench-q-s-*"},
 		{"existing table", head + "workload: {rate: 1/s, duration: 1s, operation: GetItem}", Options{ExistingTable: "mine"},
 			[]string{"dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:ListTagsOfResource"},
@@ -80,5 +85,42 @@ func TestAllows(t *testing.T) {
 	}
 	if _, err := Parse([]byte(`{"Statement":[{"Action":3}]}`)); err == nil {
 		t.Errorf("bad Action accepted")
+	}
+}
+
+// The policy bench policy prints for the shipped transaction scenario names
+// the actions IAM authorizes transactions with, and no Transact* action
+// (IAM has none: "Using IAM with DynamoDB transactions").
+func TestForScenarioTransactionsFile(t *testing.T) {
+	sc, err := scenario.Load("../../scenarios/transactions-hot-item.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	actions := ForScenario(sc, Options{}).Statement[0].Action
+	for _, want := range []string{"dynamodb:PutItem", "dynamodb:GetItem"} {
+		if !slices.Contains(actions, want) {
+			t.Errorf("got %v, want %s among them", actions, want)
+		}
+	}
+	for _, a := range actions {
+		if strings.Contains(a, "Transact") {
+			t.Errorf("got %s in %v, want no Transact* action", a, actions)
+		}
+	}
+}
+
+func TestActions(t *testing.T) {
+	for _, tt := range []struct {
+		op   string
+		want []string
+	}{
+		{"PutItem", []string{"dynamodb:PutItem"}},
+		{"BatchGetItem", []string{"dynamodb:BatchGetItem"}},
+		{"TransactWriteItems", []string{"dynamodb:PutItem"}},
+		{"TransactGetItems", []string{"dynamodb:GetItem"}},
+	} {
+		if got := Actions(tt.op); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("Actions(%s): got %v, want %v", tt.op, got, tt.want)
+		}
 	}
 }

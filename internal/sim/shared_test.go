@@ -2,6 +2,7 @@ package sim
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -9,6 +10,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/throttlebench/throttlebench/fakeservice"
 	"github.com/throttlebench/throttlebench/fakeservice/faults"
@@ -144,4 +148,116 @@ func TestServerAndSimulatorDecideAlike(t *testing.T) {
 		}
 	}
 	t.Logf("outcomes, identical in both: %v", counts)
+}
+
+// A throttled transaction counts once, in the fake's table counters (its
+// /stats and the per-second series bench run reports as
+// server.throttled_requests) as in the simulator's: two-item
+// TransactWriteItems and TransactGetItems at fixed instants on a hot key,
+// over its partition limits and the table's, come out the same, request
+// for request, through the fake's HTTP front and through the simulator,
+// and so do the throttled counts and the capacity consumed.
+func TestServerAndSimulatorCountTransactionsAlike(t *testing.T) {
+	const table = "txn"
+	model := throttle.Model{PartitionWriteUnits: 10, PartitionReadUnits: 20, Burst: -1}
+	epoch := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+	sc := &scenario.Scenario{Table: scenario.Table{ReadCapacity: 100, WriteCapacity: 100}, Workload: scenario.Workload{Keys: 5}}
+
+	clock := &manualClock{now: epoch}
+	srv := fakeservice.New(fakeservice.Options{Now: clock.Now, Model: model})
+	url, err := srv.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	client := &http.Client{Transport: &http.Transport{Proxy: nil}}
+	post := func(op, body string) string {
+		req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-amz-json-1.0")
+		req.Header.Set("X-Amz-Target", "DynamoDB_20120810."+op)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatalf("%s: %v", op, err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode == http.StatusOK {
+			return "ok"
+		}
+		var e struct {
+			Type    string `json:"__type"`
+			Message string `json:"Message"`
+		}
+		_ = json.Unmarshal(b, &e)
+		return e.Type[strings.IndexByte(e.Type, '#')+1:] + ": " + e.Message
+	}
+	if got := post("CreateTable", `{"TableName":"`+table+`","AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],"KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],"ProvisionedThroughput":{"ReadCapacityUnits":100,"WriteCapacityUnits":100}}`); got != "ok" {
+		t.Fatalf("CreateTable: %s", got)
+	}
+	svc := newService(sc, model, epoch, table)
+
+	pad := strings.Repeat("x", 600) // items of about 620 bytes: 1 WCU plain, 2 in a transaction
+	key := func(i int64) string { return fmt.Sprintf("k%012d", i) }
+	size := func(i int64) int32 { return int32(len("id") + len(key(i)) + len("p") + len(pad)) }
+	counts := map[string]int{}
+	throttledTx := 0
+	// 6 s at 100 transactions a second, 3 writes to 1 read, two items
+	// each, key 0 in half of them.
+	for i := range 600 {
+		off := time.Duration(i)*(10*time.Millisecond) + time.Duration(i%3)*time.Millisecond
+		a, b := []int64{0, 1, 0, 2, 0, 3}[i%6], []int64{4, 2, 3, 4, 1, 0}[i%6]
+		write := i%4 != 3
+		var op, body string
+		if write {
+			op = "TransactWriteItems"
+			body = `{"TransactItems":[` +
+				`{"Put":{"TableName":"` + table + `","Item":{"id":{"S":"` + key(a) + `"},"p":{"S":"` + pad + `"}}}},` +
+				`{"Put":{"TableName":"` + table + `","Item":{"id":{"S":"` + key(b) + `"},"p":{"S":"` + pad + `"}}}}]}`
+		} else {
+			op = "TransactGetItems"
+			body = `{"TransactItems":[{"Get":{"TableName":"` + table + `","Key":{"id":{"S":"` + key(a) + `"}}}},` +
+				`{"Get":{"TableName":"` + table + `","Key":{"id":{"S":"` + key(b) + `"}}}}]}`
+		}
+		clock.set(epoch.Add(off))
+		server := post(op, body)
+		items := []txItem{{item: a, key: key(a)}, {item: b, key: key(b)}}
+		if write {
+			items[0].size, items[1].size = size(a), size(b)
+		}
+		sim := "ok"
+		if err := svc.transact(off, write, items); err != nil {
+			var tce *types.TransactionCanceledException
+			if !errors.As(err, &tce) {
+				t.Fatalf("request %d: simulator: %v, want a TransactionCanceledException", i, err)
+			}
+			sim = "TransactionCanceledException: " + aws.ToString(tce.Message)
+		}
+		if server != sim {
+			t.Fatalf("request %d (%s of %s, %s) at %v: server %q, simulator %q", i, op, key(a), key(b), off, server, sim)
+		}
+		counts[server]++
+		if strings.Contains(server, "ThrottlingError") {
+			throttledTx++
+		}
+	}
+	for _, want := range []string{"ok",
+		"TransactionCanceledException: Transaction cancelled, please refer cancellation reasons for specific reasons [ThrottlingError, None]",
+		"TransactionCanceledException: Transaction cancelled, please refer cancellation reasons for specific reasons [None, ThrottlingError]"} {
+		if counts[want] == 0 {
+			t.Errorf("no request came out %q; outcomes %v", want, counts)
+		}
+	}
+	st := srv.Stats()[table]
+	if got := st.ThrottledReads + st.ThrottledWrites; got != svc.throttled || got != int64(throttledTx) {
+		t.Errorf("throttled: got server %d (reads %d, writes %d), simulator %d, want both %d (one per throttled transaction)",
+			got, st.ThrottledReads, st.ThrottledWrites, svc.throttled, throttledTx)
+	}
+	if st.ThrottledReads == 0 || st.ThrottledWrites == 0 {
+		t.Errorf("got %d throttled reads and %d writes, want some of both", st.ThrottledReads, st.ThrottledWrites)
+	}
+	if st.ConsumedWriteUnits != svc.consumed[throttle.Write] || st.ConsumedReadUnits != svc.consumed[throttle.Read] {
+		t.Errorf("consumed: got server %v read, %v write; simulator %v read, %v write",
+			st.ConsumedReadUnits, st.ConsumedWriteUnits, svc.consumed[throttle.Read], svc.consumed[throttle.Write])
+	}
+	t.Logf("outcomes, identical in both: %v; %d throttled", counts, throttledTx)
 }

@@ -52,9 +52,9 @@ func (s *service) transact(off time.Duration, write bool, items []txItem) error 
 	var tableUnits throttle.MilliUnits
 	for i, it := range items {
 		old := s.items.get(it.item)
-		n := 2 * throttle.ReadCost(int(old.size), true)
+		n := throttle.TransactReadCost(int(old.size))
 		if write {
-			n = 2 * throttle.WriteCost(max(int(it.size), int(old.size)))
+			n = throttle.TransactWriteCost(throttle.WriteCost(max(int(it.size), int(old.size))))
 		}
 		tableUnits += n
 		cs = append(cs, throttle.Charge{Capacity: s.capacity, Kind: kind, Key: it.key, N: n})
@@ -65,7 +65,7 @@ func (s *service) transact(off time.Duration, write bool, items []txItem) error 
 		for j := range s.indexes {
 			x := &s.indexes[j]
 			if u := x.writeUnits(scenario.OpPut, old, item{size: it.size}); u > 0 {
-				cs = append(cs, throttle.Charge{Capacity: x.capacity, Kind: throttle.Write, Key: x.g.IndexKeyValue(it.key), N: 2 * u, Index: true})
+				cs = append(cs, throttle.Charge{Capacity: x.capacity, Kind: throttle.Write, Key: x.g.IndexKeyValue(it.key), N: throttle.TransactWriteCost(u), Index: true})
 				owner = append(owner, i)
 			}
 		}
@@ -73,6 +73,8 @@ func (s *service) transact(off time.Duration, write bool, items []txItem) error 
 	s.charges, s.txOwner = cs, owner
 	d, failed := throttle.ChargeAllAfter(off, cs)
 	if !d.Admitted {
+		// One throttled request, as the fake counts one throttle event
+		// for the item refused (store.TableStats).
 		s.throttled++
 		if len(s.scaled) > 0 {
 			s.second(off).ThrottledRequests++
@@ -89,7 +91,8 @@ func (s *service) transact(off time.Duration, write bool, items []txItem) error 
 	}
 	s.consumed[kind] += tableUnits
 	if len(s.scaled) > 0 {
-		// consumeScaled counts the index writes of s.charges past the first.
+		// The table's units only: the indexes' writes are theirs, as the
+		// fake's per-table series counts only the table's charges.
 		s.consumeScaled(off, kind, tableUnits)
 	}
 	if write {
