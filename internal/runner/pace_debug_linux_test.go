@@ -6,9 +6,10 @@ package runner
 //
 //	PACE_DEBUG=1 go test -run '^$' -bench 'Pace(Debug|Micro|Stagger)' -benchtime 1x ./internal/runner/
 //
-// sleepWaiter and spinWaiter are the alternatives measured (not used by
-// the runner): a locked OS thread in clock_nanosleep (TIMER_ABSTIME, timer
-// slack 1 ns) and the timerfd waiter followed by a bounded spin.
+// sleepWaiter is an alternative measured (not used by the runner): a
+// locked OS thread in clock_nanosleep (TIMER_ABSTIME, timer slack 1 ns),
+// with or without a bounded spin; spinWaiter (wait.go) around the timerfd
+// is what the runner uses since the idle-machine comparison below.
 //
 // Measured on 2026-12-07 on the 2-core machine shared with other sessions
 // (load average 8-22, the machine 100 % busy, this process getting 15-30 %
@@ -28,12 +29,12 @@ package runner
 // 0.276 ms, clock_nanosleep 0.25-6.96 ms; at 2,000/s timerfd 0.222-0.867
 // ms, timerfd + spin 0.172-0.627 ms, clock_nanosleep 0.564-3.03 ms. CPU
 // per operation within each round's noise of the timerfd's (347-477 µs
-// against 361-563 µs). The spin won every round there. Tried in the
-// runner, BenchmarkPacing at 5,000/s kept 0.73 of the schedule, but the
-// timerfd alone kept 0.66-0.83 a minute later: another build had started
-// on the machine, so that comparison says nothing; not adopted until it
-// is made on an idle machine (a spin at 5,000/s holds one of two Ps for a
-// quarter of the time, which the SDK and the fake may need).
+// against 361-563 µs). The spin won every round there. In the runner,
+// BenchmarkPacing on the idle machine (load 1.5), two interleaved runs of
+// each build, p99 start lag: 1,000/s timerfd 0.454, 0.176 ms, with the
+// spin 0.400, 0.418; 2,000/s 1.182, 0.918 against 0.407, 0.782; 5,000/s
+// 5.98, 8.46 against 3.69, 4.71 (started / scheduled 1.000 in all, CPU
+// 64-67 % against 61 %). The runner now uses it (spinWaiter, wait.go).
 
 import (
 	"context"
@@ -301,20 +302,3 @@ func (w *sleepWaiter) close() {
 	_ = unix.Prctl(unix.PR_SET_TIMERSLACK, 50000, 0, 0, 0)
 	runtime.UnlockOSThread()
 }
-
-// spinWaiter waits with w until spin before the deadline, then spins.
-
-type spinWaiter struct {
-	w    waiter
-	spin time.Duration
-}
-
-func (w *spinWaiter) wait(until time.Time) bool {
-	if !w.w.wait(until.Add(-w.spin)) {
-		return false
-	}
-	for time.Now().Before(until) {
-	}
-	return true
-}
-func (w *spinWaiter) close() { w.w.close() }

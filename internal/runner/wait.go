@@ -43,3 +43,28 @@ func (w *timerWaiter) wait(until time.Time) bool {
 }
 
 func (w *timerWaiter) close() { w.t.Stop() }
+
+// spinWaiter wakes spin before the arrival on w, then spins until it: the
+// kernel's wake-up and the scheduler's hand-off vary by tens to hundreds
+// of microseconds, a short spin does not. It costs at most spin of CPU
+// per arrival (at 2,000 arrivals/s and 50 µs a tenth of a core at worst),
+// none when w wakes late; measured, it lowered p99 start lag at 1,000,
+// 2,000 and 5,000/s without a visible CPU cost (pace_debug_linux_test.go).
+type spinWaiter struct {
+	w    waiter
+	spin time.Duration
+}
+
+// pacerSpin is how long before each arrival the pacer starts to spin.
+const pacerSpin = 50 * time.Microsecond
+
+func (w *spinWaiter) wait(until time.Time) bool {
+	if !w.w.wait(until.Add(-w.spin)) {
+		return false
+	}
+	for time.Now().Before(until) {
+	}
+	return true
+}
+
+func (w *spinWaiter) close() { w.w.close() }

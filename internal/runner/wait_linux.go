@@ -10,11 +10,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// newWaiter returns a timerfd waiter, or a timer waiter when the kernel
-// refuses a timerfd.
+// newWaiter returns a timerfd waiter that spins the last pacerSpin, or a
+// timer waiter when the kernel refuses a timerfd.
 func newWaiter(ctx context.Context) waiter {
 	if w, err := newTimerfdWaiter(ctx); err == nil {
-		return w
+		return &spinWaiter{w: w, spin: pacerSpin}
 	}
 	return newTimerWaiter(ctx)
 }
