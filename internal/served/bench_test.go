@@ -2,7 +2,6 @@ package served
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,10 +10,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/throttlebench/throttlebench/fakeservice"
 )
@@ -47,23 +42,7 @@ func BenchmarkTapRatio(b *testing.B) {
 }
 
 func benchFake(b *testing.B, hook func(fakeservice.RequestInfo)) string {
-	srv := fakeservice.New(fakeservice.Options{OnRequest: hook})
-	url, err := srv.Start("127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = srv.Close() })
-	c := sdkClient(url, aws.NopRetryer{})
-	_, err = c.CreateTable(context.Background(), &dynamodb.CreateTableInput{
-		TableName:             aws.String("bench"),
-		KeySchema:             []types.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: types.KeyTypeHash}},
-		AttributeDefinitions:  []types.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: types.ScalarAttributeTypeS}},
-		ProvisionedThroughput: &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(40000), WriteCapacityUnits: aws.Int64(40000)},
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return url
+	return fakeWithTable(b, hook, "bench", 40000)
 }
 
 // benchLoad sends b.N PutItems from GOMAXPROCS goroutines and returns the

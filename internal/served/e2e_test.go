@@ -16,25 +16,32 @@ import (
 )
 
 // startFake starts the fake reporting to col, with one table "tbl" of 1 WCU,
-// and returns a client factory using retryer.
+// and returns its URL.
 func startFake(t *testing.T, col *Collector) string {
 	t.Helper()
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	srv := fakeservice.New(fakeservice.Options{OnRequest: col.Observe})
+	return fakeWithTable(t, col.Observe, "tbl", 1)
+}
+
+// fakeWithTable starts the fake with hook as its OnRequest, creates table
+// with units of read and write capacity, and returns the fake's URL.
+func fakeWithTable(tb testing.TB, hook func(fakeservice.RequestInfo), table string, units int64) string {
+	tb.Helper()
+	srv := fakeservice.New(fakeservice.Options{OnRequest: hook})
 	url, err := srv.Start("127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	t.Cleanup(func() { _ = srv.Close() })
+	tb.Cleanup(func() { _ = srv.Close() })
 	c := sdkClient(url, aws.NopRetryer{})
 	_, err = c.CreateTable(context.Background(), &dynamodb.CreateTableInput{
-		TableName:             aws.String("tbl"),
+		TableName:             aws.String(table),
 		KeySchema:             []types.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: types.KeyTypeHash}},
 		AttributeDefinitions:  []types.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: types.ScalarAttributeTypeS}},
-		ProvisionedThroughput: &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(1), WriteCapacityUnits: aws.Int64(1)},
+		ProvisionedThroughput: &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(units), WriteCapacityUnits: aws.Int64(units)},
 	})
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	return url
 }

@@ -44,6 +44,31 @@ func (c *manualClock) set(t time.Time) {
 // PutItems at fixed instants on a few hot keys give the same outcome,
 // request for request, through the fake's HTTP front and through the
 // simulator's service.
+// startFakeAt starts the fake with o and returns a function that sends it
+// one DynamoDB operation's JSON body, giving the status and the body.
+func startFakeAt(t *testing.T, o fakeservice.Options) (*fakeservice.Server, func(op, body string) (int, []byte, error)) {
+	t.Helper()
+	srv := fakeservice.New(o)
+	url, err := srv.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	client := &http.Client{Transport: &http.Transport{Proxy: nil}}
+	return srv, func(op, body string) (int, []byte, error) {
+		req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-amz-json-1.0")
+		req.Header.Set("X-Amz-Target", "DynamoDB_20120810."+op)
+		resp, err := client.Do(req)
+		if err != nil {
+			return 0, nil, err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		return resp.StatusCode, b, err
+	}
+}
+
 func TestServerAndSimulatorDecideAlike(t *testing.T) {
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	const table = "shared"
@@ -68,24 +93,13 @@ func TestServerAndSimulatorDecideAlike(t *testing.T) {
 	}
 
 	clock := &manualClock{now: epoch}
-	srv := fakeservice.New(fakeservice.Options{Now: clock.Now, Model: model, Faults: sched})
-	url, err := srv.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	client := &http.Client{Transport: &http.Transport{Proxy: nil}}
+	_, send := startFakeAt(t, fakeservice.Options{Now: clock.Now, Model: model, Faults: sched})
 	post := func(op, body string) string {
-		req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/x-amz-json-1.0")
-		req.Header.Set("X-Amz-Target", "DynamoDB_20120810."+op)
-		resp, err := client.Do(req)
+		status, b, err := send(op, body)
 		if err != nil {
 			return "dropped"
 		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode == http.StatusOK {
+		if status == http.StatusOK {
 			return "ok"
 		}
 		var e struct {
@@ -98,7 +112,7 @@ func TestServerAndSimulatorDecideAlike(t *testing.T) {
 		if len(e.Reasons) > 0 {
 			return "throttled " + e.Reasons[0].Reason
 		}
-		return fmt.Sprintf("%d %s", resp.StatusCode, e.Type[strings.IndexByte(e.Type, '#')+1:])
+		return fmt.Sprintf("%d %s", status, e.Type[strings.IndexByte(e.Type, '#')+1:])
 	}
 	if got := post("CreateTable", `{"TableName":"`+table+`","AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],"KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],"ProvisionedThroughput":{"ReadCapacityUnits":100,"WriteCapacityUnits":100}}`); got != "ok" {
 		t.Fatalf("CreateTable: %s", got)
@@ -164,24 +178,13 @@ func TestServerAndSimulatorCountTransactionsAlike(t *testing.T) {
 	sc := &scenario.Scenario{Table: scenario.Table{ReadCapacity: 100, WriteCapacity: 100}, Workload: scenario.Workload{Keys: 5}}
 
 	clock := &manualClock{now: epoch}
-	srv := fakeservice.New(fakeservice.Options{Now: clock.Now, Model: model})
-	url, err := srv.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	client := &http.Client{Transport: &http.Transport{Proxy: nil}}
+	srv, send := startFakeAt(t, fakeservice.Options{Now: clock.Now, Model: model})
 	post := func(op, body string) string {
-		req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/x-amz-json-1.0")
-		req.Header.Set("X-Amz-Target", "DynamoDB_20120810."+op)
-		resp, err := client.Do(req)
+		status, b, err := send(op, body)
 		if err != nil {
 			t.Fatalf("%s: %v", op, err)
 		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode == http.StatusOK {
+		if status == http.StatusOK {
 			return "ok"
 		}
 		var e struct {
