@@ -62,10 +62,9 @@ type htmlView struct {
 }
 
 type generatorView struct {
-	Saturated bool
-	Verdict   string // ok, lagging or saturated
-	Reasons   []string
-	Line      string
+	Verdict string // ok, lagging or saturated
+	Reasons []string
+	Line    string
 }
 
 type keyValue struct{ Key, Value string }
@@ -85,7 +84,7 @@ func newHTMLView(f *results.File) htmlView {
 	}
 	v.Meta = meta(f)
 	if g := f.Generator; g != nil {
-		v.Generator = &generatorView{Saturated: g.Saturated(), Verdict: g.Verdict, Reasons: g.Reasons, Line: g.Summary()}
+		v.Generator = &generatorView{Verdict: g.Verdict, Reasons: g.Reasons, Line: g.Summary()}
 	}
 	for i, s := range f.Strategies {
 		c, d := strategyStyle(i)
