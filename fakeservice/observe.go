@@ -93,7 +93,7 @@ func (s *Server) front(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.now()
 	f.obs.tick(s, now)
-	op := opLabel(r.Header.Get("X-Amz-Target"))
+	op := opLabel(headerValue(r.Header, headerTarget))
 	if f.faults != nil {
 		a := f.faults.Decide(f.epoch, now, f.seq.Add(1), op)
 		if a.Stalled {
@@ -137,7 +137,7 @@ func (s *Server) front(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if f.authz != nil {
-		if name, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), wire.TargetPrefix); ok {
+		if name, ok := strings.CutPrefix(headerValue(r.Header, headerTarget), wire.TargetPrefix); ok {
 			if ae := f.authz.authorize(r, name); ae != nil {
 				f.obs.count(op, errorName(ae.Type))
 				writeError(w, ae)

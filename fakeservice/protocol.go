@@ -23,6 +23,7 @@ var (
 	headerContentType   = http.CanonicalHeaderKey("Content-Type")
 	headerContentLength = http.CanonicalHeaderKey("Content-Length")
 	headerRetryAfter    = http.CanonicalHeaderKey("x-amz-retry-after")
+	headerTarget        = http.CanonicalHeaderKey("X-Amz-Target")
 )
 
 // crcEmptyObject is the x-amz-crc32 of {}, the most common body.

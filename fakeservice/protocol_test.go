@@ -3,6 +3,7 @@ package fakeservice
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"hash/crc32"
 	"io"
 	"net/http"
@@ -265,6 +266,49 @@ func TestRawBodyTooLarge(t *testing.T) {
 	s.ServeHTTP(rec, req)
 	if rec.Code != http.StatusBadRequest {
 		t.Errorf("%d bytes of spaces: got %d, want 400", MaxRequestSize, rec.Code)
+	}
+}
+
+// TestReadBody checks that a body is read whole whatever its announced
+// size and whatever the recycled buffer held, and that more than
+// MaxRequestSize bytes are refused even when fewer were announced (a
+// handler called directly: net/http stops a body at its Content-Length).
+func TestReadBody(t *testing.T) {
+	body := []byte(`{"TableName":"t","Item":{"id":{"S":"a"}}}`)
+	tests := []struct {
+		name string
+		body []byte
+		size int64
+		buf  []byte // the recycled buffer's contents; nil: no buffer
+	}{
+		{"announced", body, int64(len(body)), nil},
+		{"unknown size", body, -1, nil},
+		{"fewer announced", body, 5, nil},
+		{"more announced", body, int64(len(body)) + 10, nil},
+		{"recycled larger buffer", body, int64(len(body)), bytes.Repeat([]byte("#"), 4096)},
+		{"recycled smaller buffer", body, int64(len(body)), []byte("##")},
+		{"recycled, fewer announced", body, 5, bytes.Repeat([]byte("#"), 10)},
+		{"above 1 MiB", bytes.Repeat([]byte(" "), 1<<20+1), 1<<20 + 1, make([]byte, 0, 64)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf *[]byte
+			if tt.buf != nil {
+				b := bytes.Clone(tt.buf)
+				buf = &b
+			}
+			got, err := readBody(httptest.NewRecorder(), io.NopCloser(bytes.NewReader(tt.body)), tt.size, buf)
+			if err != nil || !bytes.Equal(got, tt.body) {
+				t.Errorf("got %d bytes %.40q, %v; want %d bytes %.40q, nil", len(got), got, err, len(tt.body), tt.body)
+			}
+		})
+	}
+	for _, size := range []int64{-1, 5, 1 << 20} {
+		var tooLarge *http.MaxBytesError
+		big := io.NopCloser(bytes.NewReader(make([]byte, MaxRequestSize+1)))
+		if _, err := readBody(httptest.NewRecorder(), big, size, new([]byte)); !errors.As(err, &tooLarge) {
+			t.Errorf("%d bytes announced as %d: got error %v, want *http.MaxBytesError", MaxRequestSize+1, size, err)
+		}
 	}
 }
 

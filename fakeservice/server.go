@@ -215,8 +215,17 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	var body []byte
 	if r.Body != nil {
+		// The body's buffer is recycled when the answer is written: nothing
+		// below keeps the body (store.ParseFast and the operations copy
+		// what they keep) save the proxy, whose upstream request may still
+		// be reading it.
+		var buf *[]byte
+		if s.proxy == nil {
+			buf = bodyBuffers.Get().(*[]byte)
+			defer putBodyBuffer(buf)
+		}
 		var err error
-		body, err = readBody(http.MaxBytesReader(w, r.Body, MaxRequestSize), r.ContentLength)
+		body, err = readBody(w, r.Body, r.ContentLength, buf)
 		if err != nil {
 			var tooLarge *http.MaxBytesError
 			if errors.As(err, &tooLarge) {
@@ -227,14 +236,14 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if len(body) > 0 && !jsonContentType(r.Header.Get("Content-Type")) {
+	if len(body) > 0 && !jsonContentType(headerValue(r.Header, headerContentType)) {
 		writeResponse(w, http.StatusNotFound, []byte(unknownOperationXML))
 		return
 	}
-	target := r.Header.Get("X-Amz-Target")
+	target := headerValue(r.Header, headerTarget)
 	// The hot requests are parsed in one pass that also checks their syntax
-	// (store.ParseFast); nil for the others, which are checked here.
-	fast := store.ParseFast(target, body)
+	// (DB.ParseFast); nil for the others, which are checked here.
+	fast := s.db.ParseFast(target, body)
 	if len(body) > 0 && fast == nil && !json.Valid(body) {
 		writeError(w, wire.SerializationError(""))
 		return
@@ -288,14 +297,29 @@ func jsonContentType(ct string) bool {
 // It is safe to call while requests are being served, and never blocks them.
 func (s *Server) Stats() map[string]store.TableStats { return s.db.Stats() }
 
-// readBody reads r to the end, in one allocation when size (the request's
-// Content-Length, -1 if unknown) is right and not above 1 MiB (a client
-// announcing more must send it before it costs that much memory).
-func readBody(r io.Reader, size int64) ([]byte, error) {
+// readBody reads r, a request's body, to the end: through
+// http.MaxBytesReader(w, r, MaxRequestSize), which refuses more than
+// MaxRequestSize bytes, unless size (the request's Content-Length, -1 if
+// unknown) is known and not above 1 MiB: net/http then stops the body at
+// size bytes, and the wrapper is only put on for what comes beyond (a
+// handler called directly). Such a body is read into *buf when buf is not
+// nil (growing it), else into a buffer of its own, in one allocation when
+// size is right; a client announcing more than 1 MiB must send it before
+// it costs that much memory.
+func readBody(w http.ResponseWriter, r io.ReadCloser, size int64, buf *[]byte) ([]byte, error) {
 	if size <= 0 || size > 1<<20 {
-		return io.ReadAll(r)
+		return io.ReadAll(http.MaxBytesReader(w, r, MaxRequestSize))
 	}
-	b := make([]byte, 0, size+1) // +1: room to see EOF without growing
+	var b []byte
+	if buf != nil {
+		b = (*buf)[:0]
+	}
+	if int64(cap(b)) <= size { // +1: room to see EOF without growing
+		b = make([]byte, 0, size+1)
+		if buf != nil {
+			*buf = b
+		}
+	}
 	for {
 		n, err := r.Read(b[len(b):cap(b)])
 		b = b[:len(b)+n]
@@ -305,10 +329,39 @@ func readBody(r io.Reader, size int64) ([]byte, error) {
 			}
 			return b, err
 		}
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)] // longer than announced: grow
+		if int64(len(b)) > size {
+			// Longer than announced: the rest under the same limit.
+			rest, err := io.ReadAll(http.MaxBytesReader(w, r, MaxRequestSize-int64(len(b))))
+			return append(b, rest...), err
 		}
 	}
+}
+
+// bodyBuffers recycles request bodies' buffers (*[]byte): a body of the
+// speed target's 1 KB PutItems would otherwise be the largest allocation
+// of a request.
+var bodyBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxPooledBody is the largest buffer kept for reuse, in bytes: one large
+// request must not pin its buffer for the rest of the run.
+const maxPooledBody = 64 << 10
+
+// putBodyBuffer returns buf to bodyBuffers once its request is answered.
+func putBodyBuffer(buf *[]byte) {
+	if cap(*buf) > maxPooledBody {
+		*buf = nil
+	}
+	bodyBuffers.Put(buf)
+}
+
+// headerValue returns h's first value for key, which must be in canonical
+// form: what h.Get(key) returns, without canonicalising key again (net/http
+// stores a request's header keys canonicalised).
+func headerValue(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 // StoreUsage reports what the item store keeps and whether

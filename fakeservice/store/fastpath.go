@@ -30,27 +30,40 @@ type Request interface {
 // ParseFast parses body in one pass when target is an operation the fast lane
 // takes (PutItem, GetItem, UpdateItem, BatchWriteItem) and the body has the
 // common shape; it returns nil otherwise. A non-nil result also means that
-// body is valid JSON.
-func ParseFast(target string, body []byte) Request {
+// body is valid JSON. The result keeps nothing of body: body may be reused
+// once the request has run.
+func ParseFast(target string, body []byte) Request { return parseFast(target, body, nil) }
+
+// ParseFast is the package's ParseFast for requests to s: large string
+// values already among s's shared copies (see interner) are taken from
+// there rather than copied out of body. What it returns is the same.
+func (s *DB) ParseFast(target string, body []byte) Request {
+	return parseFast(target, body, &s.shared)
+}
+
+// parseFast is ParseFast; sh, when not nil, gives the parser shared copies
+// of values (wire.Parser.Shared).
+func parseFast(target string, body []byte, sh wire.Sharer) Request {
 	name, ok := strings.CutPrefix(target, wire.TargetPrefix)
 	if !ok {
 		return nil
 	}
+	p := &wire.Parser{Shared: sh}
 	switch name {
 	case "PutItem":
-		if in, ok := parsePutItem(body); ok {
+		if in, ok := parsePutItem(p, body); ok {
 			return in
 		}
 	case "GetItem":
-		if in, ok := parseGetItem(body); ok {
+		if in, ok := parseGetItem(p, body); ok {
 			return in
 		}
 	case "UpdateItem":
-		if in, ok := parseUpdateItem(body); ok {
+		if in, ok := parseUpdateItem(p, body); ok {
 			return in
 		}
 	case "BatchWriteItem":
-		if in, ok := parseBatchWrite(body); ok {
+		if in, ok := parseBatchWrite(p, body); ok {
 			return in
 		}
 	}
@@ -141,8 +154,8 @@ type fastPutItem struct {
 
 // parsePutItem parses a PutItem body into what decode and wire.DecodeItem would
 // make of it, or reports false (see the contract above).
-func parsePutItem(body []byte) (*putItemInput, bool) {
-	p := wire.NewParser(body)
+func parsePutItem(p *wire.Parser, body []byte) (*putItemInput, bool) {
+	p.Reset(body)
 	fp := new(fastPutItem)
 	in := &fp.putItemInput
 	ok := parseObject(p, func(name []byte) bool {
@@ -182,8 +195,8 @@ type fastGetItem struct {
 // parseGetItem parses a GetItem body without AttributesToGet or
 // ExpressionAttributeNames into what decode and wire.DecodeItem would make
 // of it, or reports false (see the contract above).
-func parseGetItem(body []byte) (*getItemInput, bool) {
-	p := wire.NewParser(body)
+func parseGetItem(p *wire.Parser, body []byte) (*getItemInput, bool) {
+	p.Reset(body)
 	fg := new(fastGetItem)
 	in := &fg.getItemInput
 	ok := parseObject(p, func(name []byte) bool {
@@ -225,8 +238,8 @@ type fastUpdateItem struct {
 // decode and wire.DecodeItem would make of it, or reports false (see the
 // contract above). The expressions themselves are parsed and applied by
 // the one implementation in package expr.
-func parseUpdateItem(body []byte) (*updateItemInput, bool) {
-	p := wire.NewParser(body)
+func parseUpdateItem(p *wire.Parser, body []byte) (*updateItemInput, bool) {
+	p.Reset(body)
 	fu := new(fastUpdateItem)
 	in := &fu.updateItemInput
 	ok := parseObject(p, func(name []byte) bool {
@@ -270,8 +283,8 @@ type fastBatchWrite struct {
 // what decode, WriteRequest and wire.DecodeItem would make of it, or
 // reports false (see the contract above). RequestItems keeps each
 // request's bytes, which UnprocessedItems answers.
-func parseBatchWrite(body []byte) (*batchWriteInput, bool) {
-	p := wire.NewParser(body)
+func parseBatchWrite(p *wire.Parser, body []byte) (*batchWriteInput, bool) {
+	p.Reset(body)
 	fb := new(fastBatchWrite)
 	in := &fb.batchWriteInput
 	ok := parseObject(p, func(name []byte) bool {

@@ -1,11 +1,14 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
+	"maps"
 	"math"
 	"reflect"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/throttlebench/throttlebench/fakeservice/wire"
 )
@@ -72,7 +75,7 @@ func FuzzParsePutItem(f *testing.F) {
 // checkParsePutItem checks one body and reports whether the fast lane took it.
 func checkParsePutItem(t *testing.T, body []byte) bool {
 	t.Helper()
-	fast, ok := parsePutItem(body)
+	fast, ok := parsePutItem(new(wire.Parser), body)
 	if !ok {
 		return false
 	}
@@ -98,11 +101,39 @@ func checkParsePutItem(t *testing.T, body []byte) bool {
 			t.Fatalf("%q: item size %d, want %d", body, got, want)
 		}
 	}
+	checkSharedPutItem(t, body, fast)
 	slow.Item, fast.item = nil, nil
 	if !reflect.DeepEqual(*fast, slow) {
 		t.Fatalf("%q: fast lane decoded %+v, want %+v", body, *fast, slow)
 	}
 	return true
+}
+
+// checkSharedPutItem checks that the fast lane, given shared copies of the
+// values of body's item (what a store that has kept that item holds),
+// decodes body as it did without them (want), takes the shared copies, and
+// keeps nothing of the body's bytes, which the server reuses.
+func checkSharedPutItem(t *testing.T, body []byte, want *putItemInput) {
+	t.Helper()
+	var sh interner
+	sh.item(maps.Clone(want.item))
+	buf := bytes.Clone(body)
+	got, ok := parsePutItem(&wire.Parser{Shared: &sh}, buf)
+	if !ok {
+		t.Fatalf("%q: the fast lane refused it with shared copies, took it without", body)
+	}
+	for i := range buf {
+		buf[i] = '#' // what the next request's body would put there
+	}
+	if !reflect.DeepEqual(*got, *want) {
+		t.Fatalf("%q: with shared copies the fast lane decoded %+v, want %+v", body, *got, *want)
+	}
+	for name, v := range got.item {
+		s, shared := sh.strs.Load(v.Str)
+		if v.Type == wire.TypeS && shared && unsafe.StringData(s.(string)) != unsafe.StringData(v.Str) {
+			t.Errorf("%q: attribute %s: got a copy of a value the store shares, want the shared copy", body, name)
+		}
+	}
 }
 
 // TestParseFast checks which targets the fast lane takes.
@@ -160,7 +191,7 @@ func BenchmarkParsePutItem(b *testing.B) {
 	b.Run("fast", func(b *testing.B) {
 		b.SetBytes(int64(len(body)))
 		for b.Loop() {
-			if _, ok := parsePutItem(body); !ok {
+			if _, ok := parsePutItem(new(wire.Parser), body); !ok {
 				b.Fatal("not taken")
 			}
 		}

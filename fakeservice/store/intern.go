@@ -3,6 +3,7 @@ package store
 import (
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/throttlebench/throttlebench/fakeservice/wire"
 )
@@ -59,6 +60,22 @@ func (in *interner) item(item map[string]wire.Value) {
 			item[name] = v
 		}
 	}
+}
+
+// Shared returns the shared copy of the string value b, if there is one
+// (wire.Sharer): the fast parsers ask before they copy a value out of the
+// request body.
+func (in *interner) Shared(b []byte) (string, bool) {
+	if len(b) < minInterned {
+		return "", false
+	}
+	// The key only lives for the lookup, which keeps nothing of it: no
+	// copy of b (string(b) would be one, of the size this saves).
+	s, ok := in.strs.Load(unsafe.String(unsafe.SliceData(b), len(b)))
+	if !ok {
+		return "", false
+	}
+	return s.(string), true
 }
 
 // room reserves space for one more shared value of n bytes.

@@ -11,6 +11,19 @@ import (
 type Parser struct {
 	b []byte
 	i int
+	// Shared, when set, is asked for a copy it already holds of each
+	// top-level S value (an attribute of the Item or Key read by Item)
+	// before the parser copies the value's bytes: a load generator's items
+	// repeat their payload, so most are found and none is copied. nil: every
+	// value is copied.
+	Shared Sharer
+}
+
+// Sharer finds a string equal to b among values kept elsewhere (the store's
+// shared copies of repeated values); it must not keep b, which aliases the
+// request body. It is called concurrently from every request.
+type Sharer interface {
+	Shared(b []byte) (string, bool)
 }
 
 // WS skips JSON whitespace.
@@ -155,6 +168,16 @@ func (p *Parser) attr(depth int) (Value, bool) {
 	a := Value{Type: attrTypeOf(name)}
 	switch a.Type {
 	case TypeS:
+		if depth == 0 && p.Shared != nil {
+			var raw []byte
+			if raw, ok = p.RawString(); ok {
+				var shared bool
+				if a.Str, shared = p.Shared.Shared(raw); !shared {
+					a.Str = string(raw)
+				}
+			}
+			break
+		}
 		a.Str, ok = p.String()
 	case TypeN:
 		if a.Str, ok = p.String(); ok {
@@ -361,6 +384,9 @@ func (p *Parser) set(typ Type) (Value, bool) {
 
 // NewParser returns a Parser at the start of b.
 func NewParser(b []byte) *Parser { return &Parser{b: b} }
+
+// Reset moves p to the start of b, keeping Shared.
+func (p *Parser) Reset(b []byte) { p.b, p.i = b, 0 }
 
 // Bool reads true or false, as encoding/json decodes them into a bool.
 func (p *Parser) Bool() (v, ok bool) {
