@@ -13,7 +13,7 @@ import (
 func TestNewRequestIDUnique(t *testing.T) {
 	seen := make(map[string]bool)
 	for range 10000 {
-		id := newRequestID()
+		id := string(appendRequestID(nil))
 		if !requestIDPattern.MatchString(id) {
 			t.Fatalf("request ID %q does not match %s", id, requestIDPattern)
 		}

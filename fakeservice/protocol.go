@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strconv"
+	"unsafe"
 
 	"github.com/throttlebench/throttlebench/fakeservice/wire"
 )
@@ -31,25 +32,38 @@ var crcEmptyObject = strconv.FormatUint(uint64(crc32.ChecksumIEEE([]byte("{}")))
 
 // writeResponse sends body with the headers the SDK expects on every
 // response: a request ID, the CRC-32 of the exact body bytes, and the JSON 1.0
-// content type.
+// content type; and its Content-Length, so that net/http sends header and
+// body in one write, without chunking.
 func writeResponse(w http.ResponseWriter, status int, body []byte) {
 	h := w.Header()
-	crc := crcEmptyObject
-	if string(body) != "{}" {
-		crc = strconv.FormatUint(uint64(crc32.ChecksumIEEE(body)), 10)
+	// One allocation for the header's values: net/http copies the map at
+	// WriteHeader and only reads the values, which are never changed.
+	v := new(headerValues)
+	t := appendRequestID(v.text[:0])
+	idEnd := len(t)
+	if string(body) == "{}" {
+		t = append(t, crcEmptyObject...)
+	} else {
+		t = strconv.AppendUint(t, uint64(crc32.ChecksumIEEE(body)), 10)
 	}
-	vals := []string{ // one allocation for the four values
-		newRequestID(),
-		crc,
-		contentType,
-		strconv.Itoa(len(body)),
-	}
-	h[headerRequestID] = vals[0:1:1]
-	h[headerCRC32] = vals[1:2:2]
-	h[headerContentType] = vals[2:3:3]
-	h[headerContentLength] = vals[3:4:4]
+	crcEnd := len(t)
+	t = strconv.AppendInt(t, int64(len(body)), 10)
+	text := unsafe.String(unsafe.SliceData(t), len(t)) // t is v.text, written once, above
+	v.vals = [4]string{text[:idEnd], text[idEnd:crcEnd], contentType, text[crcEnd:]}
+	h[headerRequestID] = v.vals[0:1:1]
+	h[headerCRC32] = v.vals[1:2:2]
+	h[headerContentType] = v.vals[2:3:3]
+	h[headerContentLength] = v.vals[3:4:4]
 	w.WriteHeader(status)
 	_, _ = w.Write(body) // a failed write means the client went away
+}
+
+// headerValues is the storage of one response's header values: the slices
+// of vals are the header's, and the request ID, CRC-32 and length are
+// strings over text.
+type headerValues struct {
+	vals [4]string
+	text [requestIDLen + 10 + 20]byte // ID, CRC-32 (uint32), length (int64)
 }
 
 func writeError(w http.ResponseWriter, err *wire.Error) {
@@ -61,23 +75,25 @@ func writeError(w http.ResponseWriter, err *wire.Error) {
 
 const requestIDChars = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
+// requestIDLen is the length of DynamoDB's x-amzn-RequestId.
+const requestIDLen = 52
+
 // requestIDChunk is how many request ID characters one draw gives: 36^12 <
 // 2^64.
 const requestIDChunk = 12
 
-// newRequestID returns 52 random characters of [0-9A-Z], as DynamoDB's
+// appendRequestID appends 52 random characters of [0-9A-Z], as DynamoDB's
 // x-amzn-RequestId, each uniform and independent: the digits in base 36 of
 // uniform draws of 12 digits (5 draws, not 52). math/rand/v2's global
 // source is safe for concurrent use.
-func newRequestID() string {
+func appendRequestID(b []byte) []byte {
 	const pow = 36 * 36 * 36 * 36 * 36 * 36 * 36 * 36 * 36 * 36 * 36 * 36 // 36^requestIDChunk
-	var b [52]byte
-	for i := 0; i < len(b); i += requestIDChunk {
+	for i := 0; i < requestIDLen; i += requestIDChunk {
 		x := rand.Uint64N(pow)
-		for j := i; j < min(i+requestIDChunk, len(b)); j++ {
-			b[j] = requestIDChars[x%36]
+		for range min(requestIDChunk, requestIDLen-i) {
+			b = append(b, requestIDChars[x%36])
 			x /= 36
 		}
 	}
-	return string(b[:])
+	return b
 }

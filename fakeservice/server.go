@@ -268,8 +268,8 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	out, err := s.db.Do(name, body, fast)
 	if err != nil {
 		ae, ok := err.(*wire.Error) // the common case, throttles among them: no reflection
-		if !ok && !errors.As(err, &ae) {
-			ae = wire.InternalServerError()
+		if !ok {
+			ae = wrappedError(err)
 		}
 		writeError(w, ae)
 		return
@@ -280,6 +280,17 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeResponse(w, http.StatusOK, b)
+}
+
+// wrappedError returns the *wire.Error err wraps, or InternalServerError.
+// A function of its own: the variable errors.As fills is allocated, and
+// only this rare path pays for it.
+func wrappedError(err error) *wire.Error {
+	var ae *wire.Error
+	if !errors.As(err, &ae) {
+		ae = wire.InternalServerError()
+	}
+	return ae
 }
 
 // jsonContentType reports whether ct is one the service accepts:

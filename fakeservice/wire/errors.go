@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/throttlebench/throttlebench/fakeservice/throttle"
 )
@@ -59,6 +61,13 @@ type Error struct {
 	// Cancellation is TransactionCanceledException's CancellationReasons,
 	// one per item of the transaction in order.
 	Cancellation []CancellationReason
+
+	// body is Body's answer, encoded once, for an Error shared by every
+	// request that gets it (ThrottleError's); it holds only while self
+	// points at the Error itself, so that a copy changed by its holder is
+	// encoded afresh.
+	body []byte
+	self *Error
 }
 
 // CancellationReason is why one item of a cancelled transaction failed:
@@ -84,6 +93,9 @@ func (e *Error) Error() string {
 // common answer under overload) are encoded without reflection, in the
 // bytes encoding/json would write (TestErrorBodyMatchesJSON).
 func (e *Error) Body() []byte {
+	if e.self == e {
+		return e.body
+	}
 	if e.Item == nil && e.Cancellation == nil {
 		n := 48 + len(e.Type) + len(e.Msg) // the members' names and punctuation
 		for _, r := range e.Reasons {
@@ -217,10 +229,44 @@ func InternalServerError() *Error {
 // or index whose ARN is arn: the throttle.Decision's exception with
 // DynamoDB's message for it and a ThrottlingReasons (throttlingReasons on
 // ThrottlingException) entry. An index's reason (throttle.Reason.Index)
-// gets the global secondary index message.
+// gets the global secondary index message. Throttles are the common
+// answer under overload: each distinct one is made and encoded once and
+// then shared, so the Error returned, its Reasons and its Body must not be
+// modified (a copy of the Error may be).
 func ThrottleError(d throttle.Decision, arn string) *Error {
-	// One allocation for the error and its reason: throttles are the
-	// common answer under overload.
+	k := throttleKey{d.Exception, d.Reason, arn}
+	if e, ok := throttles.Load(k); ok {
+		return e.(*Error)
+	}
+	e := newThrottleError(d, arn)
+	e.body = e.Body()
+	e.self = e
+	if throttleCount.Add(1) <= maxThrottles { // tables come and go: bounded
+		throttles.Store(k, e)
+	}
+	return e
+}
+
+// throttles holds the Errors ThrottleError made, by throttleKey; up to
+// maxThrottles of them (counted by throttleCount), past which new ones are
+// made per request.
+var (
+	throttles     sync.Map
+	throttleCount atomic.Int64
+)
+
+const maxThrottles = 4096
+
+// throttleKey is what a throttle's Error depends on.
+type throttleKey struct {
+	exception throttle.Exception
+	reason    throttle.Reason
+	arn       string
+}
+
+// newThrottleError makes the Error ThrottleError answers.
+func newThrottleError(d throttle.Decision, arn string) *Error {
+	// One allocation for the error and its reason.
 	er := &struct {
 		Error
 		reason [1]ThrottlingReason

@@ -64,8 +64,44 @@ func FuzzErrorBody(f *testing.F) {
 	})
 }
 
+// TestThrottleErrorShared checks that ThrottleError makes each distinct
+// throttle once, that the shared one answers what a fresh one encodes, and
+// that a changed copy of it is encoded afresh.
+func TestThrottleErrorShared(t *testing.T) {
+	decisions := []throttle.Decision{
+		{Exception: throttle.ExceptionProvisionedThroughputExceeded, Reason: "TableWriteProvisionedThroughputExceeded"},
+		{Exception: throttle.ExceptionProvisionedThroughputExceeded, Reason: "IndexWriteProvisionedThroughputExceeded"},
+		{Exception: throttle.ExceptionThrottling, Reason: "TableWriteKeyRangeThroughputExceeded"},
+		{Exception: throttle.ExceptionRequestLimitExceeded, Reason: "TableWriteAccountLimitExceeded"},
+	}
+	for _, d := range decisions {
+		for _, arn := range []string{benchARN, benchARN + "/index/gsi"} {
+			e := ThrottleError(d, arn)
+			if again := ThrottleError(d, arn); again != e {
+				t.Errorf("%s %s: got a new Error the second time, want the shared one", d.Reason, arn)
+			}
+			fresh := newThrottleError(d, arn)
+			if got, want := string(e.Body()), string(fresh.marshalJSON()); got != want {
+				t.Errorf("%s %s: shared body\ngot  %s\nwant %s", d.Reason, arn, got, want)
+			}
+			if e.Type != fresh.Type || e.Msg != fresh.Msg || e.Status != fresh.Status || e.LowerReasons != fresh.LowerReasons ||
+				len(e.Reasons) != 1 || e.Reasons[0] != fresh.Reasons[0] {
+				t.Errorf("%s %s: shared Error %+v, want %+v", d.Reason, arn, *e, *fresh)
+			}
+			c := *e
+			c.Msg = "changed"
+			if got, want := string(c.Body()), string(c.marshalJSON()); got != want {
+				t.Errorf("%s %s: changed copy's body\ngot  %s\nwant %s", d.Reason, arn, got, want)
+			}
+		}
+	}
+}
+
 func BenchmarkThrottleErrorBody(b *testing.B) {
-	e := ThrottleError(throttle.Decision{Exception: throttle.ExceptionProvisionedThroughputExceeded, Reason: "TableWriteProvisionedThroughputExceeded"}, benchARN)
+	// A copy of the shared throttle: its body is encoded on every call (the
+	// shared one's is encoded once), which is what this compares.
+	e := new(Error)
+	*e = *ThrottleError(throttle.Decision{Exception: throttle.ExceptionProvisionedThroughputExceeded, Reason: "TableWriteProvisionedThroughputExceeded"}, benchARN)
 	b.Run("append", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
