@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	neturl "net/url"
+	"strings"
 	"testing"
 	"time"
 )
@@ -53,5 +54,39 @@ func BenchmarkHandlerPutItem(b *testing.B) {
 			Body: io.NopCloser(bytes.NewReader(bodies[i])), ContentLength: int64(len(bodies[i]))}
 		w := &discardWriter{h: make(http.Header, 4)}
 		s.ServeHTTP(w, r)
+	}
+}
+
+// TestRequestIDPositions checks that every position of the request ID
+// takes every character, and every two neighbours independently: 2,000 IDs
+// leave a given character out of a given position with probability
+// 36 × (35/36)^2000, about 10^-23, and give two neighbours about 1,020 of
+// the 1,296 pairs (500 is more than 30 standard deviations below).
+func TestRequestIDPositions(t *testing.T) {
+	var seen [requestIDLen][36]bool
+	var pairs [requestIDLen - 1]map[string]bool
+	for i := range pairs {
+		pairs[i] = make(map[string]bool)
+	}
+	for range 2000 {
+		id := appendRequestID(nil)
+		for i, c := range id {
+			seen[i][strings.IndexByte(requestIDChars, c)] = true
+			if i > 0 {
+				pairs[i-1][string(id[i-1:i+1])] = true
+			}
+		}
+	}
+	for i, chars := range seen {
+		for c, ok := range chars {
+			if !ok {
+				t.Errorf("position %d never took %q in 2,000 IDs", i, requestIDChars[c])
+			}
+		}
+	}
+	for i, p := range pairs {
+		if len(p) < 500 {
+			t.Errorf("positions %d and %d took %d distinct pairs in 2,000 IDs, want at least 500 of 1,296", i, i+1, len(p))
+		}
 	}
 }
