@@ -5,7 +5,10 @@
 // DeleteTable, ListTables, PutItem, GetItem, UpdateItem, DeleteItem,
 // Query, Scan, BatchWriteItem, BatchGetItem), run by DB.Do on a request
 // body and answered as a value to Marshal or a *wire.Error. ParseFast is
-// the one-pass lane for the hot PutItem.
+// the one-pass lane for the hot PutItem, GetItem, UpdateItem and
+// BatchWriteItem; DB.ParseFast also takes large values the store already
+// shares (its interner) instead of copying them out of the body, which the
+// front reuses once the request is answered.
 //
 // Each operation charges the throttling model (package throttle) what
 // DynamoDB would, evaluates expressions with package expr and speaks the
