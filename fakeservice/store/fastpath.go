@@ -30,8 +30,9 @@ type Request interface {
 // ParseFast parses body in one pass when target is an operation the fast lane
 // takes (PutItem, GetItem, UpdateItem, BatchWriteItem) and the body has the
 // common shape; it returns nil otherwise. A non-nil result also means that
-// body is valid JSON. The result keeps nothing of body: body may be reused
-// once the request has run.
+// body is valid JSON. What the request stores keeps nothing of body, but
+// the request and its answer may (BatchWriteItem's UnprocessedItems are
+// its bytes): body may be reused once the answer is encoded.
 func ParseFast(target string, body []byte) Request { return parseFast(target, body, nil) }
 
 // ParseFast is the package's ParseFast for requests to s: large string
