@@ -104,11 +104,23 @@ func newClientWith(t Target, retryer aws.RetryerV2, cs ClientSettings, configure
 
 // opState is what one operation learns about its attempts. Attempts of one
 // operation run one after another, so it needs no lock.
+//
+// A member reuses its opStates, one operation after another
+// (member.opState), each with the context that carries it and the
+// connection wait trace built once: building them per operation took
+// seven allocations.
 type opState struct {
 	runStart            time.Time
 	attempts, throttled int
 	sending             time.Duration
 	log                 []metrics.Attempt
+	ctx                 context.Context // the operations' context, this opState and the trace on it
+}
+
+// reset makes st ready for another operation of the run started at
+// runStart; the attempt log it held belongs to that operation's record.
+func (st *opState) reset(runStart time.Time) {
+	st.runStart, st.attempts, st.throttled, st.sending, st.log = runStart, 0, 0, 0, nil
 }
 
 type opStateKey struct{}
