@@ -530,21 +530,39 @@ type member struct {
 	scoped  strategy.OperationScoped
 	slots   chan struct{}
 	conn    *connWatch // shared by the strategy's fleet in one trial
-	states  sync.Pool  // *opState, free for another operation
+	mu      sync.Mutex
+	free    []*opState // done with their operations; at most the in-flight peak
 }
 
 // opState returns an opState for one operation of the run started at
-// runStart, under ctx, the in-flight operations' context: the same for
-// every operation of a member, which lives for one trial. Give it back
-// with m.states.Put when the operation is over.
-func (m *member) opState(ctx context.Context, runStart time.Time) *opState {
-	st, _ := m.states.Get().(*opState)
+// runStart, lasting at most timeout, under ctx, the in-flight operations'
+// context: the same for every operation of a member, which lives for one
+// trial. Give it back with m.done when the operation is over.
+func (m *member) opState(ctx context.Context, runStart time.Time, timeout time.Duration) *opState {
+	var st *opState
+	m.mu.Lock()
+	if n := len(m.free); n > 0 {
+		st, m.free = m.free[n-1], m.free[:n-1]
+	}
+	m.mu.Unlock()
 	if st == nil {
 		st = &opState{}
-		st.ctx = m.conn.trace(withOpState(ctx, st))
+		st.ctx = newOpContext(m.conn.trace(withOpState(ctx, st)))
 	}
 	st.reset(runStart)
+	st.ctx.begin(timeout)
 	return st
+}
+
+// done takes back st, whose operation is over.
+func (m *member) done(st *opState) {
+	if !st.ctx.end() {
+		st.ctx.release()
+		return
+	}
+	m.mu.Lock()
+	m.free = append(m.free, st)
+	m.mu.Unlock()
 }
 
 // drive offers the workload to one strategy's fleet and aggregates the
@@ -762,10 +780,9 @@ func closedLoop(ctx, opsCtx context.Context, live *Live, wl *workload, fleet []*
 // member m and returns its record.
 func (wl *workload) measure(ctx context.Context, live *Live, m *member, table string, start time.Time, intended time.Duration, n int64) metrics.Record {
 	live.Begin()
-	st := m.opState(ctx, start)
-	defer m.states.Put(st)
-	ctx, cancel := context.WithTimeout(st.ctx, time.Duration(wl.w.Timeout))
-	defer cancel()
+	st := m.opState(ctx, start, time.Duration(wl.w.Timeout))
+	defer m.done(st)
+	ctx = st.ctx
 	c := call{client: m.client, retryer: m.retryer, st: st}
 	if m.scoped != nil {
 		r := m.scoped.ForOperation()
