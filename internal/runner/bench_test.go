@@ -6,6 +6,7 @@ import (
 	"hash/crc32"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -186,7 +187,10 @@ func bareSDKLoop(b *testing.B, workers int, d time.Duration) float64 {
 // what else the machine runs during the iteration weighs on both sides
 // alike; the figures are the rounds' CPU over their operations, summed.
 // A short unmeasured bare loop comes first. One 3 s round of each, bare
-// first, read 0.84 to 1.21 on a shared machine.
+// first, read 0.84 to 1.21 on a shared machine. bare-mallocs/op and
+// runner-mallocs/op, the process's heap allocations per operation (the
+// runner's over its whole Run call, table set-up included), depend
+// little on what else the machine runs.
 func BenchmarkCPUPerOp(b *testing.B) {
 	defer TuneGC()()
 	const workers, d = 32, 2 * time.Second
@@ -211,9 +215,10 @@ func BenchmarkCPUPerOp(b *testing.B) {
 		sdkLoop(b, newClient(tg, aws.NopRetryer{}, workers), wl, "bare", workers, d/4)
 		var bare, runner cpuTally
 		for i := range 2 * cpuRounds {
+			m0 := mallocs()
 			if i%4 == 0 || i%4 == 3 { // bare, runner, runner, bare, ...
 				cpu, calls := sdkLoop(b, newClient(tg, aws.NopRetryer{}, workers), wl, "bare", workers, d)
-				bare.add(cpu*float64(calls), calls)
+				bare.add(cpu*float64(calls), calls, mallocs()-m0)
 				continue
 			}
 			none, _ := strategy.New("none", strategy.Params{})
@@ -221,7 +226,7 @@ func BenchmarkCPUPerOp(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			runner.add(1e6*res.Generator.CPUS, res.Strategies[0].Summary.Succeeded)
+			runner.add(1e6*res.Generator.CPUS, res.Strategies[0].Summary.Succeeded, mallocs()-m0)
 		}
 		srv.Close()
 		b.ReportMetric(bare.perOp(), "bare-cpu-µs/op")
@@ -229,20 +234,38 @@ func BenchmarkCPUPerOp(b *testing.B) {
 		b.ReportMetric(runner.perOp()/bare.perOp(), "cpu-ratio")
 		b.ReportMetric(float64(bare.ops)/(cpuRounds*d.Seconds()), "bare-ops/s")
 		b.ReportMetric(float64(runner.ops)/(cpuRounds*d.Seconds()), "runner-ops/s")
+		b.ReportMetric(bare.mallocsPerOp(), "bare-mallocs/op")
+		b.ReportMetric(runner.mallocsPerOp(), "runner-mallocs/op")
 	}
+}
+
+// mallocs is the process's count of heap allocations so far.
+func mallocs() uint64 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.Mallocs
 }
 
 // cpuRounds is how many rounds of each side BenchmarkCPUPerOp runs per
 // iteration; even, so that each side runs first as often as second.
 const cpuRounds = 4
 
-// cpuTally sums CPU time (µs) and successful operations over rounds.
+// cpuTally sums CPU time (µs), successful operations and heap
+// allocations over rounds.
 type cpuTally struct {
-	us  float64
-	ops int64
+	us      float64
+	ops     int64
+	mallocs uint64
 }
 
-func (t *cpuTally) add(us float64, ops int64) { t.us += us; t.ops += ops }
+func (t *cpuTally) add(us float64, ops int64, mallocs uint64) {
+	t.us += us
+	t.ops += ops
+	t.mallocs += mallocs
+}
+
+// mallocsPerOp is the heap allocations per operation over all rounds.
+func (t *cpuTally) mallocsPerOp() float64 { return float64(t.mallocs) / float64(max(t.ops, 1)) }
 
 // perOp is the CPU per operation over all rounds, µs.
 func (t *cpuTally) perOp() float64 { return t.us / float64(max(t.ops, 1)) }
