@@ -108,7 +108,8 @@ func newClientWith(t Target, retryer aws.RetryerV2, cs ClientSettings, configure
 // A member reuses its opStates, one operation after another
 // (member.opState), each with the context that carries it, the
 // connection wait trace and the operation's timeout built once: building
-// them per operation took 17 allocations.
+// them per operation took about 14 heap allocations (BenchmarkCPUPerOp's
+// runner-mallocs/op went from 355 to 342, the bare loop's being 337).
 type opState struct {
 	runStart            time.Time
 	attempts, throttled int
