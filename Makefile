@@ -31,9 +31,11 @@ test:
 # lag at 1,000, 2,000 and 5,000 ops/s with the process's and the machine's
 # idle share; goal: p99 lag < 1 ms wherever idle-% >= 30; start rate
 # within 1 % at 5,000/s; BenchmarkPacingCalibrated: the same at this
-# machine's calibrated limit, found as bench calibrate does), runner overhead
-# against a bare SDK loop (>= 0.8), the runner's CPU per operation against
-# a bare SDK loop's on the same fake (cpu-ratio <= 1.10), each SDK client
+# machine's calibrated limit, found as bench calibrate does), the runner's
+# CPU per operation against a bare SDK loop's on the same fake
+# (BenchmarkCPUPerOp, cpu-ratio <= 1.10, rounds of each alternating in one
+# iteration; BenchmarkOverhead's rate ratio has the fake on the runner's
+# side only and no goal), each SDK client
 # option's CPU per operation against the SDK's default (ClientOptions,
 # below 1 when it helps), peak RSS 60 s vs
 # 10 s at up to 1,000,000 keys and of a simulated fleet hour vs 6 minutes
@@ -45,7 +47,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./internal/runner/ ./cmd/bench/
 
 # Reruns the benchmarks behind the README's performance table and rewrites
-# it (about 8 minutes); internal/figures' test checks the table's format.
+# it (about 9 minutes); internal/figures' test checks the table's format.
 figures:
 	$(GO) run ./tools/figures -write README.md
 

@@ -14,6 +14,9 @@ BenchmarkServeRatio-2   	   17018	    202393 ns/op	     20900 bare-req/s	     18
 pkg: github.com/throttlebench/throttlebench/internal/sim
 BenchmarkSim/fits-2         	       4	   2516207 attempts/cpu-s	         1.000 attempts/op	   2516207 ops/cpu-s
     bench_test.go:12: a log line 3 with numbers
+pkg: github.com/throttlebench/throttlebench/internal/runner
+BenchmarkCPUPerOp-2   	       1	20581770931 ns/op	       128.7 bare-cpu-µs/op	      8012 bare-ops/s	         1.042 cpu-ratio	       134.1 runner-cpu-µs/op	      7790 runner-ops/s
+BenchmarkCPUPerOp-2   	       1	20490114005 ns/op	       125.0 bare-cpu-µs/op	      8255 bare-ops/s	         1.016 cpu-ratio	       127.0 runner-cpu-µs/op	      8153 runner-ops/s
 `
 
 // The table is made from the runs' values: median and range per metric.
@@ -25,6 +28,8 @@ func TestRenderFromBenchOutput(t *testing.T) {
 	rows, err := res.Rows([]Figure{
 		{Label: "ratio", Key: "fakeservice BenchmarkServeRatio", Metric: "ratio"},
 		{Label: "sim", Key: "internal/sim BenchmarkSim/fits", Metric: "ops/cpu-s"},
+		{Label: "runner cpu", Key: "internal/runner BenchmarkCPUPerOp", Metric: "cpu-ratio"},
+		{Label: "runner µs", Key: "internal/runner BenchmarkCPUPerOp", Metric: "runner-cpu-µs/op"},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -33,6 +38,8 @@ func TestRenderFromBenchOutput(t *testing.T) {
 	for _, want := range []string{
 		"| ratio | `fakeservice BenchmarkServeRatio` | ratio | 0.897 | 0.743 – 0.899 | 3 |",
 		"| sim | `internal/sim BenchmarkSim/fits` | ops/cpu-s | 2.52 M | 2.52 M – 2.52 M | 1 |",
+		"| runner cpu | `internal/runner BenchmarkCPUPerOp` | cpu-ratio | 1.029 | 1.016 – 1.042 | 2 |",
+		"| runner µs | `internal/runner BenchmarkCPUPerOp` | runner-cpu-µs/op | 131 | 127 – 134 | 2 |",
 	} {
 		if !strings.Contains(block, want) {
 			t.Errorf("block lacks %q:\n%s", want, block)

@@ -530,6 +530,39 @@ type member struct {
 	scoped  strategy.OperationScoped
 	slots   chan struct{}
 	conn    *connWatch // shared by the strategy's fleet in one trial
+	mu      sync.Mutex
+	free    []*opState // done with their operations; at most the in-flight peak
+}
+
+// opState returns an opState for one operation of the run started at
+// runStart, lasting at most timeout, under ctx, the in-flight operations'
+// context: the same for every operation of a member, which lives for one
+// trial. Give it back with m.done when the operation is over.
+func (m *member) opState(ctx context.Context, runStart time.Time, timeout time.Duration) *opState {
+	var st *opState
+	m.mu.Lock()
+	if n := len(m.free); n > 0 {
+		st, m.free = m.free[n-1], m.free[:n-1]
+	}
+	m.mu.Unlock()
+	if st == nil {
+		st = &opState{}
+		st.ctx = newOpContext(m.conn.trace(withOpState(ctx, st)))
+	}
+	st.reset(runStart)
+	st.ctx.begin(timeout)
+	return st
+}
+
+// done takes back st, whose operation is over.
+func (m *member) done(st *opState) {
+	if !st.ctx.end() {
+		st.ctx.release()
+		return
+	}
+	m.mu.Lock()
+	m.free = append(m.free, st)
+	m.mu.Unlock()
 }
 
 // drive offers the workload to one strategy's fleet and aggregates the
@@ -575,19 +608,19 @@ func drive(ctx context.Context, o Options, target Target, wl *workload, st strat
 	})
 	defer stopGrace()
 
-	records := make(chan metrics.Record, 4096)
+	records := newRecordQueue()
 	agg, series, lag := metrics.NewAggregator(), metrics.NewSeries(), &lagSeries{}
 	warmup := time.Duration(w.Warmup)
 	collected := make(chan struct{})
 	go func() {
-		for r := range records {
+		records.collect(func(r metrics.Record) {
 			series.Add(r)
 			lag.add(r)
 			observe(r)
 			if r.Intended >= warmup {
 				agg.Add(r)
 			}
-		}
+		})
 		close(collected)
 	}()
 
@@ -597,7 +630,7 @@ func drive(ctx context.Context, o Options, target Target, wl *workload, st strat
 	} else {
 		offered = openLoop(ctx, opsCtx, live, wl, fleet, o.Shard, table, start, records)
 	}
-	close(records)
+	records.close()
 	<-collected
 	stopGrace()
 	return offered, agg, series.Seconds(), driveHealth{lag: lag.seconds(), conn: conn.stats()}
@@ -617,7 +650,7 @@ func drive(ctx context.Context, o Options, target Target, wl *workload, st strat
 //
 // A shard offers only its own arrivals (sh.Owns) but numbers them as the
 // whole schedule does, so each keeps its offset, key and fleet member.
-func openLoop(ctx, opsCtx context.Context, live *Live, wl *workload, fleet []*member, sh shard.Shard, table string, start time.Time, records chan<- metrics.Record) int64 {
+func openLoop(ctx, opsCtx context.Context, live *Live, wl *workload, fleet []*member, sh shard.Shard, table string, start time.Time, records *recordQueue) int64 {
 	w := wl.w
 	process := load.Uniform
 	if w.Process == scenario.ProcessPoisson {
@@ -628,7 +661,7 @@ func openLoop(ctx, opsCtx context.Context, live *Live, wl *workload, fleet []*me
 	var wg sync.WaitGroup
 	work := func(a arrival) {
 		for ok := true; ok; a, ok = <-jobs {
-			records <- wl.measure(opsCtx, live, a.m, table, start, a.off, a.n)
+			records.add(wl.measure(opsCtx, live, a.m, table, start, a.off, a.n))
 			<-a.m.slots
 		}
 	}
@@ -656,7 +689,7 @@ func openLoop(ctx, opsCtx context.Context, live *Live, wl *workload, fleet []*me
 		select {
 		case m.slots <- struct{}{}:
 		default:
-			records <- metrics.Record{Client: m.id, Op: wl.op(n), Intended: off, Started: off, Ended: off, Outcome: metrics.Dropped}
+			records.add(metrics.Record{Client: m.id, Op: wl.op(n), Intended: off, Started: off, Ended: off, Outcome: metrics.Dropped})
 			live.End(false, false)
 			continue
 		}
@@ -710,7 +743,7 @@ type arrival struct {
 //
 // A shard runs the workers sh owns; its operations are numbered n ≡ Index
 // (mod Count), so shards draw different keys, as one process would.
-func closedLoop(ctx, opsCtx context.Context, live *Live, wl *workload, fleet []*member, sh shard.Shard, table string, start time.Time, records chan<- metrics.Record) int64 {
+func closedLoop(ctx, opsCtx context.Context, live *Live, wl *workload, fleet []*member, sh shard.Shard, table string, start time.Time, records *recordQueue) int64 {
 	w := wl.w
 	end := start.Add(time.Duration(w.Duration))
 	count, index := int64(max(sh.Count, 1)), int64(sh.Index)
@@ -727,7 +760,7 @@ func closedLoop(ctx, opsCtx context.Context, live *Live, wl *workload, fleet []*
 			for ctx.Err() == nil && time.Now().Before(end) {
 				n := (next.Add(1)-1)*count + index
 				live.Offer()
-				records <- wl.measure(opsCtx, live, m, table, start, time.Since(start), n)
+				records.add(wl.measure(opsCtx, live, m, table, start, time.Since(start), n))
 				if w.Think > 0 {
 					t.Reset(time.Duration(w.Think))
 					select {
@@ -747,10 +780,9 @@ func closedLoop(ctx, opsCtx context.Context, live *Live, wl *workload, fleet []*
 // member m and returns its record.
 func (wl *workload) measure(ctx context.Context, live *Live, m *member, table string, start time.Time, intended time.Duration, n int64) metrics.Record {
 	live.Begin()
-	st := &opState{runStart: start}
-	ctx, cancel := context.WithTimeout(withOpState(ctx, st), time.Duration(wl.w.Timeout))
-	defer cancel()
-	ctx = m.conn.trace(ctx)
+	st := m.opState(ctx, start, time.Duration(wl.w.Timeout))
+	defer m.done(st)
+	ctx = st.ctx
 	c := call{client: m.client, retryer: m.retryer, st: st}
 	if m.scoped != nil {
 		r := m.scoped.ForOperation()

@@ -151,14 +151,17 @@ type call struct {
 	st      *opState
 }
 
+// consistent is the reads' ConsistentRead, made where a read asks for it:
+// made once per operation, it cost every write an allocation.
+func (wl *workload) consistent() *bool { return aws.Bool(wl.w.ConsistentRead) }
+
 // run issues operation n (of kind op) against table through c.
 func (wl *workload) run(ctx context.Context, c call, tableName, op string, n int64) error {
 	table := aws.String(tableName)
-	consistent := aws.Bool(wl.w.ConsistentRead)
 	switch op {
 	case scenario.OpGet:
 		k, sk := wl.key(n, 0)
-		_, err := c.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: table, Key: wl.itemKey(k, sk), ConsistentRead: consistent}, c.optFns...)
+		_, err := c.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: table, Key: wl.itemKey(k, sk), ConsistentRead: wl.consistent()}, c.optFns...)
 		return err
 	case scenario.OpPut:
 		k, sk := wl.key(n, 0)
@@ -188,7 +191,7 @@ func (wl *workload) run(ctx context.Context, c call, tableName, op string, n int
 	case scenario.OpQuery:
 		k, _ := wl.key(n, 0)
 		_, err := c.client.Query(ctx, &dynamodb.QueryInput{
-			TableName: table, ConsistentRead: consistent, Limit: aws.Int32(int32(wl.w.QueryLimit)),
+			TableName: table, ConsistentRead: wl.consistent(), Limit: aws.Int32(int32(wl.w.QueryLimit)),
 			KeyConditionExpression:    aws.String("pk = :pk"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: keyString(k)}},
 		}, c.optFns...)
@@ -212,7 +215,7 @@ func (wl *workload) run(ctx context.Context, c call, tableName, op string, n int
 		for _, ks := range wl.distinctKeys(n, wl.w.BatchSize) {
 			keys = append(keys, wl.itemKey(ks.K, ks.SK))
 		}
-		pending := map[string]types.KeysAndAttributes{tableName: {Keys: keys, ConsistentRead: consistent}}
+		pending := map[string]types.KeysAndAttributes{tableName: {Keys: keys, ConsistentRead: wl.consistent()}}
 		return resubmit(ctx, c, func() (int, error) {
 			out, err := c.client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: pending}, c.optFns...)
 			if err != nil {

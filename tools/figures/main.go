@@ -28,7 +28,7 @@ var runs = []struct {
 	{"./fakeservice/", "^(BenchmarkServeRatio|BenchmarkServeThrottledRatio)$", "3s", -1, false},
 	{"./internal/sim/", "^BenchmarkSim$", "3x", -1, false},
 	{"./internal/sim/", "^(BenchmarkFleetHour|BenchmarkBackoffExperiment)$", "1x", -1, false},
-	{"./internal/runner/", "^(BenchmarkOverhead|BenchmarkPacing)$", "1x", -1, false},
+	{"./internal/runner/", "^(BenchmarkOverhead|BenchmarkCPUPerOp|BenchmarkPacing)$", "1x", -1, false},
 	{"./cmd/bench/", "^BenchmarkMemory$", "1x", 1, true},
 }
 
@@ -37,7 +37,8 @@ var table = []figures.Figure{
 	{Label: "fake's request rate / bare handler's, unthrottled PutItem (goal ≥ 0.9)", Key: "fakeservice BenchmarkServeRatio", Metric: "ratio"},
 	{Label: "fake's requests per CPU-second / bare handler's, unthrottled PutItem", Key: "fakeservice BenchmarkServeRatio", Metric: "cpu-ratio"},
 	{Label: "fake's request rate / bare handler's, every PutItem throttled (goal ≥ 0.9)", Key: "fakeservice BenchmarkServeThrottledRatio", Metric: "ratio"},
-	{Label: "runner's operation rate / bare SDK loop's (goal ≥ 0.8)", Key: "internal/runner BenchmarkOverhead", Metric: "ratio"},
+	{Label: "runner's CPU per operation / bare SDK loop's, same embedded fake (goal ≤ 1.10)", Key: "internal/runner BenchmarkCPUPerOp", Metric: "cpu-ratio"},
+	{Label: "runner's operation rate on the fake / bare SDK loop's on a handler answering `{}` (the fake's cost included: no goal)", Key: "internal/runner BenchmarkOverhead", Metric: "ratio"},
 	{Label: "pacing at 1,000 ops/s: p99 start lag, ms (goal < 1 ms with ≥ 30 % idle)", Key: "internal/runner BenchmarkPacing/rate=1000", Metric: "p99-lag-ms"},
 	{Label: "pacing at 1,000 ops/s: the process's idle CPU, %", Key: "internal/runner BenchmarkPacing/rate=1000", Metric: "idle-%"},
 	{Label: "pacing at 2,000 ops/s: p99 start lag, ms (goal < 1 ms with ≥ 30 % idle)", Key: "internal/runner BenchmarkPacing/rate=2000", Metric: "p99-lag-ms"},
