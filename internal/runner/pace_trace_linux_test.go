@@ -2,9 +2,10 @@ package runner
 
 // BenchmarkPaceTrace runs the open loop under the execution tracer with
 // every pacer wake-up logged (trace.Log category "wake": the intended
-// instant and the instant the waiter returned, both as Unix nanoseconds)
-// and writes each operation's intended and actual start (Unix ns) and
-// outcome, one line each, to $PACE_TRACE_OUT. With the trace, each start
+// instant, Unix ns, and how late the waiter returned, ns) and writes each
+// operation's intended start (Unix ns, the same key), start lag (ns) and
+// outcome, one line each, to $PACE_TRACE_OUT: the trace's clock and the
+// records' are both monotonic, the wall clock only names arrivals. With the trace, each start
 // lag splits into: the pacer made runnable late (its timerfd or read
 // deadline), the pacer runnable but not running, the hand-off to a
 // worker, the worker runnable but not running, and the worker running
@@ -67,7 +68,7 @@ type traceWake struct {
 func (r traceWake) wait(until time.Time) bool {
 	ok := r.w.wait(until)
 	now := time.Now()
-	trace.Log(context.Background(), "wake", strconv.FormatInt(until.UnixNano(), 10)+" "+strconv.FormatInt(now.UnixNano(), 10))
+	trace.Log(context.Background(), "wake", strconv.FormatInt(until.UnixNano(), 10)+" "+strconv.FormatInt(int64(now.Sub(until)), 10))
 	r.mu.Lock()
 	*r.untils = append(*r.untils, until.UnixNano())
 	r.mu.Unlock()
@@ -168,6 +169,6 @@ func BenchmarkPaceTrace(b *testing.B) {
 	}
 	defer f.Close()
 	for _, r := range keep.recs {
-		fmt.Fprintf(f, "%d %d %d\n", start+int64(r.Intended), start+int64(r.Started), r.Outcome)
+		fmt.Fprintf(f, "%d %d %d\n", start+int64(r.Intended), int64(r.Started-r.Intended), r.Outcome)
 	}
 }
