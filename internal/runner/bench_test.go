@@ -36,6 +36,13 @@ import (
 // cpu-% is the process's CPU against its cores while load ran (idle-% the
 // rest), cpu-µs/op its CPU per started operation (client and fake), and
 // machine-idle-% the whole machine's idle share (other processes count),
+// os-wait-ms/s how long the process's threads waited, runnable, for a
+// core the kernel gave to another thread, per second of the run (summed
+// over threads; Linux only): near 0 when neither other processes nor the
+// process's own extra threads compete for the cores; where it is large the
+// lag is the machine's, whatever idle-% says (other users' processes in
+// other sessions take their share of the cores whatever their nice value
+// when the kernel groups processes by session, autogroup),
 // saturated the generator's verdict at the default thresholds (1: yes;
 // lagging is not saturated). BenchmarkPacingCalibrated does the same at
 // this machine's calibrated limit.
@@ -53,10 +60,12 @@ func BenchmarkPacing(b *testing.B) {
 				sc := testScenario(20000, rate, secs*time.Second)
 				sc.Workload.MaxInFlight = 1024
 				none, _ := strategy.New("none", strategy.Params{})
+				wait0, t0 := runDelay(), time.Now()
 				res, err := Run(context.Background(), Options{
 					Scenario: sc, Strategies: []strategy.Strategy{none},
 					Target: Target{Endpoint: url, Config: aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}}},
 				})
+				wait, wall := runDelay()-wait0, time.Since(t0)
 				srv.Close()
 				if err != nil {
 					b.Fatal(err)
@@ -74,6 +83,9 @@ func BenchmarkPacing(b *testing.B) {
 					b.ReportMetric(100-g.MachineCPUPct, "machine-idle-%")
 				}
 				b.ReportMetric(1e6*g.CPUS/float64(max(started, 1)), "cpu-µs/op")
+				if wait0 >= 0 {
+					b.ReportMetric(1e3*wait.Seconds()/wall.Seconds(), "os-wait-ms/s")
+				}
 				saturated := 0.0
 				if g.Saturated() {
 					saturated = 1

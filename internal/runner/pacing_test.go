@@ -22,8 +22,9 @@ import (
 // 10 %), then a 5 s run at that rate. It reports the rate (calibrated-ops/s),
 // the p99 start lag there (goal: under 1 ms, which the search's verdict
 // already requires of a 2 s run), the process's idle share of its cores
-// (idle-%), the machine's (machine-idle-%, every process) and CPU per
-// started operation. No honest rate in range reports calibrated-ops/s 0
+// (idle-%), the machine's (machine-idle-%, every process), the time its
+// threads waited for a core (os-wait-ms/s, as in BenchmarkPacing) and CPU
+// per started operation. No honest rate in range reports calibrated-ops/s 0
 // and logs why: on a machine busy with other work that is the finding.
 func BenchmarkPacingCalibrated(b *testing.B) {
 	defer runner.TuneGC()()
@@ -74,9 +75,13 @@ func BenchmarkPacingCalibrated(b *testing.B) {
 			continue
 		}
 		const secs = 5
+		wait0, t0 := runner.RunDelay(), time.Now()
 		res, err := run(context.Background(), pacingScenario(ans.Value, secs*time.Second))
 		if err != nil {
 			b.Fatal(err)
+		}
+		if wait0 >= 0 {
+			b.ReportMetric(1e3*(runner.RunDelay()-wait0).Seconds()/time.Since(t0).Seconds(), "os-wait-ms/s")
 		}
 		m, g := res.Strategies[0].Summary, res.Generator
 		started := m.Ops - m.Failed["dropped"]
