@@ -177,8 +177,9 @@ func (s *strategySeries) slot(t int64) *second {
 }
 
 // Observe implements runner.Observer. The returned function files each
-// record under the wall-clock seconds its attempts and its end fell in,
-// taking the record's end to be now.
+// record under the wall-clock seconds its attempts and its end fell in:
+// the trial's start (live.TrialStart) plus the record's Ended, or now when
+// the start is not known (records arrive in batches, up to 10 ms late).
 func (d *Dashboard) Observe(strategy string, live *runner.Live) func(metrics.Record) {
 	s := &strategySeries{name: strategy, live: live, ring: make([]second, d.opts.Window), open: map[int64]*hdrhistogram.Histogram{}}
 	d.mu.Lock()
@@ -194,7 +195,11 @@ func (d *Dashboard) Observe(strategy string, live *runner.Live) func(metrics.Rec
 		}
 	}
 	return func(r metrics.Record) {
-		s.add(r, d.opts.Now())
+		end := d.opts.Now()
+		if start := live.TrialStart(); !start.IsZero() {
+			end = start.Add(r.Ended)
+		}
+		s.add(r, end)
 	}
 }
 

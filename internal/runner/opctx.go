@@ -17,7 +17,11 @@ import (
 // It embeds a context.WithCancelCause that its timer cancels with the
 // cause context.DeadlineExceeded. Contexts derived from it register with
 // that cancelCtx directly (its Done is theirs), so they end with it, and
-// their Cause is context.DeadlineExceeded, as under WithTimeout. Once
+// their Cause is context.DeadlineExceeded, as under WithTimeout; their Err,
+// though, is context.Canceled where WithTimeout's children say
+// DeadlineExceeded (neither the SDK, net/http nor the strategies look at
+// a derived context's Err: smithy and Classify read the operation's own,
+// net/http reports the Cause). Once
 // canceled it is spent. Its parent must have no deadline (the in-flight
 // operations' context has none): Deadline reports the operation's alone.
 type opContext struct {

@@ -113,6 +113,19 @@ type Live struct {
 	Late, Dropped atomic.Int64
 	lagMax        atomic.Int64 // µs, the largest start lag since TakeMaxLag
 	up            *Live        // counted there too: a strategy's counters roll up into the run's
+	trialStart    atomic.Pointer[time.Time]
+}
+
+// TrialStart is when the strategy's current trial started offering load
+// (a record's Intended, Started and Ended count from it); zero before the
+// first trial, and on the run's own Live, whose strategies start apart.
+// An Observer places a record in wall-clock time with it: records reach
+// observers in batches, up to 10 ms after they end.
+func (l *Live) TrialStart() time.Time {
+	if t := l.trialStart.Load(); t != nil {
+		return *t
+	}
+	return time.Time{}
 }
 
 // TakeMaxLag returns the largest start lag (intended to actual start) seen
@@ -420,6 +433,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			if sharded && trial == 0 {
 				ls := start.UTC()
 				sr.LoadStart = &ls
+			}
+			if live != o.Live {
+				live.trialStart.Store(&start)
 			}
 			mon.begin()
 			offered, agg, series, h := drive(ctx, o, t, wl, o.Strategies[i], table, start, live, observe)

@@ -290,3 +290,59 @@ func TestWorkloadMixAndBatches(t *testing.T) {
 		t.Errorf("mix put %d, get %d, batch %d of 200; want about 120, 40, 40", put, get, batch)
 	}
 }
+
+// endObserver checks every record against the strategy's trial start: its
+// wall-clock end (TrialStart + Ended) has passed when the record is
+// observed, and by no more than the record queue's batching (10 ms) plus
+// what a loaded machine adds.
+type endObserver struct {
+	t        *testing.T
+	mu       sync.Mutex
+	seen     int
+	worst    time.Duration
+	noStart  int
+	negative int
+}
+
+func (o *endObserver) Observe(_ string, live *Live) func(metrics.Record) {
+	return func(r metrics.Record) {
+		now := time.Now()
+		start := live.TrialStart()
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		o.seen++
+		if start.IsZero() {
+			o.noStart++
+			return
+		}
+		late := now.Sub(start.Add(r.Ended))
+		if late < 0 {
+			o.negative++
+		}
+		o.worst = max(o.worst, late)
+	}
+}
+
+// An observer places each record at its real end (the dashboard's
+// per-second view does), although records reach it in batches.
+func TestObserverSeesTrialStart(t *testing.T) {
+	obs := &endObserver{t: t}
+	res, err := Run(context.Background(), Options{
+		Scenario: testScenario(10000, 200, 500*time.Millisecond), Target: startFake(t),
+		Strategies: strategies(t, "none"), Observer: obs,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	obs.mu.Lock()
+	defer obs.mu.Unlock()
+	if want := res.Strategies[0].Summary.Ops; int64(obs.seen) != want || want == 0 {
+		t.Fatalf("observed %d records, want %d (every one, and some)", obs.seen, want)
+	}
+	if obs.noStart > 0 || obs.negative > 0 {
+		t.Errorf("%d records without a trial start and %d ending after they were observed, want none", obs.noStart, obs.negative)
+	}
+	if obs.worst > 2*time.Second {
+		t.Errorf("a record was observed %v after it ended, want within the batching delay (10 ms) and scheduling", obs.worst)
+	}
+}
