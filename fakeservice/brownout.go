@@ -17,16 +17,17 @@ import (
 type brownouts struct {
 	faults *Faults
 	epoch  time.Time
-	all    bool     // some change names no table
-	names  []string // tables named by changes
-	drains sync.Map // *table -> *faults.Drain
+	all    bool          // some change names no table
+	from   time.Duration // Faults.DrainsFrom: nothing is due up to epoch + from
+	names  []string      // tables named by changes
+	drains sync.Map      // *table -> *faults.Drain
 }
 
 func newBrownouts(f *Faults, epoch time.Time) *brownouts {
 	if f == nil || len(f.Capacity) == 0 {
 		return nil
 	}
-	b := &brownouts{faults: f, epoch: epoch}
+	b := &brownouts{faults: f, epoch: epoch, from: f.DrainsFrom()}
 	for _, c := range f.Capacity {
 		if c.Table == "" {
 			b.all = true
@@ -39,6 +40,9 @@ func newBrownouts(f *Faults, epoch time.Time) *brownouts {
 
 // apply brings every affected table's invisible consumer up to now.
 func (b *brownouts) apply(s *Server, now time.Time) {
+	if now.Sub(b.epoch) <= b.from {
+		return // before any window: no table to look up, no Drain to ask
+	}
 	if b.all {
 		s.db.Each(func(t *store.Table) bool {
 			b.applyTable(t, now)

@@ -35,6 +35,12 @@ var crcEmptyObject = strconv.FormatUint(uint64(crc32.ChecksumIEEE([]byte("{}")))
 // content type; and its Content-Length, so that net/http sends header and
 // body in one write, without chunking.
 func writeResponse(w http.ResponseWriter, status int, body []byte) {
+	writeResponseCRC(w, status, body, 0, false)
+}
+
+// writeResponseCRC is writeResponse given body's CRC-32 when known (a
+// shared throttle's: wire.Error.SharedCRC32).
+func writeResponseCRC(w http.ResponseWriter, status int, body []byte, crc uint32, known bool) {
 	h := w.Header()
 	// One allocation for the header's values: net/http copies the map at
 	// WriteHeader and only reads the values, which are never changed.
@@ -44,7 +50,10 @@ func writeResponse(w http.ResponseWriter, status int, body []byte) {
 	if string(body) == "{}" {
 		t = append(t, crcEmptyObject...)
 	} else {
-		t = strconv.AppendUint(t, uint64(crc32.ChecksumIEEE(body)), 10)
+		if !known {
+			crc = crc32.ChecksumIEEE(body)
+		}
+		t = strconv.AppendUint(t, uint64(crc), 10)
 	}
 	crcEnd := len(t)
 	t = strconv.AppendInt(t, int64(len(body)), 10)
@@ -70,7 +79,8 @@ func writeError(w http.ResponseWriter, err *wire.Error) {
 	if rec, ok := w.(*recorder); ok {
 		rec.err = err // the front counts it without parsing its body
 	}
-	writeResponse(w, err.Status, err.Body())
+	crc, known := err.SharedCRC32()
+	writeResponseCRC(w, err.Status, err.Body(), crc, known)
 }
 
 const requestIDChars = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"

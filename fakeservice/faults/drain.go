@@ -44,6 +44,21 @@ func (f *Schedule) Drains(table string) bool {
 	return false
 }
 
+// DrainsFrom returns the offset from the epoch up to which no Drain of the
+// schedule has anything to take (Due is false at every instant up to
+// epoch + DrainsFrom, whatever the table): the earliest start of a capacity
+// change that withholds (scale below 1); math.MaxInt64 when none does. The
+// server checks it before it looks a table's Drain up.
+func (f *Schedule) DrainsFrom() time.Duration {
+	from := time.Duration(math.MaxInt64)
+	for _, c := range f.Capacity {
+		if c.Scale < 1 {
+			from = min(from, time.Duration(c.At))
+		}
+	}
+	return from
+}
+
 // NewDrain returns the consumer of table's brownouts, taking its share from
 // start on; offsets count from epoch.
 func (f *Schedule) NewDrain(epoch, start time.Time, table string) *Drain {

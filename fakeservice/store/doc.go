@@ -8,7 +8,9 @@
 // the one-pass lane for the hot PutItem, GetItem, UpdateItem and
 // BatchWriteItem; DB.ParseFast also takes large values the store already
 // shares (its interner) instead of copying them out of the body, which the
-// front reuses once the request is answered.
+// front reuses once the request is answered. A PutItem it parsed is recycled
+// once it has run, with the item map of a throttled one (throttled writes
+// store nothing) for the next request to parse into.
 //
 // Each operation charges the throttling model (package throttle) what
 // DynamoDB would, evaluates expressions with package expr and speaks the

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/throttlebench/throttlebench/fakeservice/wire"
 )
@@ -52,7 +53,7 @@ func parseFast(target string, body []byte, sh wire.Sharer) Request {
 	p := &wire.Parser{Shared: sh}
 	switch name {
 	case "PutItem":
-		if in, ok := parsePutItem(p, body); ok {
+		if in, ok := parseFastPutItem(p, body); ok {
 			return in
 		}
 	case "GetItem":
@@ -71,7 +72,6 @@ func parseFast(target string, body []byte, sh wire.Sharer) Request {
 	return nil
 }
 
-func (in *putItemInput) run(s *DB) (any, error)    { return s.putItemDecoded(in) }
 func (in *getItemInput) run(s *DB) (any, error)    { return s.getItemDecoded(in) }
 func (in *updateItemInput) run(s *DB) (any, error) { return s.updateItemDecoded(in) }
 func (in *batchWriteInput) run(s *DB) (any, error) { return s.batchWriteDecoded(in) }
@@ -147,24 +147,74 @@ func item(p *wire.Parser, dst *map[string]wire.Value) bool {
 	return ok
 }
 
-// fastPutItem is a putItemInput with room for its string members.
+// fastPutItem is a putItemInput with room for its string members, recycled
+// by putItems once it has run.
 type fastPutItem struct {
 	putItemInput
 	strs strSlots
+	// spare is an empty item map for the next request to parse its Item
+	// into: the map of a request that was throttled (see recycle); nil
+	// when there is none.
+	spare map[string]wire.Value
+}
+
+// putItems holds fastPutItems for parseFastPutItem to take instead of
+// allocating one (and its item map, when it has a spare) per request.
+var putItems = sync.Pool{New: func() any { return new(fastPutItem) }}
+
+// run runs the request and gives it back to putItems: DB.Do is its only
+// caller, once per request, and nothing keeps the request (what the answer
+// holds is the table's, or copies).
+func (fp *fastPutItem) run(s *DB) (any, error) {
+	out, err := s.putItemDecoded(&fp.putItemInput)
+	fp.recycle(err)
+	return out, err
+}
+
+// recycle clears fp, which err answered, and puts it in putItems. Under
+// overload most PutItems are throttled, and a throttled write stores
+// nothing (DB.write decides before it stores, and keeps neither the item
+// nor its map; the answer is a shared Error), so its item map is kept,
+// emptied, for the next request. An item that was stored, or that grew
+// past one group of 8 attributes, is left alone.
+func (fp *fastPutItem) recycle(err error) {
+	var spare map[string]wire.Value
+	if ae, ok := err.(*wire.Error); ok && ae.Reasons != nil && fp.item != nil && len(fp.item) <= 8 {
+		clear(fp.item)
+		spare = fp.item
+	}
+	*fp = fastPutItem{spare: spare}
+	putItems.Put(fp)
 }
 
 // parsePutItem parses a PutItem body into what decode and wire.DecodeItem would
 // make of it, or reports false (see the contract above).
 func parsePutItem(p *wire.Parser, body []byte) (*putItemInput, bool) {
+	fp, ok := parseFastPutItem(p, body)
+	if !ok {
+		return nil, false
+	}
+	return &fp.putItemInput, true
+}
+
+// parseFastPutItem is parsePutItem returning the request with its room,
+// taken from putItems: running it gives it back.
+func parseFastPutItem(p *wire.Parser, body []byte) (*fastPutItem, bool) {
 	p.Reset(body)
-	fp := new(fastPutItem)
+	fp := putItems.Get().(*fastPutItem)
 	in := &fp.putItemInput
 	ok := parseObject(p, func(name []byte) bool {
 		switch string(name) { // no allocation: the compiler compares in place
 		case "TableName":
 			return fp.strs.take(p, &in.TableName)
 		case "Item":
-			return item(p, &in.item)
+			if in.item != nil {
+				return false // given twice: the general way
+			}
+			var ok bool
+			in.item, ok = p.ItemInto(fp.spare)
+			fp.spare = nil
+			return ok
 		case "ReturnConsumedCapacity":
 			return fp.strs.take(p, &in.ReturnConsumedCapacity)
 		case "ReturnValues":
@@ -183,7 +233,7 @@ func parsePutItem(p *wire.Parser, body []byte) (*putItemInput, bool) {
 	if !ok || !p.End() {
 		return nil, false
 	}
-	return in, true
+	return fp, true
 }
 
 // fastGetItem is a getItemInput with room for its members.

@@ -3,13 +3,17 @@ package store
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"maps"
 	"math"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 	"unsafe"
 
+	"github.com/throttlebench/throttlebench/fakeservice/throttle"
 	"github.com/throttlebench/throttlebench/fakeservice/wire"
 )
 
@@ -208,4 +212,67 @@ func BenchmarkParsePutItem(b *testing.B) {
 			}
 		}
 	})
+}
+
+// A throttled PutItem's item map is parsed into again by later requests
+// (fastPutItem.recycle): the items that were stored, before and after
+// throttles, read back as written, and the fast lane still takes every body.
+func TestThrottledPutItemRecycled(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	db := New(Options{Now: func() time.Time { return now }, Model: throttle.Model{Burst: -1}})
+	if _, err := db.Do("CreateTable", []byte(`{"TableName":"tbl","AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],`+
+		`"KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],"ProvisionedThroughput":{"ReadCapacityUnits":40000,"WriteCapacityUnits":5}}`), nil); err != nil {
+		t.Fatal(err)
+	}
+	item := func(k string, i int) string {
+		switch i % 3 {
+		case 0:
+			return fmt.Sprintf(`{"id":{"S":%q},"n":{"N":"%d"}}`, k, i)
+		case 1:
+			return fmt.Sprintf(`{"id":{"S":%q},"a":{"S":"x%d"},"b":{"BOOL":true},"c":{"SS":["p","q%d"]}}`, k, i, i)
+		}
+		return fmt.Sprintf(`{"id":{"S":%q}}`, k)
+	}
+	want := map[string]string{}
+	throttled := 0
+	for second := range 4 {
+		for i := range 20 {
+			k := fmt.Sprintf("k%d-%d", second, i)
+			it := item(k, i)
+			body := []byte(`{"TableName":"tbl","Item":` + it + `}`)
+			req := db.ParseFast(wire.TargetPrefix+"PutItem", body)
+			if req == nil {
+				t.Fatalf("the fast lane refused %s", body)
+			}
+			_, err := db.Do("PutItem", body, req)
+			var we *wire.Error
+			switch {
+			case err == nil:
+				want[k] = it
+			case errors.As(err, &we) && we.Reasons != nil:
+				throttled++
+			default:
+				t.Fatalf("PutItem %s: %v", body, err)
+			}
+		}
+		now = now.Add(time.Second)
+	}
+	if throttled == 0 || len(want) == 0 {
+		t.Fatalf("got %d throttled and %d stored writes, want some of each", throttled, len(want))
+	}
+	for k, it := range want {
+		out, err := db.Do("GetItem", []byte(`{"TableName":"tbl","Key":{"id":{"S":"`+k+`"}}}`), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := Marshal(out)
+		var gotItem, wantItem struct{ Item map[string]any }
+		if err := json.Unmarshal(got, &gotItem); err != nil {
+			t.Fatal(err)
+		}
+		_ = json.Unmarshal([]byte(`{"Item":`+it+`}`), &wantItem)
+		if !reflect.DeepEqual(gotItem, wantItem) {
+			t.Errorf("GetItem %s: got %s, want item %s", k, got, it)
+		}
+	}
 }

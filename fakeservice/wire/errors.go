@@ -3,6 +3,7 @@ package wire
 import (
 	"encoding/json"
 	"fmt"
+	"hash/crc32"
 	"net/http"
 	"strings"
 	"sync"
@@ -67,7 +68,18 @@ type Error struct {
 	// points at the Error itself, so that a copy changed by its holder is
 	// encoded afresh.
 	body []byte
+	crc  uint32 // the CRC-32 (IEEE) of body, which x-amz-crc32 carries
 	self *Error
+}
+
+// SharedCRC32 returns the CRC-32 (IEEE) of Body, computed once, for an
+// Error ThrottleError shares; ok is false for any other Error (or a copy of
+// a shared one), whose caller computes it.
+func (e *Error) SharedCRC32() (crc uint32, ok bool) {
+	if e.self != e {
+		return 0, false
+	}
+	return e.crc, true
 }
 
 // CancellationReason is why one item of a cancelled transaction failed:
@@ -240,6 +252,7 @@ func ThrottleError(d throttle.Decision, arn string) *Error {
 	}
 	e := newThrottleError(d, arn)
 	e.body = e.Body()
+	e.crc = crc32.ChecksumIEEE(e.body)
 	e.self = e
 	if throttleCount.Add(1) <= maxThrottles { // tables come and go: bounded
 		throttles.Store(k, e)

@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"hash/crc32"
 	"testing"
 
 	"github.com/throttlebench/throttlebench/fakeservice/throttle"
@@ -46,6 +47,36 @@ func TestThrottleErrorBody(t *testing.T) {
 		`"ThrottlingReasons":[{"reason":"TableWriteProvisionedThroughputExceeded","resource":"` + benchARN + `"}]}`
 	if got := string(e.Body()); got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
+// TestSharedCRC32 checks that a shared throttle carries the CRC-32 of its
+// body, and that no other Error (a changed copy of one included) claims one.
+func TestSharedCRC32(t *testing.T) {
+	shared := ThrottleError(throttle.Decision{Exception: throttle.ExceptionThrottling, Reason: "TableWriteMaxOnDemandThroughputExceeded"}, benchARN)
+	changed := *shared
+	changed.Msg = "changed"
+	cases := []struct {
+		name   string
+		err    *Error
+		wantOK bool
+	}{
+		{"provisioned", ThrottleError(throttle.Decision{Exception: throttle.ExceptionProvisionedThroughputExceeded, Reason: "TableWriteProvisionedThroughputExceeded"}, benchARN), true},
+		{"throttling", shared, true},
+		{"changed copy", &changed, false},
+		{"validation", ValidationError("x"), false},
+		{"made by hand", &Error{Status: 400, Type: NSDynamoDB + "X", Reasons: []ThrottlingReason{{"a", "b"}}}, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			crc, ok := c.err.SharedCRC32()
+			if ok != c.wantOK {
+				t.Fatalf("SharedCRC32 ok = %t, want %t", ok, c.wantOK)
+			}
+			if want := crc32.ChecksumIEEE(c.err.Body()); ok && crc != want {
+				t.Errorf("SharedCRC32 = %d, want %d (the body's)", crc, want)
+			}
+		})
 	}
 }
 

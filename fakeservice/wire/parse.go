@@ -111,11 +111,19 @@ func (p *Parser) String() (string, bool) {
 }
 
 // Item reads an attribute map (an Item), as DecodeItem would decode it.
-func (p *Parser) Item() (map[string]Value, bool) {
+func (p *Parser) Item() (map[string]Value, bool) { return p.ItemInto(nil) }
+
+// ItemInto is Item reading into item, an empty map its caller recycles (a
+// map that was never grown past 8 attributes, so that it stays one group:
+// iterating a map that was once larger visits every slot it grew); nil
+// makes a new one. On false item may hold part of the input.
+func (p *Parser) ItemInto(item map[string]Value) (map[string]Value, bool) {
 	if !p.Consume('{') {
 		return nil, false
 	}
-	item := make(map[string]Value, 8)
+	if item == nil {
+		item = make(map[string]Value, 8)
+	}
 	p.WS()
 	if p.Consume('}') {
 		return item, true
