@@ -3,6 +3,7 @@ package fakeservice
 import (
 	"bytes"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	neturl "net/url"
 	"strings"
@@ -63,6 +64,24 @@ func BenchmarkHandlerPutItem(b *testing.B) {
 // 36 × (35/36)^2000, about 10^-23, and give two neighbours about 1,020 of
 // the 1,296 pairs (500 is more than 30 standard deviations below).
 func TestRequestIDPositions(t *testing.T) {
+	// Two digits at a time gives what one at a time gave for the same draw.
+	oneAtATime := func(x uint64, n int) string {
+		var b []byte
+		for range n {
+			b = append(b, requestIDChars[x%36])
+			x /= 36
+		}
+		return string(b)
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{requestIDChunk, requestIDLen % requestIDChunk} {
+		for _, x := range []uint64{0, 1, 35, 36, 36*36 - 1, 36 * 36, r.Uint64N(1 << 62), r.Uint64N(1 << 62), r.Uint64N(1 << 62)} {
+			if got, want := string(appendDigits(nil, x, n)), oneAtATime(x, n); got != want {
+				t.Errorf("appendDigits(%d, %d) = %q, want %q (one digit at a time)", x, n, got, want)
+			}
+		}
+	}
+
 	var seen [requestIDLen][36]bool
 	var pairs [requestIDLen - 1]map[string]bool
 	for i := range pairs {

@@ -100,12 +100,18 @@ const requestIDChunk = 12
 func appendRequestID(b []byte) []byte {
 	const pow = 36 * 36 * 36 * 36 * 36 * 36 * 36 * 36 * 36 * 36 * 36 * 36 // 36^requestIDChunk
 	for i := 0; i < requestIDLen; i += requestIDChunk {
-		x := rand.Uint64N(pow)
-		for range min(requestIDChunk, requestIDLen-i) / 2 {
-			p := &requestIDPairs[x%(36*36)]
-			b = append(b, p[0], p[1])
-			x /= 36 * 36
-		}
+		b = appendDigits(b, rand.Uint64N(pow), min(requestIDChunk, requestIDLen-i))
+	}
+	return b
+}
+
+// appendDigits appends the n (even) lowest base-36 digits of x, the lowest
+// first, two at a time.
+func appendDigits(b []byte, x uint64, n int) []byte {
+	for range n / 2 {
+		p := &requestIDPairs[x%(36*36)]
+		b = append(b, p[0], p[1])
+		x /= 36 * 36
 	}
 	return b
 }

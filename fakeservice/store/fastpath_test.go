@@ -53,12 +53,18 @@ var putItemBodies = []string{
 	`[`,
 	`null`,
 	``,
+	// Values long enough for the store to share (minInterned): ASCII,
+	// valid non-ASCII UTF-8, and invalid UTF-8, which must still be refused.
+	`{"TableName":"t","Item":{"id":{"S":"k"},"v":{"S":"` + strings.Repeat("ab", 100) + `"}}}`,
+	`{"TableName":"t","Item":{"id":{"S":"k"},"v":{"S":"` + strings.Repeat("é", 100) + `"}}}`,
+	"{\"TableName\":\"t\",\"Item\":{\"v\":{\"S\":\"" + strings.Repeat("a", 150) + "\xff\"}}}",
 }
 
 // TestParsePutItem checks, body by body, that the fast lane either leaves a
 // body alone or decodes it exactly as the general way does.
 func TestParsePutItem(t *testing.T) {
 	taken := 0
+	sharedTaken = 0
 	for _, body := range putItemBodies {
 		if checkParsePutItem(t, []byte(body)) {
 			taken++
@@ -67,7 +73,13 @@ func TestParsePutItem(t *testing.T) {
 	if taken < 8 {
 		t.Errorf("the fast lane took %d of %d bodies, want at least 8", taken, len(putItemBodies))
 	}
+	if sharedTaken < 3 { // the 1 KB value and the two long ones above
+		t.Errorf("the fast lane took %d shared copies of long values, want at least 3", sharedTaken)
+	}
 }
+
+// sharedTaken counts the shared copies checkSharedPutItem saw taken.
+var sharedTaken int
 
 func FuzzParsePutItem(f *testing.F) {
 	for _, body := range putItemBodies {
@@ -134,8 +146,11 @@ func checkSharedPutItem(t *testing.T, body []byte, want *putItemInput) {
 	}
 	for name, v := range got.item {
 		s, shared := sh.strs.Load(v.Str)
-		if v.Type == wire.TypeS && shared && unsafe.StringData(s.(string)) != unsafe.StringData(v.Str) {
-			t.Errorf("%q: attribute %s: got a copy of a value the store shares, want the shared copy", body, name)
+		if v.Type == wire.TypeS && shared {
+			if unsafe.StringData(s.(string)) != unsafe.StringData(v.Str) {
+				t.Errorf("%q: attribute %s: got a copy of a value the store shares, want the shared copy", body, name)
+			}
+			sharedTaken++
 		}
 	}
 }
