@@ -28,7 +28,7 @@ var runs = []struct {
 	{"./fakeservice/", "^(BenchmarkServeRatio|BenchmarkServeThrottledRatio)$", "3s", -1, false},
 	{"./internal/sim/", "^BenchmarkSim$", "3x", -1, false},
 	{"./internal/sim/", "^(BenchmarkFleetHour|BenchmarkBackoffExperiment)$", "1x", -1, false},
-	{"./internal/runner/", "^(BenchmarkOverhead|BenchmarkCPUPerOp|BenchmarkPacing)$", "1x", -1, false},
+	{"./internal/runner/", "^(BenchmarkOverhead|BenchmarkCPUPerOp|BenchmarkPacing|BenchmarkPacingCalibrated)$", "1x", -1, false},
 	{"./cmd/bench/", "^BenchmarkMemory$", "1x", 1, true},
 }
 
@@ -45,6 +45,9 @@ var table = []figures.Figure{
 	{Label: "pacing at 2,000 ops/s: the process's idle CPU, %", Key: "internal/runner BenchmarkPacing/rate=2000", Metric: "idle-%"},
 	{Label: "pacing at 5,000 ops/s: started / scheduled", Key: "internal/runner BenchmarkPacing/rate=5000", Metric: "start-rate-ratio"},
 	{Label: "pacing at 5,000 ops/s: p99 start lag, ms (goal < 1 ms with ≥ 30 % idle)", Key: "internal/runner BenchmarkPacing/rate=5000", Metric: "p99-lag-ms"},
+	{Label: "pacing at 5,000 ops/s: the process's idle CPU, %", Key: "internal/runner BenchmarkPacing/rate=5000", Metric: "idle-%"},
+	{Label: "calibrated limit (highest PutItem rate with verdict ok, embedded fake), ops/s", Key: "internal/runner BenchmarkPacingCalibrated", Metric: "calibrated-ops/s"},
+	{Label: "pacing at the calibrated limit, 5 s: p99 start lag, ms (goal < 1 ms)", Key: "internal/runner BenchmarkPacingCalibrated", Metric: "p99-lag-ms"},
 	{Label: "simulated operations per CPU-second, load fits", Key: "internal/sim BenchmarkSim/fits", Metric: "ops/cpu-s"},
 	{Label: "simulated operations per CPU-second, overloaded", Key: "internal/sim BenchmarkSim/overloaded", Metric: "ops/cpu-s"},
 	{Label: "an hour of a 1,000-client fleet at 2,000 ops/s, seconds", Key: "internal/sim BenchmarkFleetHour", Metric: "wall-s"},
