@@ -127,6 +127,11 @@ func TestAgreement(t *testing.T) {
 						t.Errorf("%s: %s: real %.4g, simulated %.4g: more than %.0f%% apart", sts[i].Name(), what, real, sim, 100*tol)
 					}
 				}
+				if math.Abs(s.SuccessPct-r.SuccessPct) > 0.05*r.SuccessPct {
+					// Say how the real operations failed, so a one-off miss
+					// can be told from a model gap.
+					t.Logf("%s: real failures %v, simulated %v; real start lag p99 %.2f ms", sts[i].Name(), r.Failed, s.Failed, r.StartLagMs.P99)
+				}
 				check("success", r.SuccessPct, s.SuccessPct, 0.05)
 				tol := c.attempts
 				if tol == 0 {
