@@ -2,11 +2,8 @@ package main
 
 import (
 	"math"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/throttlebench/throttlebench/internal/results"
 )
 
 // scaledRun is a run of the embedded fake under auto scaling with
@@ -47,14 +44,7 @@ func TestRunAutoScalingWritesActions(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("got exit %d, stderr %q; want 0", code, stderr)
 			}
-			files, _ := filepath.Glob(filepath.Join(out, "scaled", "*", "run.json"))
-			if len(files) != 1 {
-				t.Fatalf("got run.json files %v, want one", files)
-			}
-			f, err := results.Read(files[0])
-			if err != nil {
-				t.Fatal(err)
-			}
+			f := onlyRun(t, out)
 			srv := f.Strategies[0].Server
 			if srv == nil || len(srv.ScalingActions) == 0 {
 				t.Fatalf("got server stats %+v, want scaling actions", srv)

@@ -198,14 +198,7 @@ strategies: [none]
 			if code != exitOK {
 				t.Fatalf("exit %d, stderr %q", code, stderr)
 			}
-			files, _ := filepath.Glob(filepath.Join(out, "store", "*", "run.json"))
-			if len(files) != 1 {
-				t.Fatalf("found %v, want one run.json", files)
-			}
-			f, err := results.Read(files[0])
-			if err != nil {
-				t.Fatal(err)
-			}
+			f := onlyRun(t, out)
 			srv := f.Strategies[0].Server
 			if srv == nil {
 				t.Fatal("run.json has no server stats")
