@@ -93,7 +93,8 @@ func (s *Server) front(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.now()
 	f.obs.tick(s, now)
-	op := opLabel(headerValue(r.Header, headerTarget))
+	target := headerValue(r.Header, headerTarget)
+	op := opLabel(target)
 	if f.faults != nil {
 		a := f.faults.Decide(f.epoch, now, f.seq.Add(1), op)
 		if a.Stalled {
@@ -137,7 +138,7 @@ func (s *Server) front(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if f.authz != nil {
-		if name, ok := strings.CutPrefix(headerValue(r.Header, headerTarget), wire.TargetPrefix); ok {
+		if name, ok := strings.CutPrefix(target, wire.TargetPrefix); ok {
 			if ae := f.authz.authorize(r, name); ae != nil {
 				f.obs.count(op, errorName(ae.Type))
 				writeError(w, ae)
@@ -203,11 +204,6 @@ func errorName(typ string) string {
 	return typ[strings.LastIndexByte(typ, '#')+1:]
 }
 
-// isThrottle reports whether an error name is one of DynamoDB's throttles.
-func isThrottle(name string) bool {
-	return name == "ProvisionedThroughputExceededException" || name == "ThrottlingException" || name == "RequestLimitExceeded"
-}
-
 // recorder passes a response through, noting its outcome and adding
 // x-amz-retry-after to throttles. It holds the status until the body's first
 // write, which is when the error type is known.
@@ -260,7 +256,7 @@ func (r *recorder) inspect(body []byte) {
 		return
 	}
 	r.outcome = name
-	if isThrottle(r.outcome) {
+	if wire.IsThrottleName(r.outcome) {
 		r.throttle = true
 		r.errBody = body
 		if r.retryAfter != nil {

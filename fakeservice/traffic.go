@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/throttlebench/throttlebench/fakeservice/wire"
 )
 
 // RequestInfo is what the front saw of one API request (one attempt of an
@@ -63,7 +65,7 @@ func (s *Server) serveTapped(w http.ResponseWriter, r *http.Request) {
 	}
 	info := RequestInfo{
 		Arrived:      s.now(),
-		Op:           opLabel(r.Header.Get("X-Amz-Target")),
+		Op:           opLabel(headerValue(r.Header, headerTarget)),
 		InvocationID: r.Header.Get("Amz-Sdk-Invocation-Id"),
 		UserAgent:    r.Header.Get("User-Agent"),
 		AccessKeyID:  accessKeyID(r.Header.Get("Authorization")),
@@ -211,7 +213,7 @@ func answerOutcome(op string, status int, body []byte) (outcome string, throttle
 	if name == "" {
 		return "http_" + strconv.Itoa(status), false
 	}
-	return name, isThrottle(name)
+	return name, wire.IsThrottleName(name)
 }
 
 // bodyErrorName returns the short name of the __type of a DynamoDB error

@@ -179,7 +179,7 @@ func (fp *fastPutItem) run(s *DB) (any, error) {
 // past one group of 8 attributes, is left alone.
 func (fp *fastPutItem) recycle(err error) {
 	var spare map[string]wire.Value
-	if ae, ok := err.(*wire.Error); ok && ae.Reasons != nil && fp.item != nil && len(fp.item) <= 8 {
+	if ae, ok := err.(*wire.Error); ok && ae.IsThrottle() && fp.item != nil && len(fp.item) <= 8 {
 		clear(fp.item)
 		spare = fp.item
 	}
@@ -187,18 +187,9 @@ func (fp *fastPutItem) recycle(err error) {
 	putItems.Put(fp)
 }
 
-// parsePutItem parses a PutItem body into what decode and wire.DecodeItem would
-// make of it, or reports false (see the contract above).
-func parsePutItem(p *wire.Parser, body []byte) (*putItemInput, bool) {
-	fp, ok := parseFastPutItem(p, body)
-	if !ok {
-		return nil, false
-	}
-	return &fp.putItemInput, true
-}
-
-// parseFastPutItem is parsePutItem returning the request with its room,
-// taken from putItems: running it gives it back.
+// parseFastPutItem parses a PutItem body into what decode and
+// wire.DecodeItem would make of it, or reports false (see the contract
+// above). The request comes from putItems: running it gives it back.
 func parseFastPutItem(p *wire.Parser, body []byte) (*fastPutItem, bool) {
 	p.Reset(body)
 	fp := putItems.Get().(*fastPutItem)

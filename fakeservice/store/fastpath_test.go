@@ -291,3 +291,49 @@ func TestThrottledPutItemRecycled(t *testing.T) {
 		}
 	}
 }
+
+// parsePutItem is parseFastPutItem for the tests, which look at the
+// request alone (it is never run, so never goes back to putItems).
+func parsePutItem(p *wire.Parser, body []byte) (*putItemInput, bool) {
+	fp, ok := parseFastPutItem(p, body)
+	if !ok {
+		return nil, false
+	}
+	return &fp.putItemInput, true
+}
+
+// recycle keeps the item map of a throttled PutItem, emptied, for the next
+// request, and no other: a stored item's map, another error's, or one past
+// a group of 8 attributes.
+func TestRecycleKeepsOnlyThrottledMaps(t *testing.T) {
+	throttled := &wire.Error{Type: "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException"}
+	other := &wire.Error{Type: "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException"}
+	big := map[string]wire.Value{}
+	for i := range 9 {
+		big[fmt.Sprint(i)] = wire.Value{Type: wire.TypeS, Str: "x"}
+	}
+	for _, tt := range []struct {
+		name string
+		err  error
+		item map[string]wire.Value
+		keep bool
+	}{
+		{"throttled", throttled, map[string]wire.Value{"id": {Type: wire.TypeS, Str: "k"}}, true},
+		{"stored", nil, map[string]wire.Value{"id": {Type: wire.TypeS, Str: "k"}}, false},
+		{"another error", other, map[string]wire.Value{"id": {Type: wire.TypeS, Str: "k"}}, false},
+		{"throttled, 9 attributes", throttled, big, false},
+	} {
+		fp := &fastPutItem{}
+		fp.item = tt.item
+		fp.recycle(tt.err)
+		if kept := fp.spare != nil; kept != tt.keep {
+			t.Errorf("%s: spare kept %t, want %t", tt.name, kept, tt.keep)
+		}
+		if tt.keep && (len(fp.spare) != 0 || reflect.ValueOf(fp.spare).UnsafePointer() != reflect.ValueOf(tt.item).UnsafePointer()) {
+			t.Errorf("%s: spare %v, want the request's own map, emptied", tt.name, fp.spare)
+		}
+		if !tt.keep && len(tt.item) == 0 {
+			t.Errorf("%s: the item was emptied, want it left alone", tt.name)
+		}
+	}
+}

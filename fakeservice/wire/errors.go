@@ -277,6 +277,18 @@ type throttleKey struct {
 	arn       string
 }
 
+// IsThrottleName reports whether an error's short name ("Name" of
+// "ns#Name") is one of DynamoDB's throttles.
+func IsThrottleName(name string) bool {
+	return name == "ProvisionedThroughputExceededException" || name == "ThrottlingException" || name == "RequestLimitExceeded"
+}
+
+// IsThrottle reports whether e is one of DynamoDB's throttles: the request
+// was refused before anything was stored or read.
+func (e *Error) IsThrottle() bool {
+	return IsThrottleName(e.Type[strings.LastIndexByte(e.Type, '#')+1:])
+}
+
 // newThrottleError makes the Error ThrottleError answers.
 func newThrottleError(d throttle.Decision, arn string) *Error {
 	// One allocation for the error and its reason.
