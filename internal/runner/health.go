@@ -301,13 +301,13 @@ func (g *Generator) judge() {
 		r := fmt.Sprintf("start lag p99 %s > %s %s (%s; max %s, %d of %d starts late)",
 			fmtMs(s.LagP99Ms), fmtMs(t.LagP99Ms), at, s.Name, fmtMs(s.LagMaxMs), s.Late, s.Offered-s.Dropped)
 		switch {
-		case g.CPUS > 0 && g.busy() < t.LagCPUPct && g.CoresFrom != coresFromQuota:
+		case g.CoresFrom == coresFromQuota:
 			// Under a CPU quota the kernel stops the process for the rest
 			// of each period once it used its share: the average CPU looks
 			// idle while starts wait, so lag there stays saturation.
-			lagging = r + fmt.Sprintf(": %.0f %% of the CPU idle (busy <= %g %%), so late wake-ups, not a lack of CPU", 100-g.busy(), t.LagCPUPct)
-		case g.CoresFrom == coresFromQuota:
 			g.Reasons = append(g.Reasons, r+": under a cgroup CPU quota, which stops the process within each period once it used its share, however idle the average looks")
+		case g.CPUS > 0 && g.busy() < t.LagCPUPct:
+			lagging = r + fmt.Sprintf(": %.0f %% of the CPU idle (busy <= %g %%), so late wake-ups, not a lack of CPU", 100-g.busy(), t.LagCPUPct)
 		case g.CPUS > 0 && g.CPUPct < busyCPUPct:
 			g.Reasons = append(g.Reasons, r+": the process itself used little CPU, so other processes are likely taking the cores")
 		default:

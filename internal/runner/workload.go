@@ -35,11 +35,17 @@ type workload struct {
 	payload  []byte
 	sortKeys int
 	indexes  []scenario.GlobalIndex // every item carries each one's key
+	// consistentRead and queryLimit are the reads' ConsistentRead and
+	// Query's Limit, made once: the SDK only reads its inputs, so every
+	// operation shares them (made per operation, they cost an allocation each).
+	consistentRead *bool
+	queryLimit     *int32
 }
 
 func newWorkload(sc *scenario.Scenario) (*workload, error) {
 	w := sc.Workload
-	wl := &workload{seed: sc.Seed, w: w, sortKeys: w.SortKeys, indexes: sc.Table.GlobalIndexes}
+	wl := &workload{seed: sc.Seed, w: w, sortKeys: w.SortKeys, indexes: sc.Table.GlobalIndexes,
+		consistentRead: aws.Bool(w.ConsistentRead), queryLimit: aws.Int32(int32(w.QueryLimit))}
 	switch w.KeyDistribution {
 	case scenario.KeysZipf:
 		z, err := load.NewZipf(w.Keys, w.ZipfTheta)
@@ -151,17 +157,13 @@ type call struct {
 	st      *opState
 }
 
-// consistent is the reads' ConsistentRead, made where a read asks for it:
-// made once per operation, it cost every write an allocation.
-func (wl *workload) consistent() *bool { return aws.Bool(wl.w.ConsistentRead) }
-
 // run issues operation n (of kind op) against table through c.
 func (wl *workload) run(ctx context.Context, c call, tableName, op string, n int64) error {
 	table := aws.String(tableName)
 	switch op {
 	case scenario.OpGet:
 		k, sk := wl.key(n, 0)
-		_, err := c.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: table, Key: wl.itemKey(k, sk), ConsistentRead: wl.consistent()}, c.optFns...)
+		_, err := c.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: table, Key: wl.itemKey(k, sk), ConsistentRead: wl.consistentRead}, c.optFns...)
 		return err
 	case scenario.OpPut:
 		k, sk := wl.key(n, 0)
@@ -191,7 +193,7 @@ func (wl *workload) run(ctx context.Context, c call, tableName, op string, n int
 	case scenario.OpQuery:
 		k, _ := wl.key(n, 0)
 		_, err := c.client.Query(ctx, &dynamodb.QueryInput{
-			TableName: table, ConsistentRead: wl.consistent(), Limit: aws.Int32(int32(wl.w.QueryLimit)),
+			TableName: table, ConsistentRead: wl.consistentRead, Limit: wl.queryLimit,
 			KeyConditionExpression:    aws.String("pk = :pk"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: keyString(k)}},
 		}, c.optFns...)
@@ -215,7 +217,7 @@ func (wl *workload) run(ctx context.Context, c call, tableName, op string, n int
 		for _, ks := range wl.distinctKeys(n, wl.w.BatchSize) {
 			keys = append(keys, wl.itemKey(ks.K, ks.SK))
 		}
-		pending := map[string]types.KeysAndAttributes{tableName: {Keys: keys, ConsistentRead: wl.consistent()}}
+		pending := map[string]types.KeysAndAttributes{tableName: {Keys: keys, ConsistentRead: wl.consistentRead}}
 		return resubmit(ctx, c, func() (int, error) {
 			out, err := c.client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: pending}, c.optFns...)
 			if err != nil {

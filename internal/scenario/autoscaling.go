@@ -112,40 +112,20 @@ func (sc *Scenario) AutoScalingField() string {
 // (their defaults first, so that a scaled run keeps the ratio of period
 // to load), on copies: the scenario's other users keep theirs.
 func (sc *Scenario) scaleAutoScalingTime(f float64) {
-	scale := func(a *AutoScaling) *AutoScaling {
-		if a == nil {
-			return nil
+	sc.editScalingPolicies(func(q *ScalingPolicy) {
+		period, delay := time.Duration(q.Period), time.Duration(q.Delay)
+		if period <= 0 {
+			period = throttle.DefaultScalingPeriod
 		}
-		out := *a
-		for _, p := range []**ScalingPolicy{&out.Read, &out.Write} {
-			if *p == nil {
-				continue
-			}
-			q := **p
-			period, delay := time.Duration(q.Period), time.Duration(q.Delay)
-			if period <= 0 {
-				period = throttle.DefaultScalingPeriod
-			}
-			if delay == 0 {
-				delay = throttle.DefaultScalingDelay
-			}
-			q.Period = Duration(float64(period) * f)
-			q.Delay = Duration(float64(delay) * f)
-			if q.Delay == 0 { // zero is the default, not "at once"
-				q.Delay = -1
-			}
-			*p = &q
+		if delay == 0 {
+			delay = throttle.DefaultScalingDelay
 		}
-		return &out
-	}
-	sc.Table.AutoScaling = scale(sc.Table.AutoScaling)
-	if len(sc.Table.GlobalIndexes) > 0 {
-		gs := append([]GlobalIndex(nil), sc.Table.GlobalIndexes...)
-		for i := range gs {
-			gs[i].AutoScaling = scale(gs[i].AutoScaling)
+		q.Period = Duration(float64(period) * f)
+		q.Delay = Duration(float64(delay) * f)
+		if q.Delay == 0 { // zero is the default, not "at once"
+			q.Delay = -1
 		}
-		sc.Table.GlobalIndexes = gs
-	}
+	})
 }
 
 // SetScalingTarget sets the target utilization of every auto scaling
@@ -159,7 +139,16 @@ func (sc *Scenario) SetScalingTarget(pct float64) error {
 	if sc.AutoScalingField() == "" {
 		return errors.New("no table.autoscaling (nor on a global index) to set the target of")
 	}
-	set := func(a *AutoScaling) *AutoScaling {
+	sc.editScalingPolicies(func(q *ScalingPolicy) { q.Target = pct })
+	return nil
+}
+
+// editScalingPolicies applies edit to a copy of every auto scaling policy
+// (the table's and its global indexes', read and write) and puts the
+// copies in place of the originals, in copies of what holds them: the
+// scenario's other users keep theirs.
+func (sc *Scenario) editScalingPolicies(edit func(*ScalingPolicy)) {
+	each := func(a *AutoScaling) *AutoScaling {
 		if a == nil {
 			return nil
 		}
@@ -167,19 +156,18 @@ func (sc *Scenario) SetScalingTarget(pct float64) error {
 		for _, p := range []**ScalingPolicy{&out.Read, &out.Write} {
 			if *p != nil {
 				q := **p
-				q.Target = pct
+				edit(&q)
 				*p = &q
 			}
 		}
 		return &out
 	}
-	sc.Table.AutoScaling = set(sc.Table.AutoScaling)
+	sc.Table.AutoScaling = each(sc.Table.AutoScaling)
 	gs := append([]GlobalIndex(nil), sc.Table.GlobalIndexes...)
 	for i := range gs {
-		gs[i].AutoScaling = set(gs[i].AutoScaling)
+		gs[i].AutoScaling = each(gs[i].AutoScaling)
 	}
 	sc.Table.GlobalIndexes = gs
-	return nil
 }
 
 // FakeAutoScaling returns the scenario's auto scaling (table.autoscaling

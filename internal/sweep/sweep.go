@@ -193,9 +193,11 @@ func Search(ctx context.Context, o Options) (Answer, error) {
 			return false, errBudget
 		}
 		ans.Runs++
-		c := apply(sc, x, o.TargetRate)
+		var c *scenario.Scenario
 		if o.AutoScaling != "" {
 			c = applyScaling(sc, o.AutoScaling, x)
+		} else {
+			c = apply(sc, x, o.TargetRate)
 		}
 		m, err := o.Eval(ctx, c, o.Strategy)
 		if err != nil {
