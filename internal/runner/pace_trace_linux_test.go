@@ -17,9 +17,9 @@ package runner
 //
 // or PACE_TRACE_SCENARIO=scenarios/quickstart.yaml (its strategies side
 // by side, PACE_TRACE_SEQ=1 one after another, PACE_TRACE_SCALE=0.3 to
-// shorten it; the starts file then is not written: each strategy's
-// offsets count from its own start), and read the trace with
-// golang.org/x/exp/trace.
+// shorten it; each line then ends with the strategy's name, and the
+// intended start is its trial start plus the offset), and read the trace
+// with golang.org/x/exp/trace.
 //
 // Measured on 2026-12-07 on the 2-core machine while two other sessions ran
 // benchmarks (their processes at nice 19, but in other autogroups, so the
@@ -77,16 +77,23 @@ func (r traceWake) wait(until time.Time) bool {
 
 func (r traceWake) close() { r.w.close() }
 
-// recordKeeper keeps every record the run observes.
+// recordKeeper keeps every record the run observes, by strategy.
 type recordKeeper struct {
-	mu   sync.Mutex
-	recs []metrics.Record
+	mu    sync.Mutex
+	recs  map[string][]metrics.Record
+	lives map[string]*Live // for each strategy's trial start
 }
 
-func (o *recordKeeper) Observe(string, *Live) func(metrics.Record) {
+func (o *recordKeeper) Observe(name string, live *Live) func(metrics.Record) {
+	o.mu.Lock()
+	if o.recs == nil {
+		o.recs, o.lives = map[string][]metrics.Record{}, map[string]*Live{}
+	}
+	o.lives[name] = live
+	o.mu.Unlock()
 	return func(r metrics.Record) {
 		o.mu.Lock()
-		o.recs = append(o.recs, r)
+		o.recs[name] = append(o.recs[name], r)
 		o.mu.Unlock()
 	}
 }
@@ -152,23 +159,21 @@ func BenchmarkPaceTrace(b *testing.B) {
 	if len(untils) == 0 || len(keep.recs) == 0 {
 		b.Fatal("nothing paced")
 	}
-	if len(sts) > 1 {
-		b.Log("several strategies: no starts file")
-		return
-	}
-	// Records hold offsets from the run's start; the first wake-up was for
-	// the earliest offset.
-	first := keep.recs[0].Intended
-	for _, r := range keep.recs {
-		first = min(first, r.Intended)
-	}
-	start := untils[0] - int64(first)
+	// Records hold offsets from their strategy's trial start; the pacer
+	// logged intended instants in wall-clock Unix ns.
 	f, err := os.Create(out)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer f.Close()
-	for _, r := range keep.recs {
-		fmt.Fprintf(f, "%d %d %d\n", start+int64(r.Intended), int64(r.Started-r.Intended), r.Outcome)
+	for _, sr := range res.Strategies {
+		live := keep.lives[sr.Name]
+		if live == nil || live.TrialStart().IsZero() {
+			b.Fatalf("%s: no trial start", sr.Name)
+		}
+		start := live.TrialStart().UnixNano()
+		for _, r := range keep.recs[sr.Name] {
+			fmt.Fprintf(f, "%d %d %d %s\n", start+int64(r.Intended), int64(r.Started-r.Intended), r.Outcome, sr.Name)
+		}
 	}
 }
