@@ -151,3 +151,69 @@ func TestAutoScalingTargetRamp(t *testing.T) {
 		}
 	}
 }
+
+// spikeAfterQuiet is a table auto scaled at 70 % whose writes stay at
+// 10/s for 20 minutes (long enough to scale in to its minimum) and then
+// jump to 200/s for 5 minutes: what the minimum capacity holds decides how
+// many writes the spike loses before scaling out catches up.
+const spikeAfterQuiet = `
+name: spike-after-quiet
+seed: 1
+table:
+  read_capacity: 10
+  write_capacity: 100
+  autoscaling:
+    write: {min: 5, max: 1000, target: 70}
+workload:
+  operation: PutItem
+  keys: 100000
+  stages:
+    - {duration: 20m, rate: 10/s}
+    - {duration: 5m, rate: 200/s}
+fake:
+  burst: 0s
+strategies: [none]
+slos:
+  - success >= 99%
+`
+
+// For a spike after a quiet period, bench sweep -autoscaling -min-capacity
+// answers the least minimum capacity that keeps the SLOs: a run with that
+// minimum meets them, one with a fifth less misses them, and the answer
+// lies between the quiet load and the spike (a minimum below the quiet
+// load would throttle it; one at the spike's rate needs no scaling).
+func TestAutoScalingMinCapacitySpike(t *testing.T) {
+	sc, err := scenario.Parse("spike-after-quiet.yaml", []byte(spikeAfterQuiet))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ans, err := Search(context.Background(), Options{Scenario: sc, Strategy: none(t), Eval: simEval, AutoScaling: ScaleMin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ans.Status != Found || ans.Value <= 10 || ans.Value > 200 || ans.Dimension != "write" {
+		t.Fatalf("got %s %g on %q (bracket %g / %g, %d runs), want a write minimum found in (10, 200]", ans.Status, ans.Value, ans.Dimension, ans.Met, ans.Missed, ans.Runs)
+	}
+	slos := sc.ParsedSLOs()
+	for _, tt := range []struct {
+		min     float64
+		wantMet bool
+		what    string
+	}{
+		{ans.Value, true, "the answer"},
+		{math.Floor(ans.Value * 0.8), false, "a fifth less"},
+	} {
+		m, err := simEval(context.Background(), applyScaling(sc, ScaleMin, tt.min), none(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		met := true
+		for _, s := range slos {
+			met = met && s.Met(s.Measure(m))
+		}
+		if met != tt.wantMet {
+			t.Errorf("minimum %g WCU (%s): got SLOs met %v (success %.3f%%), want %v", tt.min, tt.what, met, m.SuccessPct, tt.wantMet)
+		}
+	}
+	t.Logf("least minimum %g WCU after %d runs (bracket %g / %g)", ans.Value, ans.Runs, ans.Met, ans.Missed)
+}
