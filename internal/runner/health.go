@@ -696,14 +696,23 @@ func (m *monitor) stop() *Generator {
 }
 
 // Cores returns how many CPUs this process may use and where that comes
-// from: GOMAXPROCS, or the cgroup CPU quota (cgroup v2 cpu.max, v1
-// cpu.cfs_quota_us) when lower.
+// from: GOMAXPROCS, the CPUs it may run on (runtime.NumCPU, when
+// GOMAXPROCS is set above them: more Ps than CPUs run no faster), or the
+// cgroup CPU quota (cgroup v2 cpu.max, v1 cpu.cfs_quota_us) when lower.
 func Cores() (float64, string) {
-	procs := float64(runtime.GOMAXPROCS(0))
-	if q, ok := cgroupQuota(); ok && q < procs {
+	return cores(runtime.GOMAXPROCS(0), runtime.NumCPU(), cgroupQuota)
+}
+
+// cores is Cores with its sources as arguments.
+func cores(gomaxprocs, numCPU int, quota func() (float64, bool)) (float64, string) {
+	n, from := float64(gomaxprocs), "GOMAXPROCS"
+	if c := float64(numCPU); c > 0 && c < n {
+		n, from = c, "NumCPU"
+	}
+	if q, ok := quota(); ok && q < n {
 		return q, coresFromQuota
 	}
-	return procs, "GOMAXPROCS"
+	return n, from
 }
 
 // cgroupQuota reads the process's cgroup CPU limit in CPUs.

@@ -187,3 +187,28 @@ func TestParseThresholds(t *testing.T) {
 		}
 	}
 }
+
+// The cores a verdict counts are the fewest of GOMAXPROCS, the CPUs the
+// process may run on and the cgroup quota: GOMAXPROCS=4 on 2 CPUs gives
+// 2 cores (a run at 45 % of the machine is not 22 % of 4 cores).
+func TestCores(t *testing.T) {
+	noQuota := func() (float64, bool) { return 0, false }
+	quota := func(q float64) func() (float64, bool) { return func() (float64, bool) { return q, true } }
+	for _, tt := range []struct {
+		procs, cpus int
+		quota       func() (float64, bool)
+		want        float64
+		wantFrom    string
+	}{
+		{2, 2, noQuota, 2, "GOMAXPROCS"},
+		{1, 2, noQuota, 1, "GOMAXPROCS"},
+		{4, 2, noQuota, 2, "NumCPU"},
+		{4, 2, quota(1.5), 1.5, coresFromQuota},
+		{2, 8, quota(3), 2, "GOMAXPROCS"},
+	} {
+		got, from := cores(tt.procs, tt.cpus, tt.quota)
+		if got != tt.want || from != tt.wantFrom {
+			t.Errorf("cores(GOMAXPROCS %d, NumCPU %d): got %g from %s, want %g from %s", tt.procs, tt.cpus, got, from, tt.want, tt.wantFrom)
+		}
+	}
+}
