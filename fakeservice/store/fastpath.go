@@ -21,7 +21,10 @@ import (
 // then the request goes the general way (json.Valid, encoding/json, wire.DecodeItem)
 // which produces every error message. Whatever it accepts is valid JSON and
 // decodes to exactly what the general way would have decoded
-// (FuzzParsePutItem checks both).
+// (FuzzParsePutItem checks both). On a DB that keeps no item's attributes,
+// a PutItem's Item is scanned rather than decoded (wire.ItemScan): the
+// same input is taken, and the answer, the charge and what is stored are
+// the general way's (FuzzPutItemKeep).
 
 // Request is a request body parsed by the fast lane, ready to run.
 type Request interface {
