@@ -563,12 +563,12 @@ func state(t *testing.T, db *DB) string {
 }
 
 // A PutItem on a DB that keeps sizes allocates nothing per attribute (its
-// Item is scanned, not built): the request's table name, the copy of the
-// key the store keeps and, for an item that is there already, the map of
-// its key attributes that write reads it as (Table.get), however many
-// attributes and bytes the item has.
+// Item is scanned, not built) nor for the item it replaces (write leaves
+// it without attributes when nothing reads them): the request's table name
+// and the copy of the key the store keeps, however many attributes and
+// bytes the item has. (main allocated 11 and 22 times here.)
 func TestPutItemSizesAllocs(t *testing.T) {
-	const maxAllocs = 6
+	const maxAllocs = 3
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	db := New(Options{Now: func() time.Time { return now }, Keep: KeepSizes})
 	if _, err := db.Do("CreateTable", []byte(`{"TableName":"tbl","AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],`+

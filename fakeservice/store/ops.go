@@ -600,7 +600,8 @@ func (s *DB) putItemDecoded(in *putItemInput) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	w, err := s.write(t, key, cond, returnOld(in.ReturnValuesOnConditionCheckFailure), func(storedItem, bool) (map[string]wire.Value, int, []string, error) {
+	allOld := in.ReturnValues != nil && *in.ReturnValues == "ALL_OLD"
+	w, err := s.write(t, key, cond, returnOld(in.ReturnValuesOnConditionCheckFailure), allOld, func(storedItem, bool) (map[string]wire.Value, int, []string, error) {
 		if scan != nil {
 			// Built only for a table that keeps it after all: one with
 			// indexes (t.Mu, held here, guards them).
@@ -615,7 +616,7 @@ func (s *DB) putItemDecoded(in *putItemInput) (any, error) {
 		return nil, err
 	}
 	out := writeOutput{ConsumedCapacity: w.charge.consumed(in.ReturnConsumedCapacity, t.Name)}
-	if w.existed && in.ReturnValues != nil && *in.ReturnValues == "ALL_OLD" {
+	if w.existed && allOld {
 		out.Attributes = w.old.attrs
 	}
 	if out.ConsumedCapacity == nil && out.Attributes == nil {
