@@ -19,8 +19,12 @@ test:
 
 # Speed and memory targets, reported as ratios measured in one run:
 # the fake's request rate against a bare handler for unthrottled PutItem
-# (goal >= 0.9), for fully throttled PutItem (ServeThrottledRatio, goal
-# >= 0.9) and for the other fast lanes, unthrottled: GetItem of 1 KB items
+# (goal >= 0.9; ServeRatioSizes: the same on a fake keeping each item's
+# key and size only, bench run's default, whose PutItems are scanned, not
+# built; HandlerPutItem and HandlerPutItemSizes: the handler alone, CPU
+# and allocations per request), for fully throttled PutItem
+# (ServeThrottledRatio, goal >= 0.9) and for the other fast lanes,
+# unthrottled: GetItem of 1 KB items
 # (ServeGetItemRatio, the bare handler answering the same item), UpdateItem
 # SET of a 1 KB value (ServeUpdateItemRatio) and BatchWriteItem of 10
 # puts (ServeBatchWriteRatio), each goal >= 0.9 (each Serve*Ratio also

@@ -225,8 +225,22 @@ func BenchmarkServe(b *testing.B) {
 // BenchmarkServeRatio runs the bare handler and the fake (unsigned, every
 // model feature on) alternately in the same run and reports both rates and
 // fake/bare, the figure the speed target is about.
-func BenchmarkServeRatio(b *testing.B) {
-	bare, fake := startBare(b), startFake(b, benchFakeOptions())
+func BenchmarkServeRatio(b *testing.B) { serveRatio(b, benchFakeOptions()) }
+
+// BenchmarkServeRatioSizes is BenchmarkServeRatio on a fake that keeps
+// each item's key and billed size only (KeepSizes, what bench run's
+// embedded fake keeps by default) instead of the whole item (KeepFull, the
+// zero value, what bench serve keeps).
+func BenchmarkServeRatioSizes(b *testing.B) {
+	opts := benchFakeOptions()
+	opts.Keep = KeepSizes
+	serveRatio(b, opts)
+}
+
+// serveRatio runs the bare handler and the fake started with opts
+// alternately and reports their rates (see ratioRounds).
+func serveRatio(b *testing.B, opts Options) {
+	bare, fake := startBare(b), startFake(b, opts)
 	bareBodies, bareHdrs := benchRequests(b, strings.TrimPrefix(bare, "http://"), false)
 	fakeBodies, fakeHdrs := benchRequests(b, strings.TrimPrefix(fake, "http://"), false)
 	b.ResetTimer()

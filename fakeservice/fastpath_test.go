@@ -39,9 +39,21 @@ func (w *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
 // BenchmarkHandlerPutItem measures ServeHTTP alone, without the network, on
 // BenchmarkServeRatio's requests and options. The clock advances 1 ms a
 // request so that nothing throttles.
-func BenchmarkHandlerPutItem(b *testing.B) {
-	clock := newFakeClock()
+func BenchmarkHandlerPutItem(b *testing.B) { handlerPutItem(b, benchFakeOptions()) }
+
+// BenchmarkHandlerPutItemSizes is BenchmarkHandlerPutItem on a fake that
+// keeps each item's key and billed size only (BenchmarkServeRatioSizes'
+// options).
+func BenchmarkHandlerPutItemSizes(b *testing.B) {
 	opts := benchFakeOptions()
+	opts.Keep = KeepSizes
+	handlerPutItem(b, opts)
+}
+
+// handlerPutItem measures ServeHTTP alone on a fake started with opts
+// (its clock replaced), answering BenchmarkServeRatio's requests.
+func handlerPutItem(b *testing.B, opts Options) {
+	clock := newFakeClock()
 	opts.Now = clock.Now
 	s, url := startServer(b, opts)
 	createTable(b, newClient(b, url, true, nil), "bench", 40000, 40000)

@@ -21,7 +21,10 @@ import (
 // then the request goes the general way (json.Valid, encoding/json, wire.DecodeItem)
 // which produces every error message. Whatever it accepts is valid JSON and
 // decodes to exactly what the general way would have decoded
-// (FuzzParsePutItem checks both).
+// (FuzzParsePutItem checks both). On a DB that keeps no item's attributes,
+// a PutItem's Item is scanned rather than decoded (wire.ItemScan): the
+// same input is taken, and the answer, the charge and what is stored are
+// the general way's (FuzzPutItemKeep).
 
 // Request is a request body parsed by the fast lane, ready to run.
 type Request interface {
@@ -34,18 +37,20 @@ type Request interface {
 // body is valid JSON. What the request stores keeps nothing of body, but
 // the request and its answer may (BatchWriteItem's UnprocessedItems are
 // its bytes): body may be reused once the answer is encoded.
-func ParseFast(target string, body []byte) Request { return parseFast(target, body, nil) }
+func ParseFast(target string, body []byte) Request { return parseFast(target, body, nil, KeepFull) }
 
 // ParseFast is the package's ParseFast for requests to s: large string
 // values already among s's shared copies (see interner) are taken from
-// there rather than copied out of body. What it returns is the same.
+// there rather than copied out of body, and when s keeps no item's
+// attributes (KeepSizes, KeepNone) a PutItem's Item is read and measured
+// but not built (see parseFastPutItem). What it answers is the same.
 func (s *DB) ParseFast(target string, body []byte) Request {
-	return parseFast(target, body, &s.shared)
+	return parseFast(target, body, &s.shared, s.keep.mode)
 }
 
 // parseFast is ParseFast; sh, when not nil, gives the parser shared copies
-// of values (wire.Parser.Shared).
-func parseFast(target string, body []byte, sh wire.Sharer) Request {
+// of values (wire.Parser.Shared); keep is the DB's Keep.
+func parseFast(target string, body []byte, sh wire.Sharer, keep Keep) Request {
 	name, ok := strings.CutPrefix(target, wire.TargetPrefix)
 	if !ok {
 		return nil
@@ -53,7 +58,7 @@ func parseFast(target string, body []byte, sh wire.Sharer) Request {
 	p := &wire.Parser{Shared: sh}
 	switch name {
 	case "PutItem":
-		if in, ok := parseFastPutItem(p, body); ok {
+		if in, ok := parseFastPutItem(p, body, keep); ok {
 			return in
 		}
 	case "GetItem":
@@ -156,6 +161,9 @@ type fastPutItem struct {
 	// into: the map of a request that was throttled (see recycle); nil
 	// when there is none.
 	spare map[string]wire.Value
+	// scan is the Item read without being built (putItemInput.scan
+	// points here when it was), kept with its room for the next request.
+	scan wire.ItemScan
 }
 
 // putItems holds fastPutItems for parseFastPutItem to take instead of
@@ -183,14 +191,20 @@ func (fp *fastPutItem) recycle(err error) {
 		clear(fp.item)
 		spare = fp.item
 	}
-	*fp = fastPutItem{spare: spare}
+	fp.scan.Reset() // nothing of the body is kept
+	*fp = fastPutItem{spare: spare, scan: fp.scan}
 	putItems.Put(fp)
 }
 
 // parseFastPutItem parses a PutItem body into what decode and
 // wire.DecodeItem would make of it, or reports false (see the contract
-// above). The request comes from putItems: running it gives it back.
-func parseFastPutItem(p *wire.Parser, body []byte) (*fastPutItem, bool) {
+// above). When keep, the DB's, keeps no attributes, the Item is scanned
+// instead (wire.Parser.ScanItem, which takes exactly what ItemInto takes):
+// most tables then throw its attributes away, and putItemDecoded builds
+// the item from the scan for the others. The scan aliases body, which
+// outlives the request's run (see ParseFast). The request comes from
+// putItems: running it gives it back.
+func parseFastPutItem(p *wire.Parser, body []byte, keep Keep) (*fastPutItem, bool) {
 	p.Reset(body)
 	fp := putItems.Get().(*fastPutItem)
 	in := &fp.putItemInput
@@ -199,8 +213,12 @@ func parseFastPutItem(p *wire.Parser, body []byte) (*fastPutItem, bool) {
 		case "TableName":
 			return fp.strs.take(p, &in.TableName)
 		case "Item":
-			if in.item != nil {
+			if in.item != nil || in.scan != nil {
 				return false // given twice: the general way
+			}
+			if keep != KeepFull {
+				in.scan = &fp.scan
+				return p.ScanItem(in.scan)
 			}
 			var ok bool
 			in.item, ok = p.ItemInto(fp.spare)

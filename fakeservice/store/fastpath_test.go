@@ -2,12 +2,14 @@ package store
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -295,7 +297,7 @@ func TestThrottledPutItemRecycled(t *testing.T) {
 // parsePutItem is parseFastPutItem for the tests, which look at the
 // request alone (it is never run, so never goes back to putItems).
 func parsePutItem(p *wire.Parser, body []byte) (*putItemInput, bool) {
-	fp, ok := parseFastPutItem(p, body)
+	fp, ok := parseFastPutItem(p, body, KeepFull)
 	if !ok {
 		return nil, false
 	}
@@ -334,6 +336,260 @@ func TestRecycleKeepsOnlyThrottledMaps(t *testing.T) {
 		}
 		if !tt.keep && len(tt.item) == 0 {
 			t.Errorf("%s: the item was emptied, want it left alone", tt.name)
+		}
+	}
+}
+
+// putItemItems are Items of every shape for FuzzPutItemKeep, keyed for
+// keepTables' tables: keys of each type, right and wrong, empty and too
+// large, an index key of the wrong type, an item past the size limit,
+// numbers written two ways, and items the fast lane leaves to the general
+// way.
+var putItemItems = []string{
+	`{"id":{"S":"key-0001"},"p":{"S":"` + strings.Repeat("x", 1015) + `"}}`,
+	`{"id":{"S":"a"},"n":{"N":"-1.5e3"},"l":{"L":[{"M":{"x":{"NS":["1","2"]}}},{"NULL":true}]},"b":{"BS":["AAE="]}}`,
+	`{"id":{"S":"b"},"g":{"S":"x"},"t":{"BOOL":true},"u":{"NULL":true},"z":{"N":"0"}}`,
+	`{"id":{"S":"a"},"g":{"N":"1"}}`,
+	`{"id":{"S":"a"},"g":{"S":""}}`,
+	`{"pk":{"N":"1.50"},"sk":{"B":"AAE="},"id":{"S":"c"},"bin":{"B":"AAEC"}}`,
+	`{"pk":{"N":"15e-1"},"sk":{"B":"AAE="}}`,
+	`{"pk":{"N":"-0"},"sk":{"B":""}}`,
+	`{"pk":{"N":"1"},"sk":{"S":"x"}}`,
+	`{"pk":{"N":"1"}}`,
+	`{"bin":{"B":"AAE="},"id":{"S":"d"}}`,
+	`{"bin":{"B":"` + base64.StdEncoding.EncodeToString(make([]byte, 2049)) + `"}}`,
+	`{"pk":{"N":"7"},"sk":{"B":"` + base64.StdEncoding.EncodeToString(make([]byte, 1025)) + `"}}`,
+	`{"id":{"S":""}}`,
+	`{"id":{"N":"1"}}`,
+	`{"id":{"S":"` + strings.Repeat("k", 2049) + `"}}`,
+	`{"id":{"S":"big"},"p":{"S":"` + strings.Repeat("x", 400*1024) + `"}}`,
+	`{}`,
+	` { "id" : { "S" : "e" } , "s" : { "SS" : [ "a" , "b" ] } } `,
+	`{"id":{"S":"a"},"id":{"S":"b"}}`,
+	`{"id":{"S":"a"},"s":{"SS":["a","a"]}}`,
+	`{"id":{"S":"\u0061"}}`,
+	`{"id":{"S":"é"},"ü":{"S":"x"}}`,
+	"{\"id\":{\"S\":\"\xff\"}}",
+	`{"id":{"S":5}}`,
+	`null`,
+	`{"a0":{"S":"0"},"a1":{"N":"1"},"a2":{"S":"2"},"a3":{"S":"3"},"a4":{"S":"4"},"a5":{"S":"5"},"a6":{"S":"6"},"a7":{"S":"7"},` +
+		`"a8":{"S":"8"},"a9":{"S":"9"},"b0":{"S":"0"},"b1":{"S":"1"},"b2":{"S":"2"},"b3":{"S":"3"},"b4":{"S":"4"},"b5":{"S":"5"},` +
+		`"b6":{"S":"6"},"id":{"S":"many"},"pk":{"N":"3"},"sk":{"B":"AA=="},"bin":{"B":"AA=="}}`,
+}
+
+// putItemExtras are the members FuzzPutItemKeep adds to each body after
+// its Item.
+var putItemExtras = []string{
+	``,
+	`,"ReturnValues":"ALL_OLD","ReturnConsumedCapacity":"INDEXES"`,
+	`,"ConditionExpression":"attribute_not_exists(id)","ReturnValuesOnConditionCheckFailure":"ALL_OLD"`,
+}
+
+// keepTables are the tables of keepStore.
+var keepTables = []string{"tbl", "uvw", "idx", "bin", "tiny"}
+
+// keepStore returns a store keeping keep with keepTables: tbl (hash key id
+// S), uvw (pk N, sk B), idx (id S, with a global index on g S: kept in full
+// whatever keep), bin (bin B) and tiny (id S, 1 WCU, no burst: most writes
+// are throttled), tbl and idx holding item a, on a clock that stands still.
+func keepStore(t testing.TB, keep Keep) *DB {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	db := New(Options{Now: func() time.Time { return now }, Region: "us-east-1", AccountID: "000000000000",
+		Model: throttle.Model{Burst: -1}, Keep: keep})
+	onDemand := `"BillingMode":"PAY_PER_REQUEST"`
+	for _, body := range []string{
+		`{"TableName":"tbl","AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],"KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],` + onDemand + `}`,
+		`{"TableName":"uvw","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"N"},{"AttributeName":"sk","AttributeType":"B"}],` +
+			`"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}],` + onDemand + `}`,
+		`{"TableName":"idx","AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"},{"AttributeName":"g","AttributeType":"S"}],` +
+			`"KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],` + onDemand + `,` +
+			`"GlobalSecondaryIndexes":[{"IndexName":"byg","KeySchema":[{"AttributeName":"g","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"}}]}`,
+		`{"TableName":"bin","AttributeDefinitions":[{"AttributeName":"bin","AttributeType":"B"}],"KeySchema":[{"AttributeName":"bin","KeyType":"HASH"}],` + onDemand + `}`,
+		`{"TableName":"tiny","AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],"KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],` +
+			`"ProvisionedThroughput":{"ReadCapacityUnits":1,"WriteCapacityUnits":1}}`,
+		`{"TableName":"tbl","Item":{"id":{"S":"a"},"n":{"N":"1"}}}`,
+		`{"TableName":"idx","Item":{"id":{"S":"a"},"g":{"S":"y"},"v":{"S":"old"}}}`,
+	} {
+		op := "CreateTable"
+		if strings.Contains(body, `"Item"`) {
+			op = "PutItem"
+		}
+		if _, err := db.Do(op, []byte(body), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return db
+}
+
+// TestPutItemKeep checks putItemItems in every table of keepStore with
+// every extra of putItemExtras, and that the fast lane scans enough of
+// them to matter.
+func TestPutItemKeep(t *testing.T) {
+	scanned := 0
+	for _, item := range putItemItems {
+		if checkPutItemKeep(t, []byte(item)) {
+			scanned++
+		}
+	}
+	if scanned < len(putItemItems)/2 {
+		t.Errorf("the fast lane scanned %d of %d items, want at least %d", scanned, len(putItemItems), len(putItemItems)/2)
+	}
+}
+
+// FuzzPutItemKeep checks arbitrary Items (see checkPutItemKeep).
+func FuzzPutItemKeep(f *testing.F) {
+	for _, item := range putItemItems {
+		f.Add([]byte(item))
+	}
+	f.Fuzz(func(t *testing.T, item []byte) { checkPutItemKeep(t, item) })
+}
+
+// checkPutItemKeep puts item, in a PutItem body for each table of
+// keepTables with each of putItemExtras, on stores that keep sizes and
+// none (checkPutItemBody), and reports whether the fast lane scanned it.
+func checkPutItemKeep(t *testing.T, item []byte) bool {
+	t.Helper()
+	scanned := false
+	for _, keep := range []Keep{KeepSizes, KeepNone} {
+		for _, table := range keepTables {
+			for _, extra := range putItemExtras {
+				body := []byte(`{"TableName":"` + table + `","Item":` + string(item) + extra + `}`)
+				if checkPutItemBody(t, keep, body) {
+					scanned = true
+				}
+			}
+		}
+	}
+	return scanned
+}
+
+// checkPutItemBody runs body on three identical keepStores keeping keep:
+// through the fast lane as such a DB parses it (its Item scanned, not
+// built), through the fast lane building the item (as a DB keeping full
+// items parses it) and the general way. Both lanes must take it or leave
+// it, and the three must answer the same (error included), charge the
+// same and keep the same keys, sizes and items. It reports whether the
+// fast lane scanned the item.
+func checkPutItemBody(t *testing.T, keep Keep, body []byte) bool {
+	t.Helper()
+	const target = wire.TargetPrefix + "PutItem"
+	built := ParseFast(target, body)
+	scanDB, builtDB, slowDB := keepStore(t, keep), keepStore(t, keep), keepStore(t, keep)
+	buf := bytes.Clone(body) // overwritten once answered, as the server reuses it
+	req := scanDB.ParseFast(target, buf)
+	if (req == nil) != (built == nil) {
+		t.Fatalf("keep %v, %s: the scanning lane took it %t, the building lane %t", keep, short(body), req != nil, built != nil)
+	}
+	if req == nil {
+		return false
+	}
+	if fp, ok := req.(*fastPutItem); !ok || fp.putItemInput.scan == nil || fp.item != nil {
+		t.Fatalf("keep %v, %s: the fast lane built the item, want it scanned", keep, short(body))
+	}
+	out, err := scanDB.Do("PutItem", buf, req)
+	scanAnswer := answer(t, out, err)
+	for i := range buf {
+		buf[i] = '#'
+	}
+	scanState := state(t, scanDB)
+	for _, other := range []struct {
+		name string
+		db   *DB
+		req  Request
+	}{{"the building lane", builtDB, built}, {"the general way", slowDB, nil}} {
+		out, err := other.db.Do("PutItem", body, other.req)
+		if got := answer(t, out, err); scanAnswer != got {
+			t.Fatalf("keep %v, %s:\nthe scanning lane answered %s\n%s answered %s", keep, short(body), scanAnswer, other.name, got)
+		}
+		if got := state(t, other.db); scanState != got {
+			g, w := firstDiff(scanState, got)
+			t.Fatalf("keep %v, %s: after the scanning lane %s\nafter %s %s", keep, short(body), g, other.name, w)
+		}
+	}
+	return true
+}
+
+// firstDiff returns the first line where a and b differ, in each, cut
+// short.
+func firstDiff(a, b string) (string, string) {
+	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
+	for i := range min(len(al), len(bl)) {
+		if al[i] != bl[i] {
+			return short([]byte(al[i])), short([]byte(bl[i]))
+		}
+	}
+	return fmt.Sprintf("%d lines", len(al)), fmt.Sprintf("%d lines", len(bl))
+}
+
+// short is b cut to 200 bytes, for messages.
+func short(b []byte) string {
+	if len(b) > 200 {
+		return fmt.Sprintf("%s... (%d bytes)", b[:200], len(b))
+	}
+	return string(b)
+}
+
+// state describes what db's tables charged (Stats) and hold: each table's
+// item count and billed bytes, each item's key and size and whether it is
+// kept in full, and what Scan answers.
+func state(t *testing.T, db *DB) string {
+	t.Helper()
+	var b strings.Builder
+	stats := db.Stats()
+	for _, name := range keepTables {
+		fmt.Fprintf(&b, "%s charged %+v\n", name, stats[name])
+	}
+	for _, name := range keepTables {
+		tb, ok := db.Lookup(name)
+		if !ok {
+			t.Fatalf("no table %s", name)
+		}
+		tb.Mu.Lock()
+		var items []string
+		for k, it := range tb.items.all() {
+			items = append(items, fmt.Sprintf("%q/%q: %d bytes, kept %t", k.Hash, k.rng, it.size, it.attrs != nil))
+		}
+		fmt.Fprintf(&b, "%s: %d items, %d bytes\n", name, tb.items.len(), tb.bytes)
+		tb.Mu.Unlock()
+		slices.Sort(items)
+		for _, it := range items {
+			fmt.Fprintf(&b, "\t%s\n", it)
+		}
+		out, err := db.Do("Scan", []byte(`{"TableName":"`+name+`"}`), nil)
+		fmt.Fprintf(&b, "\tScan: %s\n", answer(t, out, err))
+	}
+	fmt.Fprintf(&b, "usage: %+v\n", db.Usage())
+	return b.String()
+}
+
+// A PutItem on a DB that keeps sizes allocates nothing per attribute (its
+// Item is scanned, not built) nor for the item it replaces (write leaves
+// it without attributes when nothing reads them): the request's table name
+// and the copy of the key the store keeps, however many attributes and
+// bytes the item has. (main allocated 11 and 22 times here.)
+func TestPutItemSizesAllocs(t *testing.T) {
+	const maxAllocs = 3
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	db := New(Options{Now: func() time.Time { return now }, Keep: KeepSizes})
+	if _, err := db.Do("CreateTable", []byte(`{"TableName":"tbl","AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],`+
+		`"KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],"BillingMode":"PAY_PER_REQUEST"}`), nil); err != nil {
+		t.Fatal(err)
+	}
+	pad := `"p":{"S":"` + strings.Repeat("x", 1015) + `"}`
+	for _, tt := range []struct{ name, item string }{
+		{"2 attributes, 1 KB", `{"id":{"S":"key-0001"},` + pad + `}`},
+		{"8 attributes, 1 KB", `{"id":{"S":"key-0001"},"a":{"S":"x"},"b":{"N":"12"},"c":{"BOOL":true},"d":{"NULL":true},"e":{"S":"yy"},"f":{"N":"-3"},` + pad + `}`},
+	} {
+		body := []byte(`{"TableName":"tbl","Item":` + tt.item + `}`)
+		got := testing.AllocsPerRun(100, func() {
+			now = now.Add(time.Millisecond) // within on-demand's limits
+			if _, err := db.Do("PutItem", body, db.ParseFast(wire.TargetPrefix+"PutItem", body)); err != nil {
+				t.Fatal(err)
+			}
+		})
+		t.Logf("%s: %.1f allocations per PutItem", tt.name, got)
+		if got > maxAllocs {
+			t.Errorf("%s: got %.1f allocations per PutItem, want at most %d", tt.name, got, maxAllocs)
 		}
 	}
 }

@@ -77,7 +77,14 @@ type builder func(old storedItem, existed bool) (item map[string]wire.Value, siz
 // none) and then fails with ConditionalCheckFailedException. A throttled
 // write, or one on an item a transaction in flight holds
 // (TransactionConflictException), changes nothing and costs nothing.
-func (s *DB) write(t *Table, key Key, c *expr.Condition, returnOldOnFailure bool, build builder) (writeResult, error) {
+//
+// readsOld says whether build or the caller (with the result's old) reads
+// the old item's attributes. When neither does, nor anything in write (no
+// condition, no ReturnValuesOnConditionCheckFailure, no index), an old
+// item kept as its key and size is left without attributes (the result's
+// old.attrs nil) instead of being given its key attributes (Table.get),
+// a map built to be thrown away.
+func (s *DB) write(t *Table, key Key, c *expr.Condition, returnOldOnFailure, readsOld bool, build builder) (writeResult, error) {
 	t.Mu.Lock()
 	defer t.Mu.Unlock()
 	if t.Deleted {
@@ -87,7 +94,13 @@ func (s *DB) write(t *Table, key Key, c *expr.Condition, returnOldOnFailure bool
 	if t.holds.Held(now, key) {
 		return writeResult{}, wire.TransactionConflict()
 	}
-	old, existed := t.get(key)
+	var old storedItem
+	var existed bool
+	if readsOld || c != nil || returnOldOnFailure || len(t.indexes) > 0 {
+		old, existed = t.get(key)
+	} else {
+		old, existed = t.items.get(key)
+	}
 	ok := c == nil || c.Eval(old.attrs)
 	r := writeResult{old: old, existed: existed, cost: throttle.WriteCost(old.size)}
 	size := 0
@@ -177,14 +190,15 @@ func (s *DB) deleteItem(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	w, err := s.write(t, key, cond, returnOld(in.ReturnValuesOnConditionCheckFailure), func(storedItem, bool) (map[string]wire.Value, int, []string, error) {
+	allOld := in.ReturnValues != nil && *in.ReturnValues == "ALL_OLD"
+	w, err := s.write(t, key, cond, returnOld(in.ReturnValuesOnConditionCheckFailure), allOld, func(storedItem, bool) (map[string]wire.Value, int, []string, error) {
 		return nil, 0, nil, nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	out := writeOutput{ConsumedCapacity: w.charge.consumed(in.ReturnConsumedCapacity, t.Name)}
-	if w.existed && in.ReturnValues != nil && *in.ReturnValues == "ALL_OLD" {
+	if w.existed && allOld {
 		out.Attributes = w.old.attrs
 	}
 	return out, nil
@@ -284,7 +298,7 @@ func (s *DB) updateItemDecoded(in *updateItemInput) (any, error) {
 			}
 		}
 	}
-	w, err := s.write(t, key, cond, returnOld(in.ReturnValuesOnConditionCheckFailure), func(old storedItem, existed bool) (map[string]wire.Value, int, []string, error) {
+	w, err := s.write(t, key, cond, returnOld(in.ReturnValuesOnConditionCheckFailure), true, func(old storedItem, existed bool) (map[string]wire.Value, int, []string, error) {
 		if upd == nil {
 			if existed {
 				return old.attrs, old.size, nil, nil

@@ -97,10 +97,7 @@ func (s *DB) Usage() StoreUsage {
 // attributes.
 func (t *Table) put(key Key, item map[string]wire.Value, size int, old storedItem, existed bool) {
 	k := t.keep
-	mode := k.mode
-	if len(t.indexes) > 0 {
-		mode = KeepFull
-	}
+	mode := t.keepMode()
 	if mode == KeepNone {
 		return
 	}
@@ -126,6 +123,18 @@ func (t *Table) put(key Key, item map[string]wire.Value, size int, old storedIte
 		}
 		c[key.rng] = struct{}{}
 	}
+}
+
+// keepMode is what put keeps of the table's items: the DB's Keep, or
+// KeepFull for a table with secondary indexes (see put). Under KeepSizes
+// and KeepNone an item's attributes are never kept, so a write need not
+// build them (putItemDecoded). The caller holds t.Mu, which guards the
+// indexes.
+func (t *Table) keepMode() Keep {
+	if len(t.indexes) > 0 {
+		return KeepFull
+	}
+	return t.keep.mode
 }
 
 // remove deletes the item under key, if any. The caller holds t.mu.

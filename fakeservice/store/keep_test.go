@@ -249,3 +249,46 @@ func TestKeepIndexedTableInFull(t *testing.T) {
 		})
 	}
 }
+
+// What writes answer and charge for an item kept as its key and size: the
+// old item they return (ALL_OLD) is its key attributes, and they are
+// charged its billed size, in steps run in order on one table.
+func TestKeepSizesOldItem(t *testing.T) {
+	db, _ := keepDB(t, KeepSizes, 0)
+	do := func(op, body string) (string, error) { // the DB's own fast lane: PutItems scanned
+		out, err := db.Do(op, []byte(body), db.ParseFast(wire.TargetPrefix+op, []byte(body)))
+		if err != nil {
+			return "", err
+		}
+		b, err := Marshal(out)
+		return string(b), err
+	}
+	const key = `"pk":{"S":"a"},"sk":{"N":"2.50"}`
+	const keyAttrs = `{"pk":{"S":"a"},"sk":{"N":"2.5"}}`
+	small := `{"TableName":"tbl","ReturnConsumedCapacity":"TOTAL","Item":{` + key + `,"v":{"S":"x"}}`
+	for _, st := range []struct{ name, op, body, want string }{
+		{"put 5 KB", "PutItem", putBody("a", "2.50", ""), `{"ConsumedCapacity":{"TableName":"tbl","CapacityUnits":5}}`},
+		{"put small over it, ALL_OLD", "PutItem", small + `,"ReturnValues":"ALL_OLD"}`,
+			`{"Attributes":` + keyAttrs + `,"ConsumedCapacity":{"TableName":"tbl","CapacityUnits":5}}`},
+		{"put small over it", "PutItem", small + `}`, `{"ConsumedCapacity":{"TableName":"tbl","CapacityUnits":1}}`},
+		{"put 5 KB again", "PutItem", putBody("a", "2.50", ""), `{"ConsumedCapacity":{"TableName":"tbl","CapacityUnits":5}}`},
+		{"put small if it exists", "PutItem", small + `,"ConditionExpression":"attribute_exists(pk)"}`,
+			`{"ConsumedCapacity":{"TableName":"tbl","CapacityUnits":5}}`},
+		{"update, ALL_NEW", "UpdateItem", `{"TableName":"tbl","Key":{` + key + `},"UpdateExpression":"SET w = :w","ExpressionAttributeValues":{":w":{"N":"7"}},"ReturnValues":"ALL_NEW"}`,
+			`{"Attributes":{"pk":{"S":"a"},"sk":{"N":"2.5"},"w":{"N":"7"}}}`},
+		{"update, ALL_OLD", "UpdateItem", `{"TableName":"tbl","Key":{` + key + `},"UpdateExpression":"SET w = :w","ExpressionAttributeValues":{":w":{"N":"8"}},"ReturnValues":"ALL_OLD"}`,
+			`{"Attributes":` + keyAttrs + `}`},
+		{"delete, ALL_OLD", "DeleteItem", `{"TableName":"tbl","Key":{` + key + `},"ReturnValues":"ALL_OLD","ReturnConsumedCapacity":"TOTAL"}`,
+			`{"Attributes":` + keyAttrs + `,"ConsumedCapacity":{"TableName":"tbl","CapacityUnits":1}}`},
+		{"put 5 KB once more", "PutItem", putBody("a", "2.50", ""), `{"ConsumedCapacity":{"TableName":"tbl","CapacityUnits":5}}`},
+		{"delete", "DeleteItem", `{"TableName":"tbl","Key":{` + key + `},"ReturnConsumedCapacity":"TOTAL"}`,
+			`{"ConsumedCapacity":{"TableName":"tbl","CapacityUnits":5}}`},
+		{"delete what is gone, ALL_OLD", "DeleteItem", `{"TableName":"tbl","Key":{` + key + `},"ReturnValues":"ALL_OLD","ReturnConsumedCapacity":"TOTAL"}`,
+			`{"ConsumedCapacity":{"TableName":"tbl","CapacityUnits":1}}`},
+	} {
+		got, err := do(st.op, st.body)
+		if err != nil || got != st.want {
+			t.Errorf("%s: got %s, %v; want %s", st.name, got, err, st.want)
+		}
+	}
+}

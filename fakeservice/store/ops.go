@@ -536,9 +536,12 @@ type putItemInput struct {
 	ExpressionAttributeNames            map[string]string
 	ExpressionAttributeValues           map[string]json.RawMessage
 
-	// item is Item already decoded, by parsePutItem (fastpath.go); nil
-	// when Item is to be decoded by wire.DecodeItem.
+	// item is Item already decoded, by parseFastPutItem (fastpath.go);
+	// nil when Item is to be decoded by wire.DecodeItem, or was scanned.
 	item map[string]wire.Value
+	// scan is Item read by parseFastPutItem without building it, for a DB
+	// whose Keep keeps no attributes; nil when it was not.
+	scan *wire.ItemScan
 }
 
 func (s *DB) putItem(body []byte) (any, error) {
@@ -549,11 +552,12 @@ func (s *DB) putItem(body []byte) (any, error) {
 	return s.putItemDecoded(&in)
 }
 
-// putItemDecoded runs a PutItem request decoded by putItem or parsePutItem.
+// putItemDecoded runs a PutItem request decoded by putItem or
+// parseFastPutItem.
 func (s *DB) putItemDecoded(in *putItemInput) (any, error) {
 	var v validator
 	v.tableName("tableName", in.TableName, true)
-	v.notNull("item", in.Item == nil && in.item == nil)
+	v.notNull("item", in.Item == nil && in.item == nil && in.scan == nil)
 	v.enum("returnConsumedCapacity", in.ReturnConsumedCapacity, returnConsumedCapacityValues...)
 	v.enum("returnValues", in.ReturnValues, "NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW")
 	v.enum("returnItemCollectionMetrics", in.ReturnItemCollectionMetrics, "SIZE", "NONE")
@@ -568,13 +572,18 @@ func (s *DB) putItemDecoded(in *putItemInput) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	item := in.item
-	if item == nil {
-		if item, err = wire.DecodeItem(in.Item); err != nil {
-			return nil, err
+	item, scan := in.item, in.scan
+	var size int
+	if scan != nil {
+		size = scan.Size
+	} else {
+		if item == nil {
+			if item, err = wire.DecodeItem(in.Item); err != nil {
+				return nil, err
+			}
 		}
+		size = wire.ItemSize(item)
 	}
-	size := wire.ItemSize(item)
 	if size > throttle.MaxItemSize {
 		return nil, wire.ValidationError("Item size has exceeded the maximum allowed size")
 	}
@@ -582,18 +591,32 @@ func (s *DB) putItemDecoded(in *putItemInput) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	key, err := t.KeyOfItem(item)
+	var key Key
+	if scan != nil {
+		key, err = t.keyOfItem(scan.Attr)
+	} else {
+		key, err = t.KeyOfItem(item)
+	}
 	if err != nil {
 		return nil, err
 	}
-	w, err := s.write(t, key, cond, returnOld(in.ReturnValuesOnConditionCheckFailure), func(storedItem, bool) (map[string]wire.Value, int, []string, error) {
+	allOld := in.ReturnValues != nil && *in.ReturnValues == "ALL_OLD"
+	w, err := s.write(t, key, cond, returnOld(in.ReturnValuesOnConditionCheckFailure), allOld, func(storedItem, bool) (map[string]wire.Value, int, []string, error) {
+		if scan != nil {
+			// Built only for a table that keeps it after all: one with
+			// indexes (t.Mu, held here, guards them).
+			if t.keepMode() != KeepFull {
+				return unbuiltItem, size, nil, nil
+			}
+			item = scan.Item()
+		}
 		return item, size, nil, nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	out := writeOutput{ConsumedCapacity: w.charge.consumed(in.ReturnConsumedCapacity, t.Name)}
-	if w.existed && in.ReturnValues != nil && *in.ReturnValues == "ALL_OLD" {
+	if w.existed && allOld {
 		out.Attributes = w.old.attrs
 	}
 	if out.ConsumedCapacity == nil && out.Attributes == nil {
@@ -601,6 +624,12 @@ func (s *DB) putItemDecoded(in *putItemInput) (any, error) {
 	}
 	return out, nil
 }
+
+// unbuiltItem is what a PutItem's builder returns for an item it did not
+// build because the table keeps none of its attributes (keepMode): not nil,
+// which would delete the item; write reads no attribute of it and put keeps
+// none. Never modified.
+var unbuiltItem = map[string]wire.Value{}
 
 // emptyWriteOutput is writeOutput{} as an any, the common answer of a write.
 var emptyWriteOutput any = writeOutput{}

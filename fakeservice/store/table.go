@@ -207,21 +207,30 @@ const (
 // KeyOfItem extracts the key of an item being written, with PutItem's
 // messages.
 func (t *Table) KeyOfItem(item map[string]wire.Value) (Key, error) {
+	return t.keyOfItem(func(name string) (wire.Value, bool) {
+		v, ok := item[name]
+		return v, ok
+	})
+}
+
+// keyOfItem is KeyOfItem for an item whose attributes attr returns by name
+// (a map's, or a wire.ItemScan's, which is not built).
+func (t *Table) keyOfItem(attr func(name string) (wire.Value, bool)) (Key, error) {
 	var k Key
 	var err error
-	if k.Hash, err = itemKeyPart(item, t.hash, maxHashKeySize); err != nil {
+	if k.Hash, err = itemKeyPart(attr, t.hash, maxHashKeySize); err != nil {
 		return Key{}, err
 	}
 	if t.rng != nil {
-		if k.rng, err = itemKeyPart(item, *t.rng, maxRangeKeySize); err != nil {
+		if k.rng, err = itemKeyPart(attr, *t.rng, maxRangeKeySize); err != nil {
 			return Key{}, err
 		}
 	}
 	return k, nil
 }
 
-func itemKeyPart(item map[string]wire.Value, ka keyAttr, maxSize int) (string, error) {
-	v, ok := item[ka.Name]
+func itemKeyPart(attr func(name string) (wire.Value, bool), ka keyAttr, maxSize int) (string, error) {
+	v, ok := attr(ka.Name)
 	if !ok {
 		return "", wire.ValidationError("One or more parameter values were invalid: Missing the key " + ka.Name + " in the item")
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Parser reads the strict subset of JSON the fast lane accepts. Every
@@ -104,10 +105,17 @@ func specialByte(w uint64) bool {
 	return ((w-0x20*ones)|(quote-ones)|(backslash-ones)|w)&high != 0
 }
 
-// String reads a String (see rawString) into a new Go String.
+// String reads a String (see RawString) into a new Go string.
 func (p *Parser) String() (string, bool) {
 	s, ok := p.RawString()
 	return string(s), ok
+}
+
+// aliasString reads a String (see RawString) into a Go string that
+// aliases the input: valid while the input is, and unchanged.
+func (p *Parser) aliasString() (string, bool) {
+	s, ok := p.RawString()
+	return unsafe.String(unsafe.SliceData(s), len(s)), ok
 }
 
 // Item reads an attribute map (an Item), as DecodeItem would decode it.
@@ -118,48 +126,190 @@ func (p *Parser) Item() (map[string]Value, bool) { return p.ItemInto(nil) }
 // iterating a map that was once larger visits every slot it grew); nil
 // makes a new one. On false item may hold part of the input.
 func (p *Parser) ItemInto(item map[string]Value) (map[string]Value, bool) {
-	if !p.Consume('{') {
-		return nil, false
-	}
 	if item == nil {
 		item = make(map[string]Value, 8)
 	}
+	ok := p.members(func(name []byte) bool {
+		_, dup := item[string(name)] // no allocation for the lookup
+		return dup
+	}, func(name []byte, _ int) bool {
+		v, ok := p.attr(0)
+		if ok {
+			item[string(name)] = v
+		}
+		return ok
+	})
+	if !ok {
+		return nil, false
+	}
+	return item, true
+}
+
+// members reads a JSON object of attribute values, an item or an M value:
+// for each member it reads the name, refuses one that seen reports given
+// before, and calls value with the name (aliasing the input) and the
+// offset in the input where the name starts, the parser at the member's
+// value, which value must read. It is the one grammar of attribute maps:
+// ItemInto, ScanItem and M values read theirs with it.
+func (p *Parser) members(seen func(name []byte) bool, value func(name []byte, at int) bool) bool {
+	if !p.Consume('{') {
+		return false
+	}
 	p.WS()
 	if p.Consume('}') {
-		return item, true
+		return true
 	}
 	for {
-		name, ok := p.String()
-		if !ok {
-			return nil, false
-		}
-		if _, dup := item[name]; dup {
-			return nil, false
+		at := p.i + 1 // past the quote
+		name, ok := p.RawString()
+		if !ok || seen(name) {
+			return false
 		}
 		p.WS()
 		if !p.Consume(':') {
-			return nil, false
+			return false
 		}
 		p.WS()
-		v, ok := p.attr(0)
-		if !ok {
-			return nil, false
+		if !value(name, at) {
+			return false
 		}
-		item[name] = v
 		p.WS()
 		if p.Consume('}') {
-			return item, true
+			return true
 		}
 		if !p.Consume(',') {
-			return nil, false
+			return false
 		}
 		p.WS()
 	}
 }
 
+// ItemScan is what ScanItem reads of an attribute map (an Item) without
+// building it: the billed size of the item Item would build, and where each
+// attribute is, so that the few a caller needs (a table's key attributes)
+// are decoded alone (Attr), and the whole item only when it is kept (Item).
+// It aliases the parser's input and is valid while that is. The zero value
+// is empty; Reset empties it, keeping its room for the next item. Not safe
+// for concurrent use.
+type ItemScan struct {
+	// Size is the item's billed size: ItemSize of what Item returns.
+	Size int
+	// b is the parser's input, the item's JSON b[start:end].
+	b          []byte
+	start, end int
+	// attrs are the attributes in input order; names, when not nil, holds
+	// their names once there are too many to compare one by one.
+	attrs []rawAttr
+	names map[string]struct{}
+}
+
+// rawAttr is where one attribute of a scanned item is in the input:
+// offsets, so that a scan kept for reuse holds no pointer into an input
+// that was recycled.
+type rawAttr struct {
+	nameStart, nameEnd   int
+	valueStart, valueEnd int
+}
+
+// maxCompared is the number of attributes ScanItem compares a new name
+// with one by one to find a duplicate; past it, a map of the names does.
+const maxCompared = 16
+
+// Reset empties s, keeping its room for attributes.
+func (s *ItemScan) Reset() { *s = ItemScan{attrs: s.attrs[:0]} }
+
+// Len returns the number of attributes of the item.
+func (s *ItemScan) Len() int { return len(s.attrs) }
+
+// ScanItem reads an attribute map into s as Item would read it, accepting
+// exactly the input Item accepts and leaving the parser where Item would,
+// without building the item: it allocates nothing for names and for S,
+// BOOL, NULL and integer N values (B values, and sets, lists and maps, are
+// decoded as Item decodes them, to be measured). s is Reset first.
+func (p *Parser) ScanItem(s *ItemScan) bool {
+	s.Reset()
+	s.b, s.start = p.b, p.i
+	ok := p.members(s.seen, func(name []byte, at int) bool {
+		a := rawAttr{nameStart: at, nameEnd: at + len(name), valueStart: p.i}
+		v, ok := p.value(0, true)
+		if !ok {
+			return false
+		}
+		a.valueEnd = p.i
+		s.Size += attrSize(name, v)
+		s.add(a)
+		return true
+	})
+	if !ok {
+		s.Reset()
+		return false
+	}
+	s.end = p.i
+	return true
+}
+
+// seen reports whether the item has an attribute called name.
+func (s *ItemScan) seen(name []byte) bool {
+	if s.names != nil {
+		_, ok := s.names[string(name)]
+		return ok
+	}
+	for _, a := range s.attrs {
+		if string(s.b[a.nameStart:a.nameEnd]) == string(name) {
+			return true
+		}
+	}
+	return false
+}
+
+// add records a, an attribute whose name seen has not seen.
+func (s *ItemScan) add(a rawAttr) {
+	s.attrs = append(s.attrs, a)
+	switch {
+	case s.names != nil:
+		s.names[string(s.b[a.nameStart:a.nameEnd])] = struct{}{}
+	case len(s.attrs) > maxCompared:
+		s.names = make(map[string]struct{}, 2*len(s.attrs))
+		for _, a := range s.attrs {
+			s.names[string(s.b[a.nameStart:a.nameEnd])] = struct{}{}
+		}
+	}
+}
+
+// Attr returns the value of the attribute called name, decoded as Item
+// decodes it and copied out of the input, and whether the item has one.
+func (s *ItemScan) Attr(name string) (Value, bool) {
+	for _, a := range s.attrs {
+		if string(s.b[a.nameStart:a.nameEnd]) == name {
+			v, ok := ParseAttr(s.b[a.valueStart:a.valueEnd])
+			if !ok { // ScanItem read it with the same grammar: a bug
+				panic("wire: ItemScan.Attr: cannot parse attribute " + name + ", which ScanItem read")
+			}
+			return v, true
+		}
+	}
+	return Value{}, false
+}
+
+// Item returns the item, decoded as Item decodes it and copied out of the
+// input.
+func (s *ItemScan) Item() map[string]Value {
+	p := Parser{b: s.b[s.start:s.end]}
+	item, ok := p.ItemInto(make(map[string]Value, len(s.attrs)))
+	if !ok || !p.End() { // ScanItem read it with the same grammar: a bug
+		panic("wire: ItemScan.Item: cannot parse an item ScanItem read")
+	}
+	return item
+}
+
 // attr reads one attribute value, depth levels below the item, as toAttr
 // would convert it when it accepts it: one type member, no other members.
-func (p *Parser) attr(depth int) (Value, bool) {
+func (p *Parser) attr(depth int) (Value, bool) { return p.value(depth, false) }
+
+// value is attr; with alias set, S and N values alias the input instead
+// of being copied (and are not looked up among the shared copies): for a
+// value that is only measured, which no one keeps.
+func (p *Parser) value(depth int, alias bool) (Value, bool) {
 	if depth > MaxNesting || !p.Consume('{') {
 		return Value{}, false
 	}
@@ -176,7 +326,10 @@ func (p *Parser) attr(depth int) (Value, bool) {
 	a := Value{Type: attrTypeOf(name)}
 	switch a.Type {
 	case TypeS:
-		if depth == 0 && p.Shared != nil {
+		switch {
+		case alias:
+			a.Str, ok = p.aliasString()
+		case depth == 0 && p.Shared != nil:
 			var raw []byte
 			if raw, ok = p.RawString(); ok {
 				var shared bool
@@ -184,11 +337,16 @@ func (p *Parser) attr(depth int) (Value, bool) {
 					a.Str = string(raw)
 				}
 			}
-			break
+		default:
+			a.Str, ok = p.String()
 		}
-		a.Str, ok = p.String()
 	case TypeN:
-		if a.Str, ok = p.String(); ok {
+		if alias {
+			a.Str, ok = p.aliasString()
+		} else {
+			a.Str, ok = p.String()
+		}
+		if ok {
 			var err error
 			a.Num, err = ParseNumber(a.Str)
 			ok = err == nil
@@ -296,41 +454,18 @@ func (p *Parser) list(depth int) ([]Value, bool) {
 
 // attrMap reads an M value's members.
 func (p *Parser) attrMap(depth int) (map[string]Value, bool) {
-	if !p.Consume('{') {
-		return nil, false
-	}
 	m := make(map[string]Value)
-	p.WS()
-	if p.Consume('}') {
-		return m, true
-	}
-	for {
-		name, ok := p.String()
-		if !ok {
-			return nil, false
-		}
-		if _, dup := m[name]; dup {
-			return nil, false
-		}
-		p.WS()
-		if !p.Consume(':') {
-			return nil, false
-		}
-		p.WS()
+	ok := p.members(func(name []byte) bool {
+		_, dup := m[string(name)]
+		return dup
+	}, func(name []byte, _ int) bool {
 		e, ok := p.attr(depth + 1)
-		if !ok {
-			return nil, false
+		if ok {
+			m[string(name)] = e
 		}
-		m[name] = e
-		p.WS()
-		if p.Consume('}') {
-			return m, true
-		}
-		if !p.Consume(',') {
-			return nil, false
-		}
-		p.WS()
-	}
+		return ok
+	})
+	return m, ok
 }
 
 // set reads an SS, NS or BS value as toSet converts it: not empty, no

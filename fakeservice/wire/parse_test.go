@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -53,4 +54,98 @@ func FuzzParseAttr(f *testing.F) {
 			t.Fatalf("%q: fast lane decoded %#v, want %#v", raw, fast, slow)
 		}
 	})
+}
+
+// scanItems are attribute maps of every shape, for FuzzScanItem: some Item
+// takes, some it refuses.
+var scanItems = []string{
+	`{}`, ` { } `, `{"id":{"S":"key-0001"},"p":{"S":"xxxxxxxx"}}`,
+	` { "id" : { "S" : "a" } , "n" : { "N" : "-1.5e3" } } `,
+	`{"id":{"S":"a"},"n":{"N":"-1.5e3"},"l":{"L":[{"M":{"x":{"NS":["1","2"]}}},{"NULL":true}]},"b":{"BS":["AAE="]}}`,
+	`{"b":{"B":"AAE="},"s":{"SS":["a","a"]}}`,
+	`{"a":{"BOOL":false},"b":{"BOOL":true},"c":{"NULL":true},"d":{"NULL":false}}`,
+	`{"a":{"L":[]},"m":{"M":{}},"e":{"B":""},"s":{"S":""},"z":{"N":"0"}}`,
+	`{"a":{"SS":[]}}`, `{"a":{"NS":["1","1.0"]}}`, `{"a":{"N":"x"}}`, `{"a":{"N":"1E3"}}`, `{"a":{"N":"1e126"}}`,
+	`{"a":{"B":"!!"}}`, `{"a":{"S":"x","N":"1"}}`, `{"a":{"S":"x"},"a":{"S":"y"}}`,
+	`{"a":{"M":{"k":{"S":"x"},"k":{"S":"y"}}}}`, `{"\u0061":{"S":"x"}}`, `{"é":{"S":"ü"}}`,
+	"{\"a\":{\"S\":\"\xff\"}}", `{"id":{"S":5}}`, `null`, `{"a":{"S":"x"},}`, `{"a":{"S":"x"}} x`,
+	`{"a":` + strings.Repeat(`{"L":[`, 40) + `{"S":"x"}` + strings.Repeat(`]}`, 40) + `}`,
+	`{"a0":{"S":"0"},"a1":{"N":"1"},"a2":{"S":"2"},"a3":{"S":"3"},"a4":{"S":"4"},"a5":{"S":"5"},"a6":{"S":"6"},"a7":{"S":"7"},` +
+		`"a8":{"S":"8"},"a9":{"S":"9"},"b0":{"S":"0"},"b1":{"S":"1"},"b2":{"S":"2"},"b3":{"S":"3"},"b4":{"S":"4"},"b5":{"S":"5"},` +
+		`"b6":{"S":"6"},"b7":{"S":"7"},"a3":{"S":"again"}}`,
+	`{"a0":{"S":"0"},"a1":{"N":"1"},"a2":{"S":"2"},"a3":{"S":"3"},"a4":{"S":"4"},"a5":{"S":"5"},"a6":{"S":"6"},"a7":{"S":"7"},` +
+		`"a8":{"S":"8"},"a9":{"S":"9"},"b0":{"S":"0"},"b1":{"S":"1"},"b2":{"S":"2"},"b3":{"S":"3"},"b4":{"S":"4"},"b5":{"S":"5"},` +
+		`"b6":{"S":"6"},"b7":{"S":"7"},"b8":{"S":"8"}}`,
+}
+
+// TestScanItem checks ScanItem against Item on scanItems, and that it
+// takes most of them (the test must see both sides).
+func TestScanItem(t *testing.T) {
+	taken := 0
+	for _, raw := range scanItems {
+		if checkScanItem(t, []byte(raw)) {
+			taken++
+		}
+	}
+	if taken < 8 || taken == len(scanItems) {
+		t.Errorf("ScanItem took %d of %d items, want at least 8 and not all", taken, len(scanItems))
+	}
+}
+
+// FuzzScanItem checks that ScanItem accepts exactly what Item accepts,
+// stops where it stops, and measures and finds the attributes of what it
+// builds.
+func FuzzScanItem(f *testing.F) {
+	for _, raw := range scanItems {
+		f.Add([]byte(raw + `,"TableName":"t"}`))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) { checkScanItem(t, raw) })
+}
+
+// checkScanItem checks ScanItem and Item on raw, and reports whether they
+// took it.
+func checkScanItem(t *testing.T, raw []byte) bool {
+	t.Helper()
+	p := NewParser(raw)
+	item, ok := p.Item()
+	var s ItemScan
+	q := NewParser(raw)
+	scanned := q.ScanItem(&s)
+	if scanned != ok {
+		t.Fatalf("%q: ScanItem took it %t, Item %t", raw, scanned, ok)
+	}
+	if !ok {
+		return false
+	}
+	if p.Offset() != q.Offset() {
+		t.Fatalf("%q: ScanItem stopped at %d, Item at %d", raw, q.Offset(), p.Offset())
+	}
+	if got, want := s.Size, ItemSize(item); got != want {
+		t.Errorf("%q: ScanItem size %d, want %d", raw, got, want)
+	}
+	if got, want := s.Len(), len(item); got != want {
+		t.Errorf("%q: ScanItem found %d attributes, want %d", raw, got, want)
+	}
+	for name, want := range item {
+		got, ok := s.Attr(name)
+		if !ok || !reflect.DeepEqual(got, want) {
+			t.Errorf("%q: Attr(%q) = %#v, %t, want %#v", raw, name, got, ok, want)
+		}
+	}
+	_, has := item["#none"]
+	if _, ok := s.Attr("#none"); ok != has {
+		t.Errorf("%q: Attr(%q) found %t, want %t", raw, "#none", ok, has)
+	}
+	if got := s.Item(); !reflect.DeepEqual(got, item) {
+		t.Errorf("%q: ScanItem's Item() = %#v, want %#v", raw, got, item)
+	}
+	// What Attr and Item return is copied: the input may be reused.
+	got := s.Item()
+	for i := range raw {
+		raw[i] = '#'
+	}
+	if !reflect.DeepEqual(got, item) {
+		t.Errorf("Item() changed with the input: %#v, want %#v", got, item)
+	}
+	return true
 }

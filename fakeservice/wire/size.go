@@ -10,10 +10,14 @@ import (
 func ItemSize(item map[string]Value) int {
 	n := 0
 	for name, v := range item {
-		n += len(name) + v.Size()
+		n += attrSize(name, v)
 	}
 	return n
 }
+
+// attrSize is the billed size of one attribute of an item: the UTF-8
+// length of its name plus the size of its value.
+func attrSize[S string | []byte](name S, v Value) int { return len(name) + v.Size() }
 
 // Size returns the billed size of one value, following dynalite's itemSize
 // (db/index.js), which was checked against DynamoDB's ConsumedCapacity.
@@ -76,7 +80,6 @@ const (
 // ParseNumber parses s with the grammar of big.js, which dynalite uses:
 // -?(digits[.digits]|.digits)([eE][+-]?digits)?, and checks DynamoDB's limits.
 func ParseNumber(s string) (Number, error) {
-	errNaN := ValidationError("A value provided cannot be converted into a number")
 	var x Number
 	rest := s
 	if strings.HasPrefix(rest, "-") {
@@ -86,7 +89,7 @@ func ParseNumber(s string) (Number, error) {
 	mant, expStr, hasExp := strings.Cut(strings.ToLower(rest), "e")
 	intPart, fracPart, _ := strings.Cut(mant, ".")
 	if (intPart == "" && fracPart == "") || !allDigits(intPart) || !allDigits(fracPart) {
-		return Number{}, errNaN
+		return Number{}, errNaN()
 	}
 	exp10 := 0
 	if hasExp {
@@ -95,7 +98,7 @@ func ParseNumber(s string) (Number, error) {
 			e = e[1:]
 		}
 		if e == "" || !allDigits(e) {
-			return Number{}, errNaN
+			return Number{}, errNaN()
 		}
 		e = strings.TrimLeft(e, "0")
 		if len(e) > 9 { // far beyond any limit; keep int arithmetic safe
@@ -124,6 +127,12 @@ func ParseNumber(s string) (Number, error) {
 		return Number{}, ValidationError("Number underflow. Attempting to store a number with magnitude smaller than supported range")
 	}
 	return x, nil
+}
+
+// errNaN is ParseNumber's error for what is not a number: made only when
+// it is returned, so that parsing a number allocates nothing.
+func errNaN() error {
+	return ValidationError("A value provided cannot be converted into a number")
 }
 
 func allDigits(s string) bool {

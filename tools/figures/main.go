@@ -25,7 +25,7 @@ var runs = []struct {
 	count                 int
 	memory                bool
 }{
-	{"./fakeservice/", "^(BenchmarkServeRatio|BenchmarkServeThrottledRatio)$", "3s", -1, false},
+	{"./fakeservice/", "^(BenchmarkServeRatio|BenchmarkServeRatioSizes|BenchmarkServeThrottledRatio)$", "3s", -1, false},
 	{"./internal/sim/", "^BenchmarkSim$", "3x", -1, false},
 	{"./internal/sim/", "^(BenchmarkFleetHour|BenchmarkBackoffExperiment)$", "1x", -1, false},
 	{"./internal/runner/", "^(BenchmarkOverhead|BenchmarkCPUPerOp|BenchmarkPacing|BenchmarkPacingCalibrated)$", "1x", -1, false},
@@ -36,6 +36,8 @@ var runs = []struct {
 var table = []figures.Figure{
 	{Label: "fake's request rate / bare handler's, unthrottled PutItem (goal ≥ 0.9)", Key: "fakeservice BenchmarkServeRatio", Metric: "ratio"},
 	{Label: "fake's requests per CPU-second / bare handler's, unthrottled PutItem", Key: "fakeservice BenchmarkServeRatio", Metric: "cpu-ratio"},
+	{Label: "the same, the fake keeping each item's key and size only (`bench run`'s default): request rate / bare handler's", Key: "fakeservice BenchmarkServeRatioSizes", Metric: "ratio"},
+	{Label: "the same, the fake keeping each item's key and size only: requests per CPU-second / bare handler's", Key: "fakeservice BenchmarkServeRatioSizes", Metric: "cpu-ratio"},
 	{Label: "fake's request rate / bare handler's, every PutItem throttled (goal ≥ 0.9)", Key: "fakeservice BenchmarkServeThrottledRatio", Metric: "ratio"},
 	{Label: "runner's CPU per operation / bare SDK loop's, same embedded fake (goal ≤ 1.10)", Key: "internal/runner BenchmarkCPUPerOp", Metric: "cpu-ratio"},
 	{Label: "runner's operation rate on the fake / bare SDK loop's on a handler answering `{}` (the fake's cost included: no goal)", Key: "internal/runner BenchmarkOverhead", Metric: "ratio"},
