@@ -272,7 +272,6 @@ func run(ctx context.Context, o runOptions, stdout, stderr io.Writer) (err error
 	runCtx, stopRun := tg.access.watch(ctx) // an access error stops the run
 	defer stopRun()
 	defer runner.TuneGC()()
-	defer runner.TuneLatency()()
 	keepTables := o.keepTables
 	if o.memProfile != "" && tg.Isolate != nil {
 		// The embedded fake's tables (its items, its per-key state) are
