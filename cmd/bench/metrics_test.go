@@ -123,8 +123,12 @@ next:
 }
 
 func TestRunServesPrometheusMetrics(t *testing.T) {
+	// 8 s, not overloaded's 4: the second scrape, 3 s in, must fall within
+	// the run also when -race on a loaded machine slows the first one (a
+	// 4 s run was once over by then: connection refused).
+	long := strings.Replace(overloaded, "duration: 4s", "duration: 8s", 1)
 	url, wait := startRun(t, `metrics: (http://127\.0\.0\.1:\d+/metrics)`,
-		"run", "--quiet", "--metrics", "127.0.0.1:0", "--out", t.TempDir(), writeScenario(t, overloaded))
+		"run", "--quiet", "--metrics", "127.0.0.1:0", "--out", t.TempDir(), writeScenario(t, long))
 	time.Sleep(1500 * time.Millisecond)
 	first := scrape(t, url)
 	time.Sleep(1500 * time.Millisecond)
