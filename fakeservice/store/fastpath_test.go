@@ -391,7 +391,10 @@ var keepTables = []string{"tbl", "uvw", "idx", "bin", "tiny"}
 // keepStore returns a store keeping keep with keepTables: tbl (hash key id
 // S), uvw (pk N, sk B), idx (id S, with a global index on g S: kept in full
 // whatever keep), bin (bin B) and tiny (id S, 1 WCU, no burst: most writes
-// are throttled), tbl and idx holding item a, on a clock that stands still.
+// are throttled), tbl and idx holding item a, uvw the item of key 1.5 and
+// AAE= (which putItemItems write as 1.50 and 15e-1) and bin that of AAE=,
+// so that ALL_OLD and conditions meet an item on every kind of key, on a
+// clock that stands still.
 func keepStore(t testing.TB, keep Keep) *DB {
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	db := New(Options{Now: func() time.Time { return now }, Region: "us-east-1", AccountID: "000000000000",
@@ -409,6 +412,8 @@ func keepStore(t testing.TB, keep Keep) *DB {
 			`"ProvisionedThroughput":{"ReadCapacityUnits":1,"WriteCapacityUnits":1}}`,
 		`{"TableName":"tbl","Item":{"id":{"S":"a"},"n":{"N":"1"}}}`,
 		`{"TableName":"idx","Item":{"id":{"S":"a"},"g":{"S":"y"},"v":{"S":"old"}}}`,
+		`{"TableName":"uvw","Item":{"pk":{"N":"1.5"},"sk":{"B":"AAE="},"id":{"S":"old"}}}`,
+		`{"TableName":"bin","Item":{"bin":{"B":"AAE="},"id":{"S":"old"}}}`,
 	} {
 		op := "CreateTable"
 		if strings.Contains(body, `"Item"`) {
@@ -433,6 +438,19 @@ func TestPutItemKeep(t *testing.T) {
 	}
 	if scanned < len(putItemItems)/2 {
 		t.Errorf("the fast lane scanned %d of %d items, want at least %d", scanned, len(putItemItems), len(putItemItems)/2)
+	}
+	// A number key written another way is the same key: the scanning lane
+	// replaces the item and answers it (on a DB keeping sizes, its key as
+	// first written).
+	db := keepStore(t, KeepSizes)
+	body := []byte(`{"TableName":"uvw","Item":{"pk":{"N":"15e-1"},"sk":{"B":"AAE="}},"ReturnValues":"ALL_OLD"}`)
+	req := db.ParseFast(wire.TargetPrefix+"PutItem", body)
+	if fp, ok := req.(*fastPutItem); !ok || fp.putItemInput.scan == nil {
+		t.Fatalf("the fast lane did not scan %s", body)
+	}
+	out, err := db.Do("PutItem", body, req)
+	if got := answer(t, out, err); !strings.Contains(got, `"pk":{"N":"1.5"}`) {
+		t.Errorf("PutItem of pk 15e-1 over pk 1.5 answered %s, want the old item (pk 1.5)", got)
 	}
 }
 

@@ -215,8 +215,19 @@ type rawAttr struct {
 // with one by one to find a duplicate; past it, a map of the names does.
 const maxCompared = 16
 
-// Reset empties s, keeping its room for attributes.
-func (s *ItemScan) Reset() { *s = ItemScan{attrs: s.attrs[:0]} }
+// maxKeptAttrs is the most attributes' room Reset keeps: a scan is pooled
+// with its request, and one item of hundreds of thousands of attributes
+// (a 16 MB body holds about 700,000) must not keep megabytes in the pool.
+const maxKeptAttrs = 256
+
+// Reset empties s, keeping its room for attributes up to maxKeptAttrs.
+func (s *ItemScan) Reset() {
+	attrs := s.attrs[:0]
+	if cap(attrs) > maxKeptAttrs {
+		attrs = nil
+	}
+	*s = ItemScan{attrs: attrs}
+}
 
 // Len returns the number of attributes of the item.
 func (s *ItemScan) Len() int { return len(s.attrs) }

@@ -3,6 +3,7 @@ package wire
 import (
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -141,11 +142,50 @@ func checkScanItem(t *testing.T, raw []byte) bool {
 	}
 	// What Attr and Item return is copied: the input may be reused.
 	got := s.Item()
+	attrs := make(map[string]Value, len(item))
+	for name := range item {
+		attrs[name], _ = s.Attr(name)
+	}
 	for i := range raw {
 		raw[i] = '#'
 	}
 	if !reflect.DeepEqual(got, item) {
 		t.Errorf("Item() changed with the input: %#v, want %#v", got, item)
 	}
+	if !reflect.DeepEqual(attrs, map[string]Value(item)) {
+		t.Errorf("Attr's values changed with the input: %#v, want %#v", attrs, item)
+	}
 	return true
+}
+
+// TestScanItemResetRoom checks that a pooled scan does not keep the room of
+// a huge item: Reset keeps at most maxKeptAttrs attributes' room, and an
+// ordinary item's room for the next.
+func TestScanItemResetRoom(t *testing.T) {
+	scan := func(n int) *ItemScan {
+		var b strings.Builder
+		b.WriteByte('{')
+		for i := range n {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `"a%d":{"S":"x"}`, i)
+		}
+		b.WriteByte('}')
+		var s ItemScan
+		if !NewParser([]byte(b.String())).ScanItem(&s) || s.Len() != n {
+			t.Fatalf("ScanItem of %d attributes: took %d", n, s.Len())
+		}
+		return &s
+	}
+	small := scan(20)
+	small.Reset()
+	if cap(small.attrs) < 20 {
+		t.Errorf("Reset after 20 attributes kept room for %d, want at least 20", cap(small.attrs))
+	}
+	huge := scan(10000)
+	huge.Reset()
+	if cap(huge.attrs) > maxKeptAttrs {
+		t.Errorf("Reset after 10,000 attributes kept room for %d, want at most %d", cap(huge.attrs), maxKeptAttrs)
+	}
 }
