@@ -1,6 +1,7 @@
 package main
 
 import (
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -11,7 +12,9 @@ import (
 // 0.7 s start lag p99 there) the rate is honest and the CPU per operation is printed with its split; with a start
 // lag threshold no machine meets (1 µs) no rate is honest (exit 1),
 // whether the verdict is saturated or, with the CPU idle, lagging; a bad
-// threshold is bad input (exit 2).
+// threshold is bad input (exit 2). Before searching it prints the
+// machine's own wake-up lag, and says so when that alone is over the
+// threshold.
 func TestCalibrate(t *testing.T) {
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	one := []string{"calibrate", "-lo", "20", "-hi", "20", "-budget", "1", "-duration", "2s"}
@@ -29,6 +32,10 @@ func TestCalibrate(t *testing.T) {
 			[]string{"20/s  generator: ", "start lag p99"}, "no honest rate: every rate tried down to 20/s saturated the generator or started late"},
 		{"bad threshold", append(one, "-saturation", "lag=1ms", "../../scenarios/quickstart.yaml"), exitBadInput,
 			nil, `-saturation: unknown key "lag"`},
+	}
+	if runtime.GOOS == "linux" { // the wake-up probe's nanosleep
+		cases[0].inStdout = append(cases[0].inStdout, "this machine's wake-ups, idle (a thread sleeping 2 ms at a time outside the pacer, ")
+		cases[1].inStdout = append(cases[1].inStdout, "over the start lag threshold (0.001 ms) already: the machine")
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -166,6 +166,9 @@ type Generator struct {
 	GCPauseMaxMs float64 `json:"gc_pause_max_ms"`
 	GCCycles     int64   `json:"gc_cycles"`
 	GCCPUS       float64 `json:"gc_cpu_s"`
+	// MachineWake is how late a thread sleeping outside the pacer woke
+	// during the load (see WakeLag); nil where not measured.
+	MachineWake *WakeLag `json:"machine_wake,omitempty"`
 	// FakeCPU says how much of the CPU the embedded fake took, or why it
 	// is not attributed.
 	FakeCPU string `json:"fake_cpu,omitempty"`
@@ -308,6 +311,9 @@ func (g *Generator) judge() {
 			g.Reasons = append(g.Reasons, r+": under a cgroup CPU quota, which stops the process within each period once it used its share, however idle the average looks")
 		case g.CPUS > 0 && g.busy() < t.LagCPUPct:
 			lagging = r + fmt.Sprintf(": %.0f %% of the CPU idle (busy <= %g %%), so late wake-ups, not a lack of CPU", 100-g.busy(), t.LagCPUPct)
+			if w := g.MachineWake; w != nil && w.P99Ms > t.LagP99Ms {
+				lagging += fmt.Sprintf("; a thread sleeping outside the pacer woke p99 %s late too (max %s): any thread wakes this late here, not the pacer alone (the kernel or a hypervisor, or the cores all busy at that instant)", fmtMs(w.P99Ms), fmtMs(w.MaxMs))
+			}
 		case g.CPUS > 0 && g.CPUPct < busyCPUPct:
 			g.Reasons = append(g.Reasons, r+": the process itself used little CPU, so other processes are likely taking the cores")
 		default:
@@ -575,7 +581,8 @@ func maxPause(a, b procSample) float64 {
 // intervals when at least one load offers work (begin/end), and a
 // per-second series from the first load's start. Safe for concurrent use.
 type monitor struct {
-	cores float64
+	cores     float64
+	lagCPUPct float64 // the probe sleeps in seconds after one less busy
 
 	mu       sync.Mutex
 	active   int
@@ -591,13 +598,14 @@ type monitor struct {
 	cycles   uint64
 	gcCPUS   float64
 	series   []ProcessSecond
+	probe    *wakeProbe
 	ticking  bool
 	stopTick chan struct{}
 	done     sync.WaitGroup
 }
 
-func newMonitor(cores float64) *monitor {
-	return &monitor{cores: cores, cpuKnown: true, stopTick: make(chan struct{})}
+func newMonitor(cores, lagCPUPct float64) *monitor {
+	return &monitor{cores: cores, lagCPUPct: lagCPUPct, cpuKnown: true, stopTick: make(chan struct{})}
 }
 
 // begin marks a load's start.
@@ -611,6 +619,8 @@ func (m *monitor) begin() {
 	m.from = sampleProcess()
 	if !m.ticking {
 		m.ticking = true
+		// Paused until a second says the CPU has room (tick).
+		m.probe = startWakeProbe(threadSleep, runWakePeriod, true)
 		m.done.Go(m.tick)
 	}
 }
@@ -661,6 +671,11 @@ func (m *monitor) tick() {
 		if wall := now.at.Sub(last.at); wall > 0 && now.cpu >= 0 && last.cpu >= 0 {
 			ps.CPUPct = 100 * float64(now.cpu-last.cpu) / (float64(wall) * m.cores)
 		}
+		busy := ps.CPUPct
+		if last.machTotal > 0 && now.machTotal > last.machTotal {
+			busy = max(busy, 100*float64(now.machBusy-last.machBusy)/float64(now.machTotal-last.machTotal))
+		}
+		m.probe.pause(busy >= m.lagCPUPct) // see WakeLag
 		m.mu.Lock()
 		m.series = append(m.series, ps)
 		m.mu.Unlock()
@@ -674,6 +689,7 @@ func (m *monitor) stop() *Generator {
 	m.done.Wait()
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	wake := m.probe.finish()
 	if m.active > 0 { // loads still running (cannot happen after Run's wait): count them so far
 		m.fold(m.from, sampleProcess())
 		m.from = sampleProcess()
@@ -681,7 +697,7 @@ func (m *monitor) stop() *Generator {
 	g := &Generator{
 		Cores: m.cores, LoadS: m.loadWall.Seconds(),
 		GCPauseMs: 1000 * m.pauseS, GCPauseMaxMs: 1000 * m.pauseMax, GCCycles: int64(m.cycles), GCCPUS: m.gcCPUS,
-		Series: m.series,
+		Series: m.series, MachineWake: wake,
 	}
 	if !m.machGap && m.machAll > 0 {
 		g.MachineCPUPct = 100 * float64(m.machBusy) / float64(m.machAll)

@@ -94,10 +94,71 @@ func TestGeneratorVerdict(t *testing.T) {
 					lagged++
 				}
 			}
+			// The probe sleeps in the seconds after an idle one only.
+			if w := g.MachineWake; threadSleep != nil && c.want == VerdictOK && (w == nil || w.Samples < 20 || w.P50Ms > w.P99Ms || w.P99Ms > w.MaxMs) {
+				t.Errorf("machine wake-ups: got %+v, want most of a second's samples (100/s) and p50 <= p99 <= max", w)
+			}
 			if secs < 1 || lagged == 0 {
 				t.Errorf("series: %d seconds with arrivals, %d with a lag p99; want some: %+v", secs, lagged, g.Strategies[0].Series)
 			}
 		})
+	}
+}
+
+// TestJudgeMachineWake checks that a lagging verdict says any thread wakes
+// late when one sleeping outside the pacer woke late too, and only then.
+func TestJudgeMachineWake(t *testing.T) {
+	lagging := func(w *WakeLag) string {
+		g := Generator{Cores: 2, CPUS: 1, CPUPct: 12, MachineCPUPct: 14, MachineWake: w, Thresholds: Thresholds{}.WithDefaults(),
+			Strategies: []StrategyHealth{{Name: "b", Offered: 1000, LagP99Ms: 3.4, LagMaxMs: 11, Late: 24}}}
+		g.judge()
+		if g.Verdict != VerdictLagging {
+			t.Fatalf("verdict: got %q (%q), want lagging", g.Verdict, g.Reasons)
+		}
+		return g.Summary()
+	}
+	const blame = "any thread wakes this late here, not the pacer alone"
+	if s := lagging(&WakeLag{Samples: 5000, P50Ms: 0.1, P99Ms: 2.7, MaxMs: 19.7}); !strings.Contains(s, "a thread sleeping outside the pacer woke p99 2.7 ms late too (max 20 ms): "+blame) {
+		t.Errorf("machine waking late: got %q, want it blamed", s)
+	}
+	for _, w := range []*WakeLag{nil, {Samples: 5000, P50Ms: 0.06, P99Ms: 0.2, MaxMs: 3}} {
+		if s := lagging(w); strings.Contains(s, blame) {
+			t.Errorf("machine wake-ups %+v: got %q, want the machine not blamed", w, s)
+		}
+	}
+}
+
+// TestWakeProbe checks that the probe wakes about every wakeProbePeriod
+// and reports ordered figures.
+func TestWakeProbe(t *testing.T) {
+	if threadSleep == nil {
+		t.Skip("no sleep outside the Go scheduler on this platform")
+	}
+	const period = 2 * time.Millisecond
+	w := MeasureWakeLag(300*time.Millisecond, period)
+	if w == nil {
+		t.Fatal("MeasureWakeLag: got nil")
+	}
+	t.Logf("%+v", *w)
+	if most := int64(300 * time.Millisecond / period); w.Samples < 10 || w.Samples > most+1 {
+		t.Errorf("samples: got %d in 300 ms, want 10 to %d (one per %v at most)", w.Samples, most+1, period)
+	}
+	if w.P50Ms < 0 || w.P50Ms > w.P99Ms || w.P99Ms > w.MaxMs {
+		t.Errorf("figures out of order: %+v", *w)
+	}
+	// Paused, it does not wake; resumed, it does.
+	p := startWakeProbe(threadSleep, period, true)
+	time.Sleep(50 * time.Millisecond)
+	if n := p.h.TotalCount(); n != 0 {
+		t.Errorf("paused probe: %d wake-ups, want none", n)
+	}
+	p.pause(false)
+	time.Sleep(50 * time.Millisecond)
+	p.pause(true)
+	time.Sleep(10 * time.Millisecond) // the last sleep ends
+	w = p.finish()
+	if w == nil || w.Samples < 5 || w.Samples > 30 {
+		t.Errorf("probe resumed for 50 ms: got %+v, want about 25 wake-ups", w)
 	}
 }
 

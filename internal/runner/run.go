@@ -369,7 +369,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	errs := make([]error, len(o.Strategies))
 	cores, coresFrom := Cores()
-	mon := newMonitor(cores)
+	mon := newMonitor(cores, o.Health.WithDefaults().LagCPUPct)
 	epoch := time.Now()                            // the common reference of the strategies' phases
 	lags := make([][]LagSecond, len(o.Strategies)) // first trial's, per strategy
 	conns := make([]connStats, len(o.Strategies))  // all trials', per strategy
