@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"iter"
+	"maps"
 	"slices"
 	"strings"
 
@@ -71,16 +73,14 @@ func checkGiven(names map[string]string, valuesGiven bool, nValues int, hasExpr 
 }
 
 // newContext checks the names' and values' keys and returns their Context.
+// Of several invalid keys it names the least, so that the answer does not
+// depend on the maps' iteration order.
 func newContext(names map[string]string, values map[string]wire.Value) (*Context, error) {
-	for k := range values {
-		if !strings.HasPrefix(k, ":") {
-			return nil, wire.ValidationError("ExpressionAttributeValues contains invalid key: Syntax error; key: \"" + k + "\"")
-		}
+	if k, ok := leastInvalid(maps.Keys(values), ":"); ok {
+		return nil, wire.ValidationError("ExpressionAttributeValues contains invalid key: Syntax error; key: \"" + k + "\"")
 	}
-	for k := range names {
-		if !strings.HasPrefix(k, "#") {
-			return nil, wire.ValidationError("ExpressionAttributeNames contains invalid key: Syntax error; key: \"" + k + "\"")
-		}
+	if k, ok := leastInvalid(maps.Keys(names), "#"); ok {
+		return nil, wire.ValidationError("ExpressionAttributeNames contains invalid key: Syntax error; key: \"" + k + "\"")
 	}
 	return &Context{names: names, values: values, usedNames: map[string]bool{}, usedValues: map[string]bool{}}, nil
 }
@@ -811,4 +811,15 @@ func KeyCondition(c *Condition, hashName string, hashType wire.Type, rngName str
 		}
 	}
 	return hashCond.args[1].val, rngCond, nil
+}
+
+// leastInvalid returns the least of keys not starting with prefix.
+func leastInvalid(keys iter.Seq[string], prefix string) (string, bool) {
+	least, found := "", false
+	for k := range keys {
+		if !strings.HasPrefix(k, prefix) && (!found || k < least) {
+			least, found = k, true
+		}
+	}
+	return least, found
 }

@@ -137,3 +137,18 @@ func TestKeyCondition(t *testing.T) {
 		}
 	}
 }
+
+// TestInvalidKeyNamed checks that of several invalid keys the error names
+// the least, every time: the maps' iteration order must not choose.
+func TestInvalidKeyNamed(t *testing.T) {
+	values := map[string]wire.Value{":ok": {}, "b": {}, "": {}, "1": {}, "a": {}}
+	names := map[string]string{"#ok": "x", "z": "y", "m": "w"}
+	for range 50 {
+		if _, err := NewContextDecoded(nil, values, true); err == nil || !strings.HasSuffix(err.Error(), `key: ""`) {
+			t.Fatalf("values: got %v, want the least invalid key, \"\"", err)
+		}
+		if _, err := NewContextDecoded(names, nil, true); err == nil || !strings.HasSuffix(err.Error(), `key: "m"`) {
+			t.Fatalf("names: got %v, want the least invalid key, \"m\"", err)
+		}
+	}
+}
