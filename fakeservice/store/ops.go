@@ -344,6 +344,7 @@ func (s *DB) CreateTable(body []byte) (any, error) {
 		collections: make(map[string]map[string]struct{}),
 	}
 	t.maxRead, t.maxWrite = in.OnDemandThroughput.resolve(-1, -1)
+	t.indexed.Store(len(indexes) > 0)
 	for _, x := range indexes {
 		x.ARN = IndexARN(t.ARN, x.Name)
 	}
@@ -601,14 +602,21 @@ func (s *DB) putItemDecoded(in *putItemInput) (any, error) {
 		return nil, err
 	}
 	allOld := in.ReturnValues != nil && *in.ReturnValues == "ALL_OLD"
+	if scan != nil && t.indexed.Load() {
+		// A table that keeps the item after all, one with indexes: built
+		// here, not under t.Mu, which the builder holds.
+		item = scan.Item()
+	}
 	w, err := s.write(t, key, cond, returnOld(in.ReturnValuesOnConditionCheckFailure), allOld, func(storedItem, bool) (map[string]wire.Value, int, []string, error) {
 		if scan != nil {
-			// Built only for a table that keeps it after all: one with
-			// indexes (t.Mu, held here, guards them).
+			// t.Mu, held here, guards the indexes: look again, as
+			// UpdateTable may have added or deleted one since.
 			if t.keepMode() != KeepFull {
 				return unbuiltItem, size, nil, nil
 			}
-			item = scan.Item()
+			if item == nil {
+				item = scan.Item()
+			}
 		}
 		return item, size, nil, nil
 	})

@@ -43,6 +43,10 @@ type Table struct {
 	// indexes are the table's secondary indexes, global and local; the
 	// list changes only under Mu (UpdateTable creates and deletes global ones).
 	indexes []*Index
+	// indexed is len(indexes) > 0, set with them, for a reader without
+	// Mu: a PutItem on a DB keeping sizes builds an indexed table's item
+	// before it takes Mu (and looks again under it).
+	indexed atomic.Bool
 
 	Mu          sync.Mutex
 	Billing     string
