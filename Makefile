@@ -23,7 +23,9 @@ test:
 # key and size only, bench run's default, whose PutItems are scanned, not
 # built; HandlerPutItem and HandlerPutItemSizes: the handler alone, CPU
 # and allocations per request), for fully throttled PutItem
-# (ServeThrottledRatio, goal >= 0.9) and for the other fast lanes,
+# (ServeThrottledRatio, goal >= 0.9; ServeThrottledRatioSizes: the same
+# on the sizes fake, whose throttled PutItems' items are never built) and
+# for the other fast lanes,
 # unthrottled: GetItem of 1 KB items
 # (ServeGetItemRatio, the bare handler answering the same item), UpdateItem
 # SET of a 1 KB value (ServeUpdateItemRatio) and BatchWriteItem of 10

@@ -256,9 +256,22 @@ func serveRatio(b *testing.B, opts Options) {
 // answered 400 ProvisionedThroughputExceededException with
 // ThrottlingReasons and x-amz-retry-after, while the bare handler answers
 // {}. Any other answer fails the benchmark.
-func BenchmarkServeThrottledRatio(b *testing.B) {
-	bare := startBare(b)
+func BenchmarkServeThrottledRatio(b *testing.B) { serveThrottledRatio(b, benchFakeOptions()) }
+
+// BenchmarkServeThrottledRatioSizes is BenchmarkServeThrottledRatio on a
+// fake that keeps each item's key and billed size only (KeepSizes, bench
+// run's default): a throttled PutItem's item is then read for its size and
+// key, and never built.
+func BenchmarkServeThrottledRatioSizes(b *testing.B) {
 	opts := benchFakeOptions()
+	opts.Keep = KeepSizes
+	serveThrottledRatio(b, opts)
+}
+
+// serveThrottledRatio runs the bare handler and the fake started with opts,
+// every PutItem of the fake's throttled (see BenchmarkServeThrottledRatio).
+func serveThrottledRatio(b *testing.B, opts Options) {
+	bare := startBare(b)
 	frozen := time.Now()
 	opts.Now = func() time.Time { return frozen }
 	fake := startFakeWCU(b, opts, 1)

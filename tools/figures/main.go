@@ -25,7 +25,7 @@ var runs = []struct {
 	count                 int
 	memory                bool
 }{
-	{"./fakeservice/", "^(BenchmarkServeRatio|BenchmarkServeRatioSizes|BenchmarkServeThrottledRatio)$", "3s", -1, false},
+	{"./fakeservice/", "^(BenchmarkServeRatio|BenchmarkServeRatioSizes|BenchmarkServeThrottledRatio|BenchmarkServeThrottledRatioSizes)$", "3s", -1, false},
 	{"./internal/sim/", "^BenchmarkSim$", "3x", -1, false},
 	{"./internal/sim/", "^(BenchmarkFleetHour|BenchmarkBackoffExperiment)$", "1x", -1, false},
 	{"./internal/runner/", "^(BenchmarkOverhead|BenchmarkCPUPerOp|BenchmarkPacing|BenchmarkPacingCalibrated)$", "1x", -1, false},
@@ -39,6 +39,7 @@ var table = []figures.Figure{
 	{Label: "the same, the fake keeping each item's key and size only (`bench run`'s default): request rate / bare handler's", Key: "fakeservice BenchmarkServeRatioSizes", Metric: "ratio"},
 	{Label: "the same, the fake keeping each item's key and size only: requests per CPU-second / bare handler's", Key: "fakeservice BenchmarkServeRatioSizes", Metric: "cpu-ratio"},
 	{Label: "fake's request rate / bare handler's, every PutItem throttled (goal ≥ 0.9)", Key: "fakeservice BenchmarkServeThrottledRatio", Metric: "ratio"},
+	{Label: "the same, the fake keeping each item's key and size only (`bench run`'s default): request rate / bare handler's, every PutItem throttled", Key: "fakeservice BenchmarkServeThrottledRatioSizes", Metric: "ratio"},
 	{Label: "runner's CPU per operation / bare SDK loop's, same embedded fake (goal ≤ 1.10)", Key: "internal/runner BenchmarkCPUPerOp", Metric: "cpu-ratio"},
 	{Label: "runner's operation rate on the fake / bare SDK loop's on a handler answering `{}` (the fake's cost included: no goal)", Key: "internal/runner BenchmarkOverhead", Metric: "ratio"},
 	{Label: "pacing at 1,000 ops/s: p99 start lag, ms (goal < 1 ms with ≥ 30 % idle)", Key: "internal/runner BenchmarkPacing/rate=1000", Metric: "p99-lag-ms"},
