@@ -37,7 +37,7 @@ type Request interface {
 // body is valid JSON. What the request stores keeps nothing of body, but
 // the request and its answer may (BatchWriteItem's UnprocessedItems are
 // its bytes): body may be reused once the answer is encoded.
-func ParseFast(target string, body []byte) Request { return parseFast(target, body, nil, KeepFull) }
+func ParseFast(target string, body []byte) Request { return parseFast(target, body, nil, nil) }
 
 // ParseFast is the package's ParseFast for requests to s: large string
 // values already among s's shared copies (see interner) are taken from
@@ -45,12 +45,13 @@ func ParseFast(target string, body []byte) Request { return parseFast(target, bo
 // attributes (KeepSizes, KeepNone) a PutItem's Item is read and measured
 // but not built (see parseFastPutItem). What it answers is the same.
 func (s *DB) ParseFast(target string, body []byte) Request {
-	return parseFast(target, body, &s.shared, s.keep.mode)
+	return parseFast(target, body, &s.shared, s)
 }
 
 // parseFast is ParseFast; sh, when not nil, gives the parser shared copies
-// of values (wire.Parser.Shared); keep is the DB's Keep.
-func parseFast(target string, body []byte, sh wire.Sharer, keep Keep) Request {
+// of values (wire.Parser.Shared); db, when not nil, says whether PutItems
+// are scanned (DB.scansPuts).
+func parseFast(target string, body []byte, sh wire.Sharer, db *DB) Request {
 	name, ok := strings.CutPrefix(target, wire.TargetPrefix)
 	if !ok {
 		return nil
@@ -58,7 +59,7 @@ func parseFast(target string, body []byte, sh wire.Sharer, keep Keep) Request {
 	p := &wire.Parser{Shared: sh}
 	switch name {
 	case "PutItem":
-		if in, ok := parseFastPutItem(p, body, keep); ok {
+		if in, ok := parseFastPutItem(p, body, db != nil && db.scansPuts()); ok {
 			return in
 		}
 	case "GetItem":
@@ -198,13 +199,15 @@ func (fp *fastPutItem) recycle(err error) {
 
 // parseFastPutItem parses a PutItem body into what decode and
 // wire.DecodeItem would make of it, or reports false (see the contract
-// above). When keep, the DB's, keeps no attributes, the Item is scanned
-// instead (wire.Parser.ScanItem, which takes exactly what ItemInto takes):
-// most tables then throw its attributes away, and putItemDecoded builds
-// the item from the scan for the others. The scan aliases body, which
+// above). When scan (DB.scansPuts), the Item is scanned instead
+// (wire.Parser.ScanItem, which takes exactly what ItemInto takes): on a DB
+// keeping no attributes most tables throw them away, and under overload
+// most writes are throttled; putItemDecoded builds the item from the scan
+// where it is kept (before the table's lock for a table with indexes, else
+// once the write is admitted). The scan aliases body, which
 // outlives the request's run (see ParseFast). The request comes from
 // putItems: running it gives it back.
-func parseFastPutItem(p *wire.Parser, body []byte, keep Keep) (*fastPutItem, bool) {
+func parseFastPutItem(p *wire.Parser, body []byte, scan bool) (*fastPutItem, bool) {
 	p.Reset(body)
 	fp := putItems.Get().(*fastPutItem)
 	in := &fp.putItemInput
@@ -216,7 +219,7 @@ func parseFastPutItem(p *wire.Parser, body []byte, keep Keep) (*fastPutItem, boo
 			if in.item != nil || in.scan != nil {
 				return false // given twice: the general way
 			}
-			if keep != KeepFull {
+			if scan {
 				in.scan = &fp.scan
 				return p.ScanItem(in.scan)
 			}

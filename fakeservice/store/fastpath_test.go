@@ -297,7 +297,7 @@ func TestThrottledPutItemRecycled(t *testing.T) {
 // parsePutItem is parseFastPutItem for the tests, which look at the
 // request alone (it is never run, so never goes back to putItems).
 func parsePutItem(p *wire.Parser, body []byte) (*putItemInput, bool) {
-	fp, ok := parseFastPutItem(p, body, KeepFull)
+	fp, ok := parseFastPutItem(p, body, false)
 	if !ok {
 		return nil, false
 	}
@@ -463,12 +463,13 @@ func FuzzPutItemKeep(f *testing.F) {
 }
 
 // checkPutItemKeep puts item, in a PutItem body for each table of
-// keepTables with each of putItemExtras, on stores that keep sizes and
-// none (checkPutItemBody), and reports whether the fast lane scanned it.
+// keepTables with each of putItemExtras, on stores that keep sizes, none
+// and whole items, the last scanning as after a throttled write
+// (checkPutItemBody), and reports whether the fast lane scanned it.
 func checkPutItemKeep(t *testing.T, item []byte) bool {
 	t.Helper()
 	scanned := false
-	for _, keep := range []Keep{KeepSizes, KeepNone} {
+	for _, keep := range []Keep{KeepSizes, KeepNone, KeepFull} {
 		for _, table := range keepTables {
 			for _, extra := range putItemExtras {
 				body := []byte(`{"TableName":"` + table + `","Item":` + string(item) + extra + `}`)
@@ -483,7 +484,8 @@ func checkPutItemKeep(t *testing.T, item []byte) bool {
 
 // checkPutItemBody runs body on three identical keepStores keeping keep:
 // through the fast lane as such a DB parses it (its Item scanned, not
-// built), through the fast lane building the item (as a DB keeping full
+// built; on a DB keeping whole items, as after a throttled write, where an
+// index-free table builds it only once the write is admitted), through the fast lane building the item (as a DB keeping full
 // items parses it) and the general way. Both lanes must take it or leave
 // it, and the three must answer the same (error included), charge the
 // same and keep the same keys, sizes and items. It reports whether the
@@ -493,6 +495,11 @@ func checkPutItemBody(t *testing.T, keep Keep, body []byte) bool {
 	const target = wire.TargetPrefix + "PutItem"
 	built := ParseFast(target, body)
 	scanDB, builtDB, slowDB := keepStore(t, keep), keepStore(t, keep), keepStore(t, keep)
+	if keep == KeepFull {
+		// A DB keeping whole items scans PutItems after a throttled write
+		// (DB.scansPuts).
+		scanDB.throttledAt.Store(scanDB.now().UnixNano())
+	}
 	buf := bytes.Clone(body) // overwritten once answered, as the server reuses it
 	req := scanDB.ParseFast(target, buf)
 	if (req == nil) != (built == nil) {
@@ -609,5 +616,53 @@ func TestPutItemSizesAllocs(t *testing.T) {
 		if got > maxAllocs {
 			t.Errorf("%s: got %.1f allocations per PutItem, want at most %d", tt.name, got, maxAllocs)
 		}
+	}
+}
+
+// TestScansPutsAfterThrottle checks when a DB keeping whole items scans
+// PutItems: not before any write was throttled, for throttleHint after
+// one, and not after that; a throttled PutItem then allocates no item.
+func TestScansPutsAfterThrottle(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	db := New(Options{Now: func() time.Time { return now }, Region: "us-east-1", AccountID: "000000000000",
+		Model: throttle.Model{Burst: -1}})
+	if _, err := db.Do("CreateTable", []byte(`{"TableName":"tiny","AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],`+
+		`"KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],"ProvisionedThroughput":{"ReadCapacityUnits":1,"WriteCapacityUnits":1}}`), nil); err != nil {
+		t.Fatal(err)
+	}
+	body := []byte(`{"TableName":"tiny","Item":{"id":{"S":"k"},"a":{"S":"` + strings.Repeat("x", 1000) + `"},"b":{"N":"1"},"c":{"BOOL":true}}}`)
+	put := func() (scanned bool, err error) {
+		req := db.ParseFast(wire.TargetPrefix+"PutItem", body)
+		fp, ok := req.(*fastPutItem)
+		if !ok {
+			t.Fatalf("the fast lane did not take %s", short(body))
+		}
+		scanned = fp.putItemInput.scan != nil
+		_, err = db.Do("PutItem", body, req)
+		return scanned, err
+	}
+	var throttled bool
+	for i := 0; i < 10 && !throttled; i++ {
+		scanned, err := put()
+		if scanned {
+			t.Fatalf("write %d scanned before any write was throttled", i)
+		}
+		var we *wire.Error
+		throttled = errors.As(err, &we) && we.IsThrottle()
+	}
+	if !throttled {
+		t.Fatal("no write throttled on a 1 WCU table without burst")
+	}
+	if scanned, err := put(); !scanned || err == nil {
+		t.Fatalf("right after a throttle: scanned %t, err %v; want scanned and throttled", scanned, err)
+	}
+	allocs := testing.AllocsPerRun(100, func() { _, _ = put() })
+	t.Logf("a throttled PutItem of 4 attributes, 1 KB, scanned: %.1f allocations", allocs)
+	if allocs > 3 {
+		t.Errorf("a throttled, scanned PutItem allocated %.1f times, want at most 3 (no item built)", allocs)
+	}
+	now = now.Add(throttleHint + time.Millisecond)
+	if scanned, err := put(); scanned {
+		t.Errorf("%v after the last throttle: scanned (err %v), want the item built", throttleHint, err)
 	}
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/json"
+	"reflect"
 
 	"github.com/throttlebench/throttlebench/fakeservice/expr"
 	"github.com/throttlebench/throttlebench/fakeservice/throttle"
@@ -84,7 +85,13 @@ type builder func(old storedItem, existed bool) (item map[string]wire.Value, siz
 // item kept as its key and size is left without attributes (the result's
 // old.attrs nil) instead of being given its key attributes (Table.get),
 // a map built to be thrown away.
-func (s *DB) write(t *Table, key Key, c *expr.Condition, returnOldOnFailure, readsOld bool, build builder) (writeResult, error) {
+//
+// When build returns lateItem, the item is late's, built only once the
+// write is admitted and its condition held: a table without indexes
+// charges and checks a write by its size alone (chargeWrite, checkWrite),
+// so a throttled write need not build it. late is nil for a builder that
+// never returns lateItem.
+func (s *DB) write(t *Table, key Key, c *expr.Condition, returnOldOnFailure, readsOld bool, build builder, late func() map[string]wire.Value) (writeResult, error) {
 	t.Mu.Lock()
 	defer t.Mu.Unlock()
 	if t.Deleted {
@@ -123,6 +130,7 @@ func (s *DB) write(t *Table, key Key, c *expr.Condition, returnOldOnFailure, rea
 	}
 	r.charge = t.chargeWrite(now, key, r.cost, oldItem, old.size, newItem, size)
 	if !r.charge.d.Admitted {
+		s.throttledAt.Store(now.UnixNano())
 		return writeResult{}, wire.ThrottleError(r.charge.d, r.charge.arn)
 	}
 	if !ok {
@@ -135,9 +143,22 @@ func (s *DB) write(t *Table, key Key, c *expr.Condition, returnOldOnFailure, rea
 	if r.item == nil {
 		t.remove(key)
 	} else {
+		if isLateItem(r.item) {
+			r.item = late()
+		}
 		t.put(key, r.item, size, old, existed)
 	}
 	return r, nil
+}
+
+// lateItem is what a builder returns for an item write builds once the
+// write is admitted (see write): no attributes, which a table without
+// indexes does not read before then. Never modified.
+var lateItem = map[string]wire.Value{}
+
+// isLateItem reports whether item is lateItem itself.
+func isLateItem(item map[string]wire.Value) bool {
+	return len(item) == 0 && reflect.ValueOf(item).UnsafePointer() == reflect.ValueOf(lateItem).UnsafePointer()
 }
 
 // DeleteItem
@@ -193,7 +214,7 @@ func (s *DB) deleteItem(body []byte) (any, error) {
 	allOld := in.ReturnValues != nil && *in.ReturnValues == "ALL_OLD"
 	w, err := s.write(t, key, cond, returnOld(in.ReturnValuesOnConditionCheckFailure), allOld, func(storedItem, bool) (map[string]wire.Value, int, []string, error) {
 		return nil, 0, nil, nil
-	})
+	}, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -318,7 +339,7 @@ func (s *DB) updateItemDecoded(in *updateItemInput) (any, error) {
 			return nil, 0, nil, wire.ValidationError("Item size to update has exceeded the maximum allowed size")
 		}
 		return item, size, named, nil
-	})
+	}, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -602,24 +602,31 @@ func (s *DB) putItemDecoded(in *putItemInput) (any, error) {
 		return nil, err
 	}
 	allOld := in.ReturnValues != nil && *in.ReturnValues == "ALL_OLD"
-	if scan != nil && t.indexed.Load() {
-		// A table that keeps the item after all, one with indexes: built
-		// here, not under t.Mu, which the builder holds.
-		item = scan.Item()
+	var late func() map[string]wire.Value
+	if scan != nil {
+		late = scan.Item
+		if t.indexed.Load() {
+			// A table with indexes reads the item to charge the write:
+			// built here, not under t.Mu, which the builder holds.
+			item = scan.Item()
+		}
 	}
 	w, err := s.write(t, key, cond, returnOld(in.ReturnValuesOnConditionCheckFailure), allOld, func(storedItem, bool) (map[string]wire.Value, int, []string, error) {
 		if scan != nil {
 			// t.Mu, held here, guards the indexes: look again, as
 			// UpdateTable may have added or deleted one since.
-			if t.keepMode() != KeepFull {
+			switch {
+			case t.keepMode() != KeepFull:
 				return unbuiltItem, size, nil, nil
-			}
-			if item == nil {
+			case item != nil:
+			case len(t.indexes) > 0:
 				item = scan.Item()
+			default:
+				return lateItem, size, nil, nil // built once admitted (write)
 			}
 		}
 		return item, size, nil, nil
-	})
+	}, late)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/throttlebench/throttlebench/fakeservice/throttle"
@@ -25,6 +26,30 @@ type DB struct {
 	tokens tokens   // TransactWriteItems' ClientRequestTokens
 	// scaling is attached to every provisioned table created; nil: none.
 	scaling *AutoScaling
+	// throttledAt is when (the DB's clock, Unix ns) a write was last
+	// throttled, 0 never: while that is recent, a DB keeping whole items
+	// scans PutItems' items and builds them only once admitted (scansPuts).
+	throttledAt atomic.Int64
+}
+
+// throttleHint is how long after a throttled write a DB keeping whole
+// items goes on scanning PutItems (scansPuts): under overload most writes
+// are throttled, and a throttled write's item is never stored.
+const throttleHint = time.Second
+
+// scansPuts reports whether a PutItem's Item is scanned (wire.ItemScan)
+// rather than built in the fast lane: always on a DB that keeps no item's
+// attributes, and on one that keeps them for throttleHint after a
+// throttled write, so that a throttled PutItem (the common answer under
+// overload) builds no item. The item is then built under the table's lock
+// once the write is admitted (DB.write's late), or before it for a table
+// with indexes, whose charges read it.
+func (s *DB) scansPuts() bool {
+	if s.keep.mode != KeepFull {
+		return true
+	}
+	at := s.throttledAt.Load()
+	return at != 0 && s.now().UnixNano()-at < int64(throttleHint)
 }
 
 // Options configure a DB.
