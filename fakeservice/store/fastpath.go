@@ -22,9 +22,10 @@ import (
 // which produces every error message. Whatever it accepts is valid JSON and
 // decodes to exactly what the general way would have decoded
 // (FuzzParsePutItem checks both). On a DB that keeps no item's attributes,
-// a PutItem's Item is scanned rather than decoded (wire.ItemScan): the
-// same input is taken, and the answer, the charge and what is stored are
-// the general way's (FuzzPutItemKeep).
+// and on one keeping them for a second after a throttled write
+// (DB.scansPuts), a PutItem's Item is scanned rather than decoded
+// (wire.ItemScan): the same input is taken, and the answer, the charge and
+// what is stored are the general way's (FuzzPutItemKeep).
 
 // Request is a request body parsed by the fast lane, ready to run.
 type Request interface {
@@ -41,9 +42,10 @@ func ParseFast(target string, body []byte) Request { return parseFast(target, bo
 
 // ParseFast is the package's ParseFast for requests to s: large string
 // values already among s's shared copies (see interner) are taken from
-// there rather than copied out of body, and when s keeps no item's
-// attributes (KeepSizes, KeepNone) a PutItem's Item is read and measured
-// but not built (see parseFastPutItem). What it answers is the same.
+// there rather than copied out of body, and when s scans PutItems
+// (DB.scansPuts: it keeps no item's attributes, or a write was just
+// throttled) a PutItem's Item is read and measured but not built (see
+// parseFastPutItem). What it answers is the same.
 func (s *DB) ParseFast(target string, body []byte) Request {
 	return parseFast(target, body, &s.shared, s)
 }
