@@ -130,7 +130,7 @@ func (s *DB) write(t *Table, key Key, c *expr.Condition, returnOldOnFailure, rea
 	}
 	r.charge = t.chargeWrite(now, key, r.cost, oldItem, old.size, newItem, size)
 	if !r.charge.d.Admitted {
-		s.throttledAt.Store(now.UnixNano())
+		s.noteThrottle(now)
 		return writeResult{}, wire.ThrottleError(r.charge.d, r.charge.arn)
 	}
 	if !ok {

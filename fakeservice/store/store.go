@@ -26,10 +26,25 @@ type DB struct {
 	tokens tokens   // TransactWriteItems' ClientRequestTokens
 	// scaling is attached to every provisioned table created; nil: none.
 	scaling *AutoScaling
-	// throttledAt is when (the DB's clock, Unix ns) a write was last
-	// throttled, 0 never: while that is recent, a DB keeping whole items
-	// scans PutItems' items and builds them only once admitted (scansPuts).
+	// throttledAt is when (the DB's clock, Unix ns) a single-item write
+	// (DB.write: PutItem, UpdateItem, DeleteItem) was last throttled, to
+	// throttleHintStep, 0 never: while that is recent, a DB keeping whole
+	// items scans PutItems' items and builds them only once admitted
+	// (scansPuts). The hint is the DB's, not a table's: the fast lane parses
+	// the Item before it knows the table.
 	throttledAt atomic.Int64
+}
+
+// throttleHintStep is how far the DB's clock moves before noteThrottle
+// writes throttledAt again: under overload every core throttles writes,
+// and storing the same cache line each time would make them queue for it.
+const throttleHintStep = 10 * time.Millisecond
+
+// noteThrottle records a write throttled at now (see throttledAt).
+func (s *DB) noteThrottle(now time.Time) {
+	if ns := now.UnixNano(); ns-s.throttledAt.Load() >= int64(throttleHintStep) {
+		s.throttledAt.Store(ns)
+	}
 }
 
 // throttleHint is how long after a throttled write a DB keeping whole
