@@ -155,9 +155,10 @@ func calibrate(ctx context.Context, o calibrateOptions, stdout, stderr io.Writer
 	}
 	fmt.Fprintf(stdout, "bench calibrate: %s: %s, strategy %s, against %s, %s per candidate; honest: %s\n",
 		sc.Name, sc.Workload.Describe(), st.Name(), where, o.duration, honestText(th))
-	if w := runner.MeasureWakeLag(2*time.Second, 2*time.Millisecond); w != nil {
-		fmt.Fprintf(stdout, "this machine's wake-ups, idle (a thread sleeping 2 ms at a time outside the pacer, %d times): p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
-			w.Samples, w.P50Ms, w.P99Ms, w.MaxMs)
+	const wakePeriod = 2 * time.Millisecond
+	if w := runner.MeasureWakeLag(2*time.Second, wakePeriod); w != nil {
+		fmt.Fprintf(stdout, "this machine's wake-ups, idle (a thread sleeping %g ms at a time outside the pacer, %d times): p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+			wakePeriod.Seconds()*1000, w.Samples, w.P50Ms, w.P99Ms, w.MaxMs)
 		if w.P99Ms > th.LagP99Ms {
 			fmt.Fprintf(stdout, "  over the start lag threshold (%g ms) already: the machine (its kernel or hypervisor) wakes threads late, so rates may read lagging however low; a quieter machine, or -saturation lag_p99=..., gives a limit\n", th.LagP99Ms)
 		}

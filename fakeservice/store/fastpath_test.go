@@ -485,8 +485,9 @@ func checkPutItemKeep(t *testing.T, item []byte) bool {
 // checkPutItemBody runs body on three identical keepStores keeping keep:
 // through the fast lane as such a DB parses it (its Item scanned, not
 // built; on a DB keeping whole items, as after a throttled write, where an
-// index-free table builds it only once the write is admitted), through the fast lane building the item (as a DB keeping full
-// items parses it) and the general way. Both lanes must take it or leave
+// index-free table builds it only once the write is admitted), through the
+// fast lane building the item (as a DB keeping whole items parses it
+// otherwise) and the general way. Both lanes must take it or leave
 // it, and the three must answer the same (error included), charge the
 // same and keep the same keys, sizes and items. It reports whether the
 // fast lane scanned the item.

@@ -2,7 +2,6 @@ package store
 
 import (
 	"encoding/json"
-	"reflect"
 
 	"github.com/throttlebench/throttlebench/fakeservice/expr"
 	"github.com/throttlebench/throttlebench/fakeservice/throttle"
@@ -86,11 +85,12 @@ type builder func(old storedItem, existed bool) (item map[string]wire.Value, siz
 // old.attrs nil) instead of being given its key attributes (Table.get),
 // a map built to be thrown away.
 //
-// When build returns lateItem, the item is late's, built only once the
-// write is admitted and its condition held: a table without indexes
-// charges and checks a write by its size alone (chargeWrite, checkWrite),
-// so a throttled write need not build it. late is nil for a builder that
-// never returns lateItem.
+// When build returns unbuiltItem (a PutItem whose Item was scanned, on a
+// table without indexes, which charges and checks a write by its size
+// alone: chargeWrite, checkWrite), the item is built by late only once the
+// write is admitted and its condition held, and only if the table keeps
+// items (keepMode): a throttled write builds nothing. late is nil for a
+// builder that never returns unbuiltItem.
 func (s *DB) write(t *Table, key Key, c *expr.Condition, returnOldOnFailure, readsOld bool, build builder, late func() map[string]wire.Value) (writeResult, error) {
 	t.Mu.Lock()
 	defer t.Mu.Unlock()
@@ -143,22 +143,12 @@ func (s *DB) write(t *Table, key Key, c *expr.Condition, returnOldOnFailure, rea
 	if r.item == nil {
 		t.remove(key)
 	} else {
-		if isLateItem(r.item) {
+		if late != nil && len(r.item) == 0 && t.keepMode() == KeepFull { // unbuiltItem: no item has no key
 			r.item = late()
 		}
 		t.put(key, r.item, size, old, existed)
 	}
 	return r, nil
-}
-
-// lateItem is what a builder returns for an item write builds once the
-// write is admitted (see write): no attributes, which a table without
-// indexes does not read before then. Never modified.
-var lateItem = map[string]wire.Value{}
-
-// isLateItem reports whether item is lateItem itself.
-func isLateItem(item map[string]wire.Value) bool {
-	return len(item) == 0 && reflect.ValueOf(item).UnsafePointer() == reflect.ValueOf(lateItem).UnsafePointer()
 }
 
 // DeleteItem

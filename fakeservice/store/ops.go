@@ -336,7 +336,6 @@ func (s *DB) CreateTable(body []byte) (any, error) {
 		hash:        tableHash,
 		rng:         tableRng,
 		attrDefs:    attrDefs,
-		indexes:     indexes,
 		Billing:     billing,
 		items:       newItemMap(),
 		shared:      &s.shared,
@@ -344,7 +343,7 @@ func (s *DB) CreateTable(body []byte) (any, error) {
 		collections: make(map[string]map[string]struct{}),
 	}
 	t.maxRead, t.maxWrite = in.OnDemandThroughput.resolve(-1, -1)
-	t.indexed.Store(len(indexes) > 0)
+	t.setIndexes(indexes)
 	for _, x := range indexes {
 		x.ARN = IndexARN(t.ARN, x.Name)
 	}
@@ -616,13 +615,12 @@ func (s *DB) putItemDecoded(in *putItemInput) (any, error) {
 			// t.Mu, held here, guards the indexes: look again, as
 			// UpdateTable may have added or deleted one since.
 			switch {
-			case t.keepMode() != KeepFull:
-				return unbuiltItem, size, nil, nil
 			case item != nil:
 			case len(t.indexes) > 0:
 				item = scan.Item()
 			default:
-				return lateItem, size, nil, nil // built once admitted (write)
+				// Built by write once admitted, if the table keeps items.
+				return unbuiltItem, size, nil, nil
 			}
 		}
 		return item, size, nil, nil
@@ -640,9 +638,10 @@ func (s *DB) putItemDecoded(in *putItemInput) (any, error) {
 	return out, nil
 }
 
-// unbuiltItem is what a PutItem's builder returns for an item it did not
-// build because the table keeps none of its attributes (keepMode): not nil,
-// which would delete the item; write reads no attribute of it and put keeps
+// unbuiltItem is what a PutItem's builder returns for a scanned item it
+// did not build, on a table without indexes: not nil, which would delete
+// the item. write reads no attribute of it, and builds the item once the
+// write is admitted if the table keeps items (keepMode); else put keeps
 // none. Never modified.
 var unbuiltItem = map[string]wire.Value{}
 

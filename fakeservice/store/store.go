@@ -40,8 +40,12 @@ type DB struct {
 // and storing the same cache line each time would make them queue for it.
 const throttleHintStep = 10 * time.Millisecond
 
-// noteThrottle records a write throttled at now (see throttledAt).
+// noteThrottle records a write throttled at now (see throttledAt) on a DB
+// keeping whole items, the only one scansPuts asks.
 func (s *DB) noteThrottle(now time.Time) {
+	if s.keep.mode != KeepFull {
+		return
+	}
 	if ns := now.UnixNano(); ns-s.throttledAt.Load() >= int64(throttleHintStep) {
 		s.throttledAt.Store(ns)
 	}

@@ -43,9 +43,9 @@ type Table struct {
 	// indexes are the table's secondary indexes, global and local; the
 	// list changes only under Mu (UpdateTable creates and deletes global ones).
 	indexes []*Index
-	// indexed is len(indexes) > 0, set with them, for a reader without
-	// Mu: a PutItem on a DB keeping sizes builds an indexed table's item
-	// before it takes Mu (and looks again under it).
+	// indexed is len(indexes) > 0 (setIndexes keeps it so), for a reader
+	// without Mu: a PutItem whose Item was scanned builds an indexed
+	// table's item before it takes Mu (and looks again under it).
 	indexed atomic.Bool
 
 	Mu          sync.Mutex
@@ -391,4 +391,11 @@ func (t *Table) Debit(now time.Time, kind throttle.Kind, hash string, n throttle
 	} else {
 		t.stats.consumedWrite.Add(int64(n))
 	}
+}
+
+// setIndexes sets the table's secondary indexes, and indexed with them.
+// The caller holds t.Mu, or is creating t.
+func (t *Table) setIndexes(xs []*Index) {
+	t.indexes = xs
+	t.indexed.Store(len(xs) > 0)
 }

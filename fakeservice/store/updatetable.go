@@ -268,8 +268,7 @@ func (s *DB) updateIndexes(t *Table, in *updateTableInput, billing string, now t
 			x.provision(s.model, billing, s.acct, now)
 			s.scaleIndex(x, now)
 			u.Create.WarmThroughput.apply(x.Capacity, now)
-			t.indexes = append(t.indexes, x)
-			t.indexed.Store(true)
+			t.setIndexes(append(t.indexes, x))
 			updated[x.Name] = true
 			for _, d := range in.AttributeDefinitions {
 				if d.AttributeName != nil && d.AttributeType != nil && !slices.ContainsFunc(t.attrDefs, func(a attributeDefinition) bool { return a.AttributeName == *d.AttributeName }) {
@@ -285,8 +284,7 @@ func (s *DB) updateIndexes(t *Table, in *updateTableInput, billing string, now t
 			if !apply {
 				continue
 			}
-			t.indexes = slices.DeleteFunc(t.indexes, func(y *Index) bool { return y == x })
-			t.indexed.Store(len(t.indexes) > 0)
+			t.setIndexes(slices.DeleteFunc(t.indexes, func(y *Index) bool { return y == x }))
 		}
 	}
 	if !apply && billing == BillingProvisioned && t.Billing == BillingPayPerRequest {

@@ -598,7 +598,8 @@ type monitor struct {
 	cycles   uint64
 	gcCPUS   float64
 	series   []ProcessSecond
-	probe    *wakeProbe
+	probe    *wakeProbe // MachineWake's, from the first load; tick pauses it
+
 	ticking  bool
 	stopTick chan struct{}
 	done     sync.WaitGroup

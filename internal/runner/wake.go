@@ -25,10 +25,12 @@ type WakeLag struct {
 }
 
 // runWakePeriod is how long the probe sleeps each time during a run: 100
-// wake-ups a second. Measured against none at 2,000 PutItems/s, it cost
-// no visible CPU; probing during a CPU-bound loop cost a quarter more CPU
-// per operation (a woken thread with no idle P to take hands Ps and
-// threads about), hence the pause while the CPU is busy.
+// wake-ups a second. Alternating with no probe, it cost no visible CPU at
+// 2,000 PutItems/s nor in BenchmarkCPUPerOp's closed loop (where it
+// pauses). A first probe that woke 500 times a second and never paused
+// cost that CPU-bound loop a quarter more CPU per operation (a woken
+// thread with no idle P to take hands Ps and threads about), hence the
+// pause while the CPU is busy.
 const runWakePeriod = 10 * time.Millisecond
 
 // wakeProbe measures WakeLag until finish, sleeping while not paused.
